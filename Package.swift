@@ -1,0 +1,47 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "followup",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "followup", targets: ["followup"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    ],
+    targets: [
+        // libical, as the system has it: a module map and one shim header.
+        .systemLibrary(
+            name: "CLibical",
+            pkgConfig: "libical",
+            providers: [.apt(["libical-dev"])]
+        ),
+        // The safe Swift layer over libical: the only code that imports CLibical.
+        .target(name: "ICal", dependencies: ["CLibical"]),
+        // The domain: leads, playbook, business calendar, planner. Pure, no I/O.
+        .target(name: "FollowUp", dependencies: [
+            .product(name: "Mustache", package: "swift-mustache"),
+        ]),
+        // Reading lead stores: the CSV lead sheet.
+        .target(name: "LeadStore", dependencies: [
+            "FollowUp",
+            .product(name: "CSV", package: "CSV.swift"),
+        ]),
+        // Touchpoints to calendars, split by owner, written atomically.
+        .target(name: "Feeds", dependencies: ["FollowUp", "ICal"]),
+        // The command line: argument parsing and wiring only.
+        .executableTarget(name: "followup", dependencies: [
+            "FollowUp", "LeadStore", "Feeds",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "ICalTests", dependencies: ["ICal"]),
+        .testTarget(name: "FollowUpTests", dependencies: ["FollowUp"]),
+        .testTarget(name: "LeadStoreTests", dependencies: ["LeadStore", "FollowUp"]),
+        .testTarget(name: "FeedsTests", dependencies: ["Feeds", "FollowUp", "ICal"]),
+        .testTarget(name: "CLITests", dependencies: ["followup"]),
+    ]
+)

@@ -1,0 +1,36 @@
+/// Which days are working days: weekdays minus holidays.
+public struct BusinessCalendar: Hashable, Sendable {
+    /// ISO weekdays that are working days (1 = Monday … 7 = Sunday).
+    public var workingWeekdays: Set<Int>
+    public var holidays: Set<LocalDate>
+
+    public init(workingWeekdays: Set<Int> = [1, 2, 3, 4, 5], holidays: Set<LocalDate> = []) {
+        precondition(!workingWeekdays.isEmpty && workingWeekdays.isSubset(of: 1...7), "a week needs a working day")
+        self.workingWeekdays = workingWeekdays
+        self.holidays = holidays
+    }
+
+    public func isBusinessDay(_ date: LocalDate) -> Bool {
+        workingWeekdays.contains(date.weekday) && !holidays.contains(date)
+    }
+
+    /// `date` itself when it is a business day, else the next one.
+    public func firstBusinessDay(onOrAfter date: LocalDate) -> LocalDate {
+        var day = date
+        // Bounded: a year of holidays on every working day is not a calendar.
+        for _ in 0..<366 where !isBusinessDay(day) { day = day.adding(days: 1) }
+        return day
+    }
+
+    /// The first business day strictly after `date`.
+    public func nextBusinessDay(after date: LocalDate) -> LocalDate {
+        firstBusinessDay(onOrAfter: date.adding(days: 1))
+    }
+
+    /// The business day `count` business days after `date` (count ≥ 1).
+    public func adding(businessDays count: Int, to date: LocalDate) -> LocalDate {
+        var day = date
+        for _ in 0..<max(count, 0) { day = nextBusinessDay(after: day) }
+        return day
+    }
+}

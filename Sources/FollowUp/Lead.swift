@@ -1,0 +1,82 @@
+/// Where a lead stands, as the lead sheet's `status` column names it.
+public enum LeadStatus: String, CaseIterable, Sendable {
+    /// First contact still to make.
+    case new
+    /// In the cadence.
+    case active
+    /// They replied: the agreed next step governs.
+    case engaged
+    /// "Not now": snoozed, then nurtured.
+    case notYet = "not_yet"
+    case won, lost, closed, paused
+}
+
+/// Who owes the next step: me (a task on its date) or them (a check-in after it).
+public enum StepOwner: String, CaseIterable, Sendable {
+    case me, them
+}
+
+/// An industry event a lead attends.
+public struct LeadEvent: Hashable, Sendable {
+    public var date: LocalDate
+    public var name: String
+
+    public init(date: LocalDate, name: String) {
+        self.date = date
+        self.name = name
+    }
+}
+
+/// One lead, typed and validated: what a store row becomes.
+public struct Lead: Hashable, Sendable {
+    public var id: String
+    public var name: String
+    public var company: String?
+    public var email: String?
+    public var phone: String?
+    /// Who follows up; feeds are split by it.
+    public var owner: String
+    /// IANA zone; nil means the configured default.
+    public var timeZone: String?
+    /// nil means the sheet left it empty: `active` with a first contact, else `new`.
+    public var status: LeadStatus?
+    public var firstContact: LocalDate?
+    public var lastContact: LocalDate?
+    public var lastReply: LocalDate?
+    public var nextStep: String?
+    public var nextStepDue: LocalDate?
+    public var nextStepOwner: StepOwner?
+    public var snoozeUntil: LocalDate?
+    public var fiscalYearStart: MonthDay?
+    public var launchDate: LocalDate?
+    public var events: [LeadEvent]
+    public var notes: String?
+
+    public init(id: String, name: String, company: String? = nil, email: String? = nil, phone: String? = nil,
+                owner: String = Lead.defaultOwner, timeZone: String? = nil, status: LeadStatus? = nil,
+                firstContact: LocalDate? = nil, lastContact: LocalDate? = nil, lastReply: LocalDate? = nil,
+                nextStep: String? = nil, nextStepDue: LocalDate? = nil, nextStepOwner: StepOwner? = nil,
+                snoozeUntil: LocalDate? = nil, fiscalYearStart: MonthDay? = nil, launchDate: LocalDate? = nil,
+                events: [LeadEvent] = [], notes: String? = nil) {
+        self.id = id; self.name = name; self.company = company; self.email = email; self.phone = phone
+        self.owner = owner; self.timeZone = timeZone; self.status = status
+        self.firstContact = firstContact; self.lastContact = lastContact; self.lastReply = lastReply
+        self.nextStep = nextStep; self.nextStepDue = nextStepDue; self.nextStepOwner = nextStepOwner
+        self.snoozeUntil = snoozeUntil; self.fiscalYearStart = fiscalYearStart; self.launchDate = launchDate
+        self.events = events; self.notes = notes
+    }
+
+    /// The owner a lead gets when the sheet names none.
+    public static let defaultOwner = "me"
+
+    /// The status the planner acts on: an empty status is `active` when the
+    /// first contact is known, else `new`.
+    public var effectiveStatus: LeadStatus {
+        status ?? (firstContact != nil ? .active : .new)
+    }
+
+    /// The name to greet them by: the first word of their name.
+    public var firstName: String {
+        name.split(separator: " ").first.map(String.init) ?? name
+    }
+}

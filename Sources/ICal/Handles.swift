@@ -1,0 +1,99 @@
+internal import CLibical
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Owns one libical component (`icalcomponent *`) and frees it exactly once.
+///
+/// A component that is added to a parent is handed off with `consuming`, so
+/// the Swift owner ends there and only the parent frees it.
+struct ComponentHandle: ~Copyable {
+    private(set) var raw: OpaquePointer
+
+    init(kind: icalcomponent_kind) throws(ICalError) {
+        guard let raw = icalcomponent_new(kind) else {
+            throw ICalError.current("creating a component")
+        }
+        self.raw = raw
+    }
+
+    /// Takes ownership of a component the caller owns (a clone or a parse result).
+    init(owning raw: OpaquePointer) {
+        self.raw = raw
+    }
+
+    deinit { icalcomponent_free(raw) }
+
+    /// libical: `icalcomponent_add_property` makes the component the owner of
+    /// the property; it is freed with the component.
+    mutating func add(_ property: consuming PropertyHandle) {
+        icalcomponent_add_property(raw, property.release())
+    }
+
+    /// libical: `icalcomponent_add_component` makes this component the parent
+    /// and owner of the child.
+    mutating func add(_ child: consuming ComponentHandle) {
+        icalcomponent_add_component(raw, child.release())
+    }
+
+    /// Serialises the component with the `_r` variant, which returns a buffer
+    /// the caller owns (the plain variant returns libical's ring buffer, which
+    /// must not be freed). The buffer is freed here with
+    /// `icalmemory_free_buffer`, after its bytes have been copied out.
+    func serialized() throws(ICalError) -> [UInt8] {
+        guard let text = icalcomponent_as_ical_string_r(raw) else {
+            throw ICalError.current("serialising a component")
+        }
+        defer { icalmemory_free_buffer(text) }
+        return LineFolder.refold(UnsafeRawPointer(text).assumingMemoryBound(to: UInt8.self), count: Int(bitPattern: UInt(strlen(text))))
+    }
+
+    /// Gives up ownership without freeing.
+    consuming func release() -> OpaquePointer {
+        let raw = self.raw
+        discard self
+        return raw
+    }
+}
+
+/// Owns one libical property until it is handed to a component.
+struct PropertyHandle: ~Copyable {
+    private let raw: OpaquePointer
+
+    /// Takes ownership of a property returned by an `icalproperty_new_*`
+    /// constructor; a nil result is libical's error, reported with context.
+    init(_ raw: OpaquePointer?, _ context: @autoclosure () -> String) throws(ICalError) {
+        guard let raw else { throw ICalError.current(context()) }
+        self.raw = raw
+    }
+
+    deinit { icalproperty_free(raw) }
+
+    /// libical: `icalproperty_add_parameter` makes the property the owner of
+    /// the parameter.
+    func add(parameter: OpaquePointer?) {
+        guard let parameter else { return }
+        icalproperty_add_parameter(raw, parameter)
+    }
+
+    /// Names an X- property (libical copies the name).
+    func setXName(_ name: String) {
+        icalproperty_set_x_name(raw, name)
+    }
+
+    consuming func release() -> OpaquePointer {
+        let raw = self.raw
+        discard self
+        return raw
+    }
+}
+
+extension ICalError {
+    /// Reads and clears libical's global error number.
+    static func current(_ context: String) -> ICalError {
+        let code = followup_icalerrno()
+        followup_icalerror_clear()
+        if code == ICAL_NO_ERROR { return ICalError(context: context) }
+        return ICalError(context: context, libicalError: String(cString: icalerror_strerror(code)))
+    }
+}

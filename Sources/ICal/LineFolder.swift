@@ -1,0 +1,48 @@
+/// Re-folds lines that libical left longer than 75 octets.
+///
+/// Why this exists: libical 3.0's folder looks for a space or punctuation to
+/// break at, and on a long run without one (Japanese or Chinese text, a long
+/// URL) it writes lines of well over 75 octets, which RFC 5545 §3.1 says a
+/// writer must not do and strict parsers and linters reject. libical's output
+/// is otherwise kept as it is: escaping and its own fold points are libical's.
+/// This pass only splits physical lines that are still too long, at UTF-8
+/// character boundaries, inserting CRLF + SPACE (unfolding restores the text).
+enum LineFolder {
+    static let maxOctets = 75
+
+    static func refold(_ bytes: UnsafePointer<UInt8>, count: Int) -> [UInt8] {
+        let input = UnsafeBufferPointer(start: bytes, count: count)
+        var output = [UInt8]()
+        output.reserveCapacity(count + count / 64)
+        var lineStart = 0
+        var index = 0
+        while index <= count {
+            let atEnd = index == count
+            if atEnd || (input[index] == 0x0A) {
+                // The physical line is lineStart..<contentEnd (CR excluded).
+                var contentEnd = index
+                if !atEnd, contentEnd > lineStart, input[contentEnd - 1] == 0x0D { contentEnd -= 1 }
+                appendFolded(input, lineStart..<contentEnd, to: &output)
+                if !atEnd { output.append(contentsOf: input[contentEnd...index]) }
+                lineStart = index + 1
+            }
+            index += 1
+        }
+        return output
+    }
+
+    private static func appendFolded(_ input: UnsafeBufferPointer<UInt8>, _ line: Range<Int>, to output: inout [UInt8]) {
+        var start = line.lowerBound
+        var limit = maxOctets
+        while line.upperBound - start > limit {
+            var cut = start + limit
+            // Never cut inside a UTF-8 sequence: back off over continuation bytes.
+            while cut > start + 1, input[cut] & 0xC0 == 0x80 { cut -= 1 }
+            output.append(contentsOf: input[start..<cut])
+            output.append(contentsOf: [0x0D, 0x0A, 0x20])
+            start = cut
+            limit = maxOctets - 1  // the leading space counts toward the line
+        }
+        output.append(contentsOf: input[start..<line.upperBound])
+    }
+}

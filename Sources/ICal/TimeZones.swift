@@ -1,0 +1,65 @@
+internal import CLibical
+
+/// VTIMEZONE components for IANA zones, from the system's zoneinfo through
+/// libical, each trimmed to the span a feed needs and serialised once.
+///
+/// libical owns its built-in zones for the life of the process; this type
+/// only clones their components, and owns and frees each clone.
+public final class TimeZoneCatalog {
+    private struct Key: Hashable { let tzid: String; let years: ClosedRange<Int> }
+    private var cache: [Key: [UInt8]] = [:]
+
+    public init() {
+        Self.configure
+    }
+
+    /// Runs once per process: libical 3.0 reads the TZID prefix at load time.
+    private static let configure: Void = followup_ical_use_plain_tzids()
+
+    /// True when libical can give a VTIMEZONE for the zone (or it is UTC).
+    public func knows(_ tzid: String) -> Bool {
+        Self.isUTC(tzid) || icaltimezone_get_builtin_timezone(tzid).map { icaltimezone_get_component($0) != nil } == true
+    }
+
+    /// Zones that are UTC itself are written with a trailing `Z`, not a TZID.
+    public static func isUTC(_ tzid: String) -> Bool {
+        ["UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "GMT", "Etc/GMT", "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0", "GMT0", "GMT+0", "GMT-0", "Greenwich", "Etc/Greenwich"].contains(tzid)
+    }
+
+    /// The VTIMEZONE for `tzid`, covering the given years.
+    ///
+    /// The TZID is the plain IANA name (`America/New_York`): the clone's TZID
+    /// property is set from the name we were given, because libical 3.0 puts
+    /// its `/freeassociation.sourceforge.net/` prefix back on zones it loads
+    /// from zoneinfo even when the prefix is set empty. Observances are
+    /// trimmed with `icaltimezone_truncate_vtimezone` to a day before the
+    /// first year through a day after the last, so a local time on the first
+    /// or last day in any offset is covered, instead of every transition
+    /// since 1883.
+    public func vtimezone(for tzid: String, years: ClosedRange<Int>) throws(ICalError) -> [UInt8] {
+        let key = Key(tzid: tzid, years: years)
+        if let cached = cache[key] { return cached }
+        guard let zone = icaltimezone_get_builtin_timezone(tzid),
+              let builtin = icaltimezone_get_component(zone) else {
+            throw ICalError.current("loading time zone \"\(tzid)\" from the system's zoneinfo")
+        }
+        // libical: icalcomponent_new_clone returns a deep copy the caller owns.
+        guard let clone = icalcomponent_new_clone(builtin) else {
+            throw ICalError.current("copying time zone \"\(tzid)\"")
+        }
+        let component = ComponentHandle(owning: clone)
+        if let property = icalcomponent_get_first_property(component.raw, ICAL_TZID_PROPERTY) {
+            icalproperty_set_tzid(property, tzid)
+        }
+        var start = icaltime_null_time()
+        start.year = Int32(years.lowerBound - 1); start.month = 12; start.day = 31
+        start.zone = icaltimezone_get_utc_timezone()
+        var end = icaltime_null_time()
+        end.year = Int32(years.upperBound + 1); end.month = 1; end.day = 2
+        end.zone = icaltimezone_get_utc_timezone()
+        icaltimezone_truncate_vtimezone(component.raw, start, end, 0)
+        let bytes = try component.serialized()
+        cache[key] = bytes
+        return bytes
+    }
+}
