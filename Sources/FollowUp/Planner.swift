@@ -324,3 +324,34 @@ private struct LeadContext {
         lastDataChange = [lead.firstContact, lead.lastContact, lead.lastReply].compactMap { $0 }.filter { $0 <= today }.max()
     }
 }
+
+extension PlanningNow {
+    /// Reads `--now`: an ISO 8601 date (`2026-12-01`), or a date-time
+    /// (`2026-12-01T08:30`, with seconds, `Z` or an offset such as `+01:00`).
+    /// A date-time without a zone is read in `zone`.
+    public static func parse(_ text: String, zone: String) -> PlanningNow? {
+        if let date = LocalDate(iso: text) { return .date(date) }
+        let formatter = ISO8601DateFormatter()
+        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds]] {
+            formatter.formatOptions = options
+            if let instant = formatter.date(from: text) { return .instant(instant) }
+        }
+        // No zone: a wall time in the default zone.
+        guard text.count >= 16, let date = LocalDate(iso: text.prefix(10)),
+              text.dropFirst(10).first == "T" || text.dropFirst(10).first == " " else { return nil }
+        let clock = text.dropFirst(11)
+        guard let time = TimeOfDay(clock.prefix(5)) else { return nil }
+        var seconds = 0
+        if clock.count == 8, clock.dropFirst(5).first == ":", let value = Int(clock.suffix(2)), (0...59).contains(value) {
+            seconds = value
+        } else if clock.count != 5 {
+            return nil
+        }
+        guard let timeZone = TimeZone(identifier: zone) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let components = DateComponents(year: date.year, month: date.month, day: date.day,
+                                        hour: time.hour, minute: time.minute, second: seconds)
+        return calendar.date(from: components).map { .instant($0) }
+    }
+}

@@ -58,8 +58,41 @@ public final class TimeZoneCatalog {
         end.year = Int32(years.upperBound + 1); end.month = 1; end.day = 2
         end.zone = icaltimezone_get_utc_timezone()
         icaltimezone_truncate_vtimezone(component.raw, start, end, 0)
+        Self.makePortable(component.raw)
         let bytes = try component.serialized()
         cache[key] = bytes
         return bytes
+    }
+
+    /// Makes a truncated VTIMEZONE plain RFC 5545.
+    ///
+    /// Truncation adds TZUNTIL, an RFC 7808 property that strict parsers
+    /// (ics-py) reject, and writes some RDATEs in UTC, where RFC 5545 §3.6.5
+    /// gives observance onsets in local time. TZUNTIL is removed, and each
+    /// UTC RDATE becomes the local time it is in the offset before the change
+    /// (TZOFFSETFROM).
+    private static func makePortable(_ vtimezone: OpaquePointer) {
+        // libical: icalcomponent_remove_property unlinks the property and
+        // leaves it to the caller to free.
+        while let until = icalcomponent_get_first_property(vtimezone, ICAL_TZUNTIL_PROPERTY) {
+            icalcomponent_remove_property(vtimezone, until)
+            icalproperty_free(until)
+        }
+        var observance = icalcomponent_get_first_component(vtimezone, ICAL_ANY_COMPONENT)
+        while let current = observance {
+            let offset = icalcomponent_get_first_property(current, ICAL_TZOFFSETFROM_PROPERTY)
+                .map { icalproperty_get_tzoffsetfrom($0) } ?? 0
+            var rdate = icalcomponent_get_first_property(current, ICAL_RDATE_PROPERTY)
+            while let property = rdate {
+                var value = icalproperty_get_rdate(property)
+                if icaltime_is_utc(value.time) != 0 {
+                    value.time.zone = nil
+                    icaltime_adjust(&value.time, 0, 0, 0, offset)
+                    icalproperty_set_rdate(property, value)
+                }
+                rdate = icalcomponent_get_next_property(current, ICAL_RDATE_PROPERTY)
+            }
+            observance = icalcomponent_get_next_component(vtimezone, ICAL_ANY_COMPONENT)
+        }
     }
 }

@@ -1,0 +1,141 @@
+import Foundation
+import FollowUp
+import ICal
+
+/// Turns a touchpoint into the VEVENT and VTODO that carry it.
+///
+/// Everything here derives from the touchpoint, never from the clock, so an
+/// unchanged store gives byte-identical feeds.
+public struct ComponentBuilder {
+    /// Zones that libical can describe; a touch in another zone (one that
+    /// Foundation knows and the system's zoneinfo lacks) is written in UTC.
+    private let canWriteZone: (String) -> Bool
+
+    public init(canWriteZone: @escaping (String) -> Bool) {
+        self.canWriteZone = canWriteZone
+    }
+
+    /// A UID that is a pure function of the lead id and the touch's place
+    /// in the plan. The lead id is percent-encoded so that any id gives a
+    /// distinct UID and `.` can separate the parts.
+    public static func uid(leadID: String, key: String, component: String) -> String {
+        "\(encode(leadID)).\(encode(key)).\(component)@followup"
+    }
+
+    public func event(for touch: Touchpoint) -> ICalEvent {
+        let start = time(touch.date, touch.time, touch.timeZone)
+        let end = time(touch.date, touch.time, touch.timeZone, plusMinutes: touch.durationMinutes)
+        let summary = (touch.overdue ? "Overdue: " : "") + headline(touch)
+        return ICalEvent(
+            common: common(touch, component: "event", summary: summary),
+            start: start, end: end, transparent: true,
+            alarms: [ICalAlarm(minutesBefore: touch.alarmMinutesBefore, description: summary)])
+    }
+
+    public func todo(for touch: Touchpoint) -> ICalTodo {
+        let start = time(touch.windowStart, touch.time, touch.timeZone)
+        var due = time(touch.windowEnd, touch.dueTime, touch.timeZone)
+        if touch.windowEnd == touch.windowStart, touch.dueTime <= touch.time {
+            due = time(touch.windowEnd, touch.time, touch.timeZone, plusMinutes: touch.durationMinutes)
+        }
+        return ICalTodo(common: common(touch, component: "task", summary: headline(touch)),
+                        start: start, due: due, status: .needsAction)
+    }
+
+    // MARK: - Text
+
+    func headline(_ touch: Touchpoint) -> String {
+        let who = touch.lead.company.map { "\(touch.lead.name) (\($0))" } ?? touch.lead.name
+        return "\(touch.title): \(who)"
+    }
+
+    /// Who, which step, why now, what to bring, their notes, a draft.
+    func description(_ touch: Touchpoint) -> String {
+        let lead = touch.lead
+        var who = lead.name
+        if let company = lead.company { who += ", \(company)" }
+        let contact = [lead.email, lead.phone].compactMap { $0 }
+        if !contact.isEmpty { who += " (\(contact.joined(separator: ", ")))" }
+        var step = touch.kind == .cadence ? "\(touch.label): \(touch.title)" : touch.title
+        if let number = touch.stepNumber, let count = touch.stepCount { step += " (step \(number) of \(count))" }
+        step += " by \(touch.channel)"
+        var lines = [
+            "Who: \(who)",
+            "Owner: \(lead.owner)",
+            "Step: \(step)",
+        ]
+        if let next = lead.nextStep, touch.kind != .cadence {
+            lines.append("Next step: \(next)" + (lead.nextStepDue.map { ", due \($0)" } ?? "")
+                         + (lead.nextStepOwner.map { " (owner: \($0.rawValue))" } ?? ""))
+        }
+        lines.append("Why now: \(touch.reason)")
+        lines.append("Bring: \(touch.prompt)")
+        if let notes = lead.notes { lines.append("Notes: \(notes)") }
+        lines.append("")
+        lines.append("Draft:")
+        lines.append(touch.draft)
+        return lines.joined(separator: "\n")
+    }
+
+    private func common(_ touch: Touchpoint, component: String, summary: String) -> ICalCommon {
+        let stamp = CivilDateTime(year: touch.lastChanged.year, month: touch.lastChanged.month, day: touch.lastChanged.day)
+        var categories = ["Follow-up", category(touch.kind)]
+        if touch.overdue { categories.append("Overdue") }
+        return ICalCommon(
+            uid: Self.uid(leadID: touch.lead.id, key: touch.key, component: component),
+            stamp: stamp, lastModified: stamp, sequence: touch.movedDays,
+            summary: summary, description: description(touch), categories: categories,
+            priority: touch.overdue ? 1 : (touch.kind == .cadence ? 5 : 3))
+    }
+
+    private func category(_ kind: Touchpoint.Kind) -> String {
+        switch kind {
+        case .cadence: "Cadence"
+        case .nextStepMine, .nextStepTheirs: "Next step"
+        case .agreeNextStep: "Agree next step"
+        case .checkBack: "Check back"
+        }
+    }
+
+    // MARK: - Time
+
+    private func time(_ date: LocalDate, _ time: TimeOfDay, _ zone: String, plusMinutes: Int = 0) -> ICalTime {
+        let minutes = time.minutesSinceMidnight + plusMinutes
+        let day = date.adding(days: minutes / 1440)
+        let civil = CivilDateTime(year: day.year, month: day.month, day: day.day,
+                                  hour: (minutes % 1440) / 60, minute: minutes % 60)
+        if TimeZoneCatalog.isUTC(zone) { return .utc(civil) }
+        if canWriteZone(zone) { return .zoned(civil, tzid: zone) }
+        return .utc(Self.utc(civil, in: zone))
+    }
+
+    /// The UTC wall time of a local time in `zone` (through Foundation's
+    /// zone rules), for zones libical cannot describe.
+    static func utc(_ local: CivilDateTime, in zone: String) -> CivilDateTime {
+        guard let timeZone = TimeZone(identifier: zone) else { return local }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let components = DateComponents(year: local.year, month: local.month, day: local.day,
+                                        hour: local.hour, minute: local.minute, second: local.second)
+        guard let instant = calendar.date(from: components) else { return local }
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let utc = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: instant)
+        return CivilDateTime(year: utc.year!, month: utc.month!, day: utc.day!,
+                             hour: utc.hour!, minute: utc.minute!, second: utc.second!)
+    }
+
+    private static let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~".utf8)
+
+    private static func encode(_ text: String) -> String {
+        var result = ""
+        for byte in text.utf8 {
+            if unreserved.contains(byte) {
+                result.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                let hex = String(byte, radix: 16, uppercase: true)
+                result += "%" + (hex.count == 1 ? "0" + hex : hex)
+            }
+        }
+        return result
+    }
+}

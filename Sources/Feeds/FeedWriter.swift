@@ -1,0 +1,181 @@
+import Foundation
+import FollowUp
+import ICal
+
+/// One feed file as the manifest lists it.
+public struct FeedEntry: Hashable, Sendable, Codable {
+    public enum Kind: String, Hashable, Sendable, Codable { case events, tasks }
+    /// File name inside the output folder.
+    public var file: String
+    public var kind: Kind
+    /// The owner, or nil for the feeds that hold everyone.
+    public var owner: String?
+    /// VEVENTs or VTODOs in the feed.
+    public var components: Int
+    public var overdue: Int
+    /// Leads with at least one touch in the feed.
+    public var leads: Int
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(file, forKey: .file)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(owner, forKey: .owner)  // null for everyone's feeds
+        try container.encode(components, forKey: .components)
+        try container.encode(overdue, forKey: .overdue)
+        try container.encode(leads, forKey: .leads)
+    }
+}
+
+/// `index.json`: the feeds written and what they hold.
+public struct FeedManifest: Hashable, Sendable, Codable {
+    public var feeds: [FeedEntry]
+    public var leads: Int
+    public var touchpoints: Int
+    public var rejectedRows: Int
+
+    enum CodingKeys: String, CodingKey {
+        case feeds, leads, touchpoints
+        case rejectedRows = "rejected_rows"
+    }
+}
+
+/// Writes the events and tasks feeds of every owner and of everyone, and the
+/// manifest, into one folder.
+///
+/// Each component is serialised once and its bytes go to both feeds that
+/// carry it (the owner's and everyone's). Files are streamed: a header, the
+/// VTIMEZONEs the feed uses, then one component at a time.
+public struct FeedWriter {
+    public static let productID = "-//followup//followup 1.0//EN"
+    /// How often a subscribed client should poll.
+    public var refreshInterval = 3600
+
+    private let catalog: TimeZoneCatalog
+    private let builder: ComponentBuilder
+
+    public init(catalog: TimeZoneCatalog) {
+        self.catalog = catalog
+        builder = ComponentBuilder(canWriteZone: { catalog.knows($0) })
+    }
+
+    /// Writes every feed into `folder` and returns the manifest.
+    /// - Parameters:
+    ///   - owners: every owner in the store, so an owner with nothing
+    ///     planned still gets (empty) feeds and no subscription breaks.
+    ///   - touchpoints: the plan, in any order.
+    public func write(owners: [String], touchpoints: [Touchpoint], to folder: String, rejectedRows: Int, leads: Int) throws(FeedError) -> FeedManifest {
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw FeedError("cannot create the output folder \(folder): \(error.localizedDescription)")
+        }
+        let ownerFeeds = OwnerNames.feeds(for: owners + touchpoints.map(\.owner))
+        var stemByKey: [String: String] = [:]
+        for feed in ownerFeeds { stemByKey[OwnerNames.key(feed.owner)] = feed.stem }
+
+        // Order is part of byte-identical output: owner, then time, then lead and step.
+        let sorted = touchpoints.sorted { a, b in
+            let stemA = stemByKey[OwnerNames.key(a.owner)]!, stemB = stemByKey[OwnerNames.key(b.owner)]!
+            if stemA != stemB { return stemA < stemB }
+            if a.date != b.date { return a.date < b.date }
+            if a.time != b.time { return a.time < b.time }
+            if a.lead.id != b.lead.id { return a.lead.id < b.lead.id }
+            return a.plannedDate < b.plannedDate
+        }
+        var byStem: [String: [Touchpoint]] = [:]
+        for touch in sorted { byStem[stemByKey[OwnerNames.key(touch.owner)]!, default: []].append(touch) }
+
+        let events = sorted.map(builder.event(for:))
+        let todos = sorted.map(builder.todo(for:))
+        let everyoneEvents = try FeedStream(folder: folder, stem: OwnerNames.everyone, kind: .events, owner: nil,
+                                            name: "Follow-ups", times: events.flatMap { [$0.start, $0.end] }, catalog: catalog)
+        let everyoneTasks = try FeedStream(folder: folder, stem: OwnerNames.everyone, kind: .tasks, owner: nil,
+                                           name: "Follow-up tasks", times: todos.flatMap { [$0.start, $0.due] }, catalog: catalog)
+        var entries: [FeedEntry] = []
+        var offset = 0
+        for feed in ownerFeeds {
+            let touches = byStem[feed.stem] ?? []
+            let range = offset..<(offset + touches.count)
+            offset += touches.count
+            let ownerEvents = try FeedStream(folder: folder, stem: feed.stem, kind: .events, owner: feed.owner,
+                                             name: "Follow-ups: \(feed.owner)",
+                                             times: events[range].flatMap { [$0.start, $0.end] }, catalog: catalog)
+            let ownerTasks = try FeedStream(folder: folder, stem: feed.stem, kind: .tasks, owner: feed.owner,
+                                            name: "Follow-up tasks: \(feed.owner)",
+                                            times: todos[range].flatMap { [$0.start, $0.due] }, catalog: catalog)
+            for index in range {
+                let touch = sorted[index]
+                let eventBytes = try serialise { () throws(ICalError) in try ICalSerializer.serialize(events[index]) }
+                try ownerEvents.add(eventBytes, touch: touch)
+                try everyoneEvents.add(eventBytes, touch: touch)
+                let todoBytes = try serialise { () throws(ICalError) in try ICalSerializer.serialize(todos[index]) }
+                try ownerTasks.add(todoBytes, touch: touch)
+                try everyoneTasks.add(todoBytes, touch: touch)
+            }
+            entries.append(try ownerEvents.finish())
+            entries.append(try ownerTasks.finish())
+        }
+        entries.insert(try everyoneTasks.finish(), at: 0)
+        entries.insert(try everyoneEvents.finish(), at: 0)
+
+        let manifest = FeedManifest(feeds: entries, leads: leads, touchpoints: sorted.count, rejectedRows: rejectedRows)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let json: Data
+        do { json = try encoder.encode(manifest) } catch { throw FeedError("cannot encode index.json: \(error)") }
+        let index = try AtomicFile(path: (folder as NSString).appendingPathComponent("index.json"))
+        try index.write(Array(json) + [0x0A])
+        try index.commit()
+        return manifest
+    }
+
+    private func serialise(_ body: () throws(ICalError) -> [UInt8]) throws(FeedError) -> [UInt8] {
+        do { return try body() } catch { throw FeedError(error.description) }
+    }
+}
+
+/// One feed file being written: header and VTIMEZONEs first, then components.
+private final class FeedStream {
+    private let file: AtomicFile
+    private var entry: FeedEntry
+    private var leads: Set<String> = []
+
+    init(folder: String, stem: String, kind: FeedEntry.Kind, owner: String?, name: String,
+         times: [ICalTime], catalog: TimeZoneCatalog) throws(FeedError) {
+        let fileName = "\(stem).\(kind.rawValue).ics"
+        file = try AtomicFile(path: (folder as NSString).appendingPathComponent(fileName))
+        entry = FeedEntry(file: fileName, kind: kind, owner: owner, components: 0, overdue: 0, leads: 0)
+        do {
+            try file.write(try ICalSerializer.header(ICalCalendarInfo(
+                productID: FeedWriter.productID, name: name, refreshInterval: 3600)))
+            // One VTIMEZONE per zone the feed names, covering the years it spans.
+            let years = times.map(\.year)
+            if let first = years.min(), let last = years.max() {
+                for zone in Set(times.compactMap(\.tzid)).sorted() {
+                    try file.write(try catalog.vtimezone(for: zone, years: first...last))
+                }
+            }
+        } catch let error as ICalError {
+            throw FeedError("\(fileName): \(error.description)")
+        } catch let error as FeedError {
+            throw error
+        } catch {
+            throw FeedError("\(fileName): \(error)")
+        }
+    }
+
+    func add(_ bytes: [UInt8], touch: Touchpoint) throws(FeedError) {
+        try file.write(bytes)
+        entry.components += 1
+        if touch.overdue { entry.overdue += 1 }
+        leads.insert(touch.lead.id)
+    }
+
+    func finish() throws(FeedError) -> FeedEntry {
+        try file.write(ICalSerializer.footer)
+        try file.commit()
+        entry.leads = leads.count
+        return entry
+    }
+}

@@ -1,0 +1,80 @@
+import FollowUp
+import Foundation
+
+/// One owner's share of the plan, and the file names of their feeds.
+public struct OwnerFeed: Hashable, Sendable {
+    /// The owner as the sheet first spells it.
+    public var owner: String
+    /// The file-name stem: `<stem>.events.ics`, `<stem>.tasks.ics`.
+    public var stem: String
+}
+
+/// Splits owners into feeds with safe, stable file names.
+public enum OwnerNames {
+    /// The stem of the feeds that hold everyone.
+    public static let everyone = "all"
+
+    /// The key owners are grouped by: owner names that differ only in case
+    /// or surrounding spaces are one person in a hand-typed sheet.
+    public static func key(_ owner: String) -> String {
+        owner.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+    }
+
+    /// Feeds for these owners, in file-name order.
+    ///
+    /// A name becomes lowercase ASCII letters, digits and hyphens (accents
+    /// dropped, anything else a hyphen), so no owner name can make a path
+    /// that leaves the output folder. When two owners would share a stem, or
+    /// a stem would be empty or `all`, each such stem gets a suffix derived
+    /// from the owner's name, so it stays the same from run to run.
+    public static func feeds(for owners: [String]) -> [OwnerFeed] {
+        var firstSpelling: [String: String] = [:]
+        var keys: [String] = []
+        for owner in owners {
+            let key = key(owner)
+            if firstSpelling[key] == nil {
+                firstSpelling[key] = owner.trimmingCharacters(in: .whitespacesAndNewlines)
+                keys.append(key)
+            }
+        }
+        var bySlug: [String: [String]] = [:]
+        for key in keys { bySlug[slug(key), default: []].append(key) }
+        var feeds: [OwnerFeed] = []
+        for key in keys {
+            let base = slug(key)
+            let clash = bySlug[base, default: []].count > 1 || base.isEmpty || base == everyone
+            let stem = clash ? (base.isEmpty ? "owner" : base) + "-" + stableHash(key) : base
+            feeds.append(OwnerFeed(owner: firstSpelling[key]!, stem: stem))
+        }
+        return feeds.sorted { $0.stem < $1.stem }
+    }
+
+    static func slug(_ name: String) -> String {
+        var result = ""
+        var pendingHyphen = false
+        // ICU's transliteration turns "Zoë Ødegaard" into "Zoe Odegaard" and
+        // other scripts into Latin letters, so names stay recognisable.
+        let latin = name.applyingTransform(StringTransform("Any-Latin; Latin-ASCII"), reverse: false) ?? name
+        for scalar in latin.decomposedStringWithCanonicalMapping.unicodeScalars {
+            if scalar.properties.generalCategory == .nonspacingMark { continue }
+            if scalar.isASCII, scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) {
+                if pendingHyphen, !result.isEmpty { result.append("-") }
+                pendingHyphen = false
+                result.unicodeScalars.append(scalar)
+            } else {
+                pendingHyphen = true
+            }
+            if result.utf8.count >= 60 { break }
+        }
+        return result.lowercased()
+    }
+
+    /// 32-bit FNV-1a of the UTF-8 bytes, as 8 hex digits: short, stable
+    /// across runs and platforms (Swift's `hashValue` is seeded per process).
+    static func stableHash(_ text: String) -> String {
+        var hash: UInt32 = 2_166_136_261
+        for byte in text.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 8 - hex.count) + hex
+    }
+}

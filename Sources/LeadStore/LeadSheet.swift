@@ -1,0 +1,239 @@
+import CSV
+import Foundation
+import FollowUp
+
+/// Reads the CSV lead sheet described in DESIGN.md.
+///
+/// A UTF-8 CSV with a header row (RFC 4180 quoting, a BOM tolerated),
+/// parsed by CSV.swift as a stream. Column names match without regard to
+/// case, spaces or hyphens (`First Contact` is `first_contact`). Every
+/// problem is collected as a `Diagnostic`; a row with any error is rejected
+/// whole and reported, the rest are read.
+public struct LeadSheet {
+    /// Every column the sheet understands.
+    public enum Column: String, CaseIterable, Sendable {
+        case id, name, company, email, phone, owner, timezone, status
+        case firstContact = "first_contact", lastContact = "last_contact", lastReply = "last_reply"
+        case nextStep = "next_step", nextStepDue = "next_step_due", nextStepOwner = "next_step_owner"
+        case snoozeUntil = "snooze_until", fiscalYearStart = "fiscal_year_start", launchDate = "launch_date"
+        case events, notes
+
+        public static let required: [Column] = [.id, .name]
+    }
+
+    /// Says whether a time zone name can be used (known to the system's zoneinfo).
+    public typealias TimeZoneCheck = (String) -> Bool
+
+    private let path: String
+    private let displayName: String
+    private let isKnownTimeZone: TimeZoneCheck
+
+    /// - Parameters:
+    ///   - path: the CSV file.
+    ///   - displayName: how diagnostics name the file (defaults to `path`).
+    ///   - isKnownTimeZone: whether a `timezone` value can be used.
+    public init(path: String, displayName: String? = nil, isKnownTimeZone: @escaping TimeZoneCheck) {
+        self.path = path
+        self.displayName = displayName ?? path
+        self.isKnownTimeZone = isKnownTimeZone
+    }
+
+    /// Reads every row. Throws only when the file cannot be read as a CSV at all.
+    public func read() throws(LeadStoreError) -> LeadSheetResult {
+        guard let stream = InputStream(fileAtPath: path), FileManager.default.isReadableFile(atPath: path) else {
+            throw LeadStoreError("\(displayName): cannot open the lead sheet (no such file, or not readable)")
+        }
+        let reader: CSVReader
+        do {
+            reader = try CSVReader(stream: stream, hasHeaderRow: true)
+        } catch {
+            throw LeadStoreError("\(displayName): the lead sheet is empty or unreadable: it needs a header row naming its columns")
+        }
+        guard let header = reader.headerRow else {
+            throw LeadStoreError("\(displayName): the lead sheet has no header row")
+        }
+        var result = LeadSheetResult(leads: [], errors: [], warnings: [], rowsRead: 0, rejectedRows: 0, owners: [])
+        guard let columns = mapHeader(header, into: &result) else {
+            result.headerIsUnusable = true
+            return result
+        }
+
+        var firstRowOfID: [String: Int] = [:]
+        var rowNumber = 1
+        while let fields = reader.next() {
+            rowNumber += 1
+            if fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
+            result.rowsRead += 1
+            var row = RowReader(fields: fields, columns: columns, file: displayName, row: rowNumber,
+                                headerCount: header.count, isKnownTimeZone: isKnownTimeZone)
+            let lead = row.lead()
+            result.owners.append(row.text(.owner) ?? Lead.defaultOwner)
+            if let lead, let first = firstRowOfID[lead.id] {
+                row.fail(.id, "duplicate id \"\(lead.id)\": row \(first) has it already; this row is skipped")
+            }
+            if row.errors.isEmpty, let lead {
+                firstRowOfID[lead.id] = rowNumber
+                result.leads.append(lead)
+            } else {
+                result.rejectedRows += 1
+                result.errors += row.errors
+            }
+        }
+        // CSV.swift records `cannotReadFile` when it reaches the end of the
+        // stream; only undecodable text and stream failures are errors.
+        if let error = reader.error, !Self.isEndOfFile(error) {
+            result.errors.append(Diagnostic(.error, file: displayName, row: rowNumber + 1, column: nil,
+                                            "the sheet stops being readable here (\(Self.describe(error))); rows from here on were not read"))
+        }
+        return result
+    }
+
+    /// Finds each known column's index; reports missing, repeated and unknown ones.
+    private func mapHeader(_ header: [String], into result: inout LeadSheetResult) -> [Column: (index: Int, name: String)]? {
+        var columns: [Column: (index: Int, name: String)] = [:]
+        var unknown: [String] = []
+        for (index, raw) in header.enumerated() {
+            let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            if name.isEmpty { continue }
+            guard let column = Column(rawValue: Self.normalise(name)) else {
+                unknown.append(name)
+                continue
+            }
+            if let existing = columns[column] {
+                result.errors.append(Diagnostic(.error, file: displayName, row: 1, column: name,
+                    "the column appears twice (columns \(existing.index + 1) and \(index + 1)); only the first is read, so remove or rename the other"))
+                continue
+            }
+            columns[column] = (index, name)
+        }
+        if !unknown.isEmpty {
+            result.warnings.append(Diagnostic(.warning, file: displayName, row: 1, column: nil,
+                "unknown column\(unknown.count == 1 ? "" : "s") ignored: \(unknown.map { "\"\($0)\"" }.joined(separator: ", ")); known columns are \(Column.allCases.map(\.rawValue).joined(separator: ", "))"))
+        }
+        let missing = Column.required.filter { columns[$0] == nil }
+        for column in missing {
+            result.errors.append(Diagnostic(.error, file: displayName, row: 1, column: column.rawValue,
+                                            "missing required column \"\(column.rawValue)\"; the header row must name it"))
+        }
+        return missing.isEmpty ? columns : nil
+    }
+
+    static func normalise(_ name: String) -> String {
+        String(name.lowercased().map { $0 == " " || $0 == "-" ? "_" : $0 })
+    }
+
+    private static func isEndOfFile(_ error: Error) -> Bool {
+        if let error = error as? CSVError, case .cannotReadFile = error { return true }
+        return false
+    }
+
+    private static func describe(_ error: Error) -> String {
+        if let error = error as? CSVError, case .unicodeDecoding = error { return "it is not valid UTF-8" }
+        return "\(error)"
+    }
+}
+
+/// Reads one row's fields into a `Lead`, collecting every problem.
+private struct RowReader {
+    let fields: [String]
+    let columns: [LeadSheet.Column: (index: Int, name: String)]
+    let file: String
+    let row: Int
+    let headerCount: Int
+    let isKnownTimeZone: LeadSheet.TimeZoneCheck
+    var errors: [Diagnostic] = []
+
+    init(fields: [String], columns: [LeadSheet.Column: (index: Int, name: String)], file: String, row: Int,
+         headerCount: Int, isKnownTimeZone: @escaping LeadSheet.TimeZoneCheck) {
+        self.fields = fields; self.columns = columns; self.file = file; self.row = row
+        self.headerCount = headerCount; self.isKnownTimeZone = isKnownTimeZone
+    }
+
+    mutating func fail(_ column: LeadSheet.Column?, _ message: String) {
+        let name = column.flatMap { columns[$0]?.name } ?? column?.rawValue
+        errors.append(Diagnostic(.error, file: file, row: row, column: name, message))
+    }
+
+    /// The trimmed value of a column; nil when absent or empty.
+    func text(_ column: LeadSheet.Column) -> String? {
+        guard let index = columns[column]?.index, index < fields.count else { return nil }
+        let value = fields[index].trimmingCharacters(in: .whitespacesAndNewlines)
+        return value.isEmpty ? nil : value
+    }
+
+    mutating func lead() -> Lead? {
+        if fields.count > headerCount {
+            fail(nil, "the row has \(fields.count) fields but the header has \(headerCount): a value with a comma in it needs double quotes around it")
+        } else if fields.count < headerCount, let last = fields.last, last.contains("\n") {
+            // CSV.swift reads an unclosed quote to the end of the file as one field.
+            fail(nil, "a quoted value starting on this row is never closed, so the rest of the file was read as part of it: close the quote")
+        }
+        let id = text(.id)
+        let name = text(.name)
+        if id == nil { fail(.id, "the id is empty; every lead needs a unique, stable id") }
+        if name == nil { fail(.name, "the name is empty; every lead needs the name of a person") }
+
+        var timeZone = text(.timezone)
+        if let zone = timeZone, !isKnownTimeZone(zone) {
+            let suggestion = TimeZone.knownTimeZoneIdentifiers.first { $0.lowercased() == zone.lowercased() }
+            fail(.timezone, "unknown time zone \"\(zone)\"; expected an IANA name such as America/New_York"
+                 + (suggestion.map { " (did you mean \($0)?)" } ?? ""))
+            timeZone = nil
+        }
+        var status: LeadStatus?
+        if let value = text(.status) {
+            let key = LeadSheet.normalise(value)
+            status = LeadStatus(rawValue: key == "notyet" ? "not_yet" : key)
+            if status == nil {
+                fail(.status, "unknown status \"\(value)\"; expected one of \(LeadStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+        var nextStepOwner: StepOwner?
+        if let value = text(.nextStepOwner) {
+            nextStepOwner = StepOwner(rawValue: value.lowercased())
+            if nextStepOwner == nil { fail(.nextStepOwner, "unknown next step owner \"\(value)\"; expected me or them") }
+        }
+        var fiscalYearStart: MonthDay?
+        if let value = text(.fiscalYearStart) {
+            // A full date is accepted too: its month and day are what count.
+            fiscalYearStart = MonthDay(value) ?? LocalDate(iso: value).flatMap { MonthDay(String($0.description.dropFirst(5))) }
+            if fiscalYearStart == nil { fail(.fiscalYearStart, "\"\(value)\" is not a month and day; expected MM-DD, such as 04-01") }
+        }
+        let events = parseEvents()
+        let lead = Lead(
+            id: id ?? "", name: name ?? "", company: text(.company), email: text(.email), phone: text(.phone),
+            owner: text(.owner) ?? Lead.defaultOwner, timeZone: timeZone, status: status,
+            firstContact: date(.firstContact), lastContact: date(.lastContact), lastReply: date(.lastReply),
+            nextStep: text(.nextStep), nextStepDue: date(.nextStepDue), nextStepOwner: nextStepOwner,
+            snoozeUntil: date(.snoozeUntil), fiscalYearStart: fiscalYearStart, launchDate: date(.launchDate),
+            events: events, notes: notes())
+        return id == nil ? nil : lead
+    }
+
+    /// Notes keep their line breaks; only the ends are trimmed.
+    private func notes() -> String? { text(.notes) }
+
+    private mutating func date(_ column: LeadSheet.Column) -> LocalDate? {
+        guard let value = text(column) else { return nil }
+        if let date = LocalDate(iso: value) { return date }
+        fail(column, "\"\(value)\" is not a date; expected YYYY-MM-DD, such as 2026-12-01")
+        return nil
+    }
+
+    private mutating func parseEvents() -> [LeadEvent] {
+        guard let value = text(.events) else { return [] }
+        var events: [LeadEvent] = []
+        for item in value.split(separator: ";") {
+            let entry = item.trimmingCharacters(in: .whitespacesAndNewlines)
+            if entry.isEmpty { continue }
+            let date = LocalDate(iso: entry.prefix(10))
+            let name = entry.dropFirst(10).trimmingCharacters(in: .whitespaces)
+            guard let date, entry.count == 10 || entry.dropFirst(10).first == " ", !name.isEmpty else {
+                fail(.events, "event \"\(entry)\" is not \"YYYY-MM-DD Name\"; separate several events with ;")
+                continue
+            }
+            events.append(LeadEvent(date: date, name: name))
+        }
+        return events
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+
+@main
+struct Followup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "followup",
+        abstract: "Plan every follow-up touch of your leads and write them as calendar feeds.",
+        discussion: """
+        Reads a lead store, plans the touchpoints of a disciplined follow-up method \
+        (Day 0, Day 2–3, Day 7–10, Day 21–30, close the loop; next steps for leads \
+        who replied; check-backs for "not now"), and writes iCalendar feeds that \
+        calendar apps subscribe to.
+
+        Example:
+          followup generate --store Fixtures/demo/leads.csv --out feeds/
+        """,
+        subcommands: [Generate.self]
+    )
+}

@@ -1,0 +1,119 @@
+import ArgumentParser
+import Feeds
+import FollowUp
+import Foundation
+import ICal
+import LeadStore
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the events and tasks feeds of every owner, and of everyone.",
+        discussion: """
+        Writes into --out, for every owner in the store and for everyone together:
+          <owner>.events.ics  events at the time to act, with a reminder
+          <owner>.tasks.ics   tasks that open and fall due with each step's window
+          all.events.ics, all.tasks.ics, and index.json listing every feed.
+
+        Rows with problems are reported as FILE:ROW:COLUMN: reason; the other
+        leads are still written and the exit status is 65. With --strict nothing
+        is written when any row is bad.
+
+        Examples:
+          followup generate --store leads.csv --out feeds/
+          followup generate --store leads.csv --out feeds/ --now 2026-12-01 --timezone Europe/Berlin
+        """
+    )
+
+    @Option(help: ArgumentHelp("The lead store: a .csv lead sheet.", valueName: "path"))
+    var store: String
+
+    @Option(help: ArgumentHelp("The folder to write the feeds into (created if missing).", valueName: "dir"))
+    var out: String
+
+    @Option(help: ArgumentHelp("Today, for a reproducible run: 2026-12-01, or a date-time such as 2026-12-01T08:00:00Z. Defaults to the clock.", valueName: "date"))
+    var now: String?
+
+    @Option(help: ArgumentHelp("How many days ahead to write cadence touchpoints. Agreed next steps are written whatever their date.", valueName: "days"))
+    var horizon: Int = Playbook.standard.horizonDays
+
+    @Option(help: ArgumentHelp("The IANA time zone of leads that name none (default: this machine's zone).", valueName: "zone"))
+    var timezone: String = TimeZone.current.identifier
+
+    @Flag(help: "Write nothing when any row of the store is bad.")
+    var strict = false
+
+    @Flag(help: "Print only problems, no summary.")
+    var quiet = false
+
+    func validate() throws {
+        guard horizon >= 0 else { throw ValidationError("--horizon must be 0 or more days, not \(horizon).") }
+        guard TimeZone(identifier: timezone) != nil, TimeZoneCatalog().knows(timezone) else {
+            throw ValidationError("--timezone \"\(timezone)\" is not a time zone this machine knows; expected an IANA name such as America/New_York.")
+        }
+        if let now, PlanningNow.parse(now, zone: timezone) == nil {
+            throw ValidationError("--now \"\(now)\" is not a date or date-time; expected 2026-12-01 or 2026-12-01T08:00:00Z.")
+        }
+        guard store.lowercased().hasSuffix(".csv") else {
+            throw ValidationError("--store \"\(store)\": only .csv lead sheets can be read so far.")
+        }
+    }
+
+    func run() throws {
+        do {
+            try generate()
+        } catch let failure as Failure {
+            printError("followup: error: \(failure.description)")
+            throw ExitCode(failure.code)
+        }
+    }
+
+    private func generate() throws {
+        let catalog = TimeZoneCatalog()
+        let sheet = LeadSheet(path: store, isKnownTimeZone: { TimeZone(identifier: $0) != nil && catalog.knows($0) })
+        let result: LeadSheetResult
+        do { result = try sheet.read() } catch { throw Failure(error.description) }
+        for diagnostic in result.warnings + result.errors { printError(diagnostic.description) }
+
+        if result.headerIsUnusable {
+            throw Failure("\(store): nothing written: the lead sheet's header must be fixed first")
+        }
+        if strict && !result.errors.isEmpty {
+            throw Failure("\(store): nothing written (--strict): \(result.rejectedRows) row\(result.rejectedRows == 1 ? "" : "s") rejected", code: 65)
+        }
+
+        let planningNow = now.flatMap { PlanningNow.parse($0, zone: timezone) } ?? .instant(Date())
+        let planner: Planner
+        do {
+            planner = try Planner(playbook: .standard, defaultTimeZone: timezone, now: planningNow, horizonDays: horizon)
+        } catch { throw Failure(error.description) }
+        let touchpoints = result.leads.flatMap(planner.plan)
+
+        let manifest: FeedManifest
+        do {
+            manifest = try FeedWriter(catalog: catalog).write(
+                owners: result.owners, touchpoints: touchpoints, to: out,
+                rejectedRows: result.rejectedRows, leads: result.leads.count)
+        } catch { throw Failure(error.description) }
+
+        if !quiet {
+            let overdue = touchpoints.filter(\.overdue).count
+            printError("followup: \(result.leads.count) leads planned, \(result.rejectedRows) rows rejected, "
+                       + "\(touchpoints.count) touchpoints (\(overdue) overdue), \(manifest.feeds.count) feeds written to \(out)")
+        }
+        if result.rejectedRows > 0 || !result.errors.isEmpty { throw ExitCode(65) }
+    }
+}
+
+/// A failure the user can act on: one line on stderr and an exit status.
+struct Failure: Error, CustomStringConvertible {
+    let description: String
+    let code: Int32
+    init(_ description: String, code: Int32 = 1) {
+        self.description = description
+        self.code = code
+    }
+}
+
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
