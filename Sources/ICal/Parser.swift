@@ -100,3 +100,57 @@ public enum ICalParser {
         return String(cString: pointer)
     }
 }
+
+/// When a component starts, ends or falls due, as libical resolves it.
+public struct ICalResolvedTimes: Hashable, Sendable {
+    public var uid: String
+    public var kind: String
+    /// Seconds since 1970-01-01T00:00:00Z; nil when the component has none.
+    public var start: Int?
+    public var end: Int?
+    public var due: Int?
+}
+
+extension ICalParser {
+    /// Resolves DTSTART, DTEND and DUE of every VEVENT and VTODO to instants,
+    /// with the VTIMEZONEs of the calendar itself (libical looks each TZID
+    /// up in the calendar that holds the component). A check that a feed
+    /// means the instants its writer meant.
+    public static func resolvedTimes(_ text: String) throws(ICalError) -> [ICalResolvedTimes] {
+        guard let raw = icalparser_parse_string(text) else {
+            throw ICalError.current("parsing iCalendar text")
+        }
+        let root = ComponentHandle(owning: raw)
+        var calendars: [OpaquePointer] = []
+        if icalcomponent_isa(root.raw) == ICAL_VCALENDAR_COMPONENT {
+            calendars = [root.raw]
+        } else {
+            var calendar = icalcomponent_get_first_component(root.raw, ICAL_VCALENDAR_COMPONENT)
+            while let current = calendar {
+                calendars.append(current)
+                calendar = icalcomponent_get_next_component(root.raw, ICAL_VCALENDAR_COMPONENT)
+            }
+        }
+        var result: [ICalResolvedTimes] = []
+        for calendar in calendars {
+            for kind in [ICAL_VEVENT_COMPONENT, ICAL_VTODO_COMPONENT] {
+                var component = icalcomponent_get_first_component(calendar, kind)
+                while let current = component {
+                    func seconds(_ time: icaltimetype) -> Int? {
+                        icaltime_is_null_time(time) != 0 ? nil : Int(icaltime_as_timet_with_zone(time, time.zone))
+                    }
+                    let uid = icalcomponent_get_uid(current).map { String(cString: $0) } ?? ""
+                    let hasEnd = icalcomponent_get_first_property(current, ICAL_DTEND_PROPERTY) != nil
+                    let hasDue = icalcomponent_get_first_property(current, ICAL_DUE_PROPERTY) != nil
+                    result.append(ICalResolvedTimes(
+                        uid: uid, kind: kind == ICAL_VEVENT_COMPONENT ? "VEVENT" : "VTODO",
+                        start: seconds(icalcomponent_get_dtstart(current)),
+                        end: hasEnd ? seconds(icalcomponent_get_dtend(current)) : nil,
+                        due: hasDue ? seconds(icalcomponent_get_due(current)) : nil))
+                    component = icalcomponent_get_next_component(calendar, kind)
+                }
+            }
+        }
+        return result
+    }
+}
