@@ -62,17 +62,31 @@ public struct LeadSheet {
         var rowNumber = 1
         while let fields = reader.next() {
             rowNumber += 1
+            // CSV.swift reports undecodable bytes through `error` and then
+            // reads on from the next byte, so a row boundary can no longer be
+            // trusted: this row and the rest are reported, not guessed at.
+            if let error = reader.error as? CSVError, case .unicodeDecoding = error {
+                result.errors.append(Diagnostic(.error, file: displayName, row: rowNumber, column: nil,
+                    "the text is not valid UTF-8 from this row on, so this row and the rest were not read; save the sheet as \"CSV UTF-8\""))
+                result.rowsRead += 1
+                result.rejectedRows += 1
+                return result
+            }
             if fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
             result.rowsRead += 1
             var row = RowReader(fields: fields, columns: columns, file: displayName, row: rowNumber,
                                 headerCount: header.count, isKnownTimeZone: isKnownTimeZone)
             let lead = row.lead()
             result.owners.append(row.text(.owner) ?? Lead.defaultOwner)
-            if let lead, let first = firstRowOfID[lead.id] {
-                row.fail(.id, "duplicate id \"\(lead.id)\": row \(first) has it already; this row is skipped")
+            if let lead {
+                // Ids are unique across the sheet, rejected rows included.
+                if let first = firstRowOfID[lead.id] {
+                    row.fail(.id, "duplicate id \"\(lead.id)\": row \(first) has it already; this row is skipped")
+                } else {
+                    firstRowOfID[lead.id] = rowNumber
+                }
             }
             if row.errors.isEmpty, let lead {
-                firstRowOfID[lead.id] = rowNumber
                 result.leads.append(lead)
             } else {
                 result.rejectedRows += 1

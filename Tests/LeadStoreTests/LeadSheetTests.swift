@@ -1,0 +1,136 @@
+import FollowUp
+import Foundation
+import LeadStore
+import Testing
+
+/// Writes a sheet into a fresh temporary folder and reads it.
+func readSheet(_ text: String, bytes: [UInt8]? = nil, name: String = "leads.csv") throws -> LeadSheetResult {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("followup-sheet-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let path = folder.appendingPathComponent(name).path
+    _ = FileManager.default.createFile(atPath: path, contents: Data(bytes ?? Array(text.utf8)))
+    let known: Set<String> = ["America/New_York", "Europe/Berlin", "Asia/Tokyo", "UTC"]
+    return try LeadSheet(path: path, displayName: name, isKnownTimeZone: { known.contains($0) }).read()
+}
+
+@Suite struct LeadSheetTests {
+    @Test func readsEveryColumn() throws {
+        let result = try readSheet(#"""
+        id,name,company,email,phone,owner,timezone,status,first_contact,last_contact,last_reply,next_step,next_step_due,next_step_owner,snooze_until,fiscal_year_start,launch_date,events,notes
+        L1,Ann Lee,"Acme, Inc.",ann@acme.example,+1 555,Alice,Europe/Berlin,Not_Yet,2026-11-02,2026-11-04,2026-11-05,Call back,2026-12-03,them,2027-01-10,04-01,2027-05-20,2027-03-10 Hannover Messe; 2027-06-15 Data Summit,"Line one
+        Line ""two"""
+        """#)
+        #expect(result.errors.isEmpty)
+        let lead = try #require(result.leads.first)
+        #expect(lead == Lead(
+            id: "L1", name: "Ann Lee", company: "Acme, Inc.", email: "ann@acme.example", phone: "+1 555", owner: "Alice",
+            timeZone: "Europe/Berlin", status: .notYet, firstContact: LocalDate(iso: "2026-11-02"),
+            lastContact: LocalDate(iso: "2026-11-04"), lastReply: LocalDate(iso: "2026-11-05"), nextStep: "Call back",
+            nextStepDue: LocalDate(iso: "2026-12-03"), nextStepOwner: .them, snoozeUntil: LocalDate(iso: "2027-01-10"),
+            fiscalYearStart: MonthDay("04-01"), launchDate: LocalDate(iso: "2027-05-20"),
+            events: [LeadEvent(date: LocalDate(iso: "2027-03-10")!, name: "Hannover Messe"),
+                     LeadEvent(date: LocalDate(iso: "2027-06-15")!, name: "Data Summit")],
+            notes: "Line one\nLine \"two\""))
+    }
+
+    @Test func headerIsMatchedWithoutRegardToCaseAndABOMIsTolerated() throws {
+        let text = "ID,Name,First Contact,TIMEZONE,Next-Step-Due\r\n1,Ann,2026-11-02,Asia/Tokyo,2026-12-01\r\n"
+        let result = try readSheet("", bytes: [0xEF, 0xBB, 0xBF] + Array(text.utf8))
+        #expect(result.errors.isEmpty)
+        #expect(result.leads.first?.id == "1")
+        #expect(result.leads.first?.firstContact == LocalDate(iso: "2026-11-02"))
+        #expect(result.leads.first?.timeZone == "Asia/Tokyo")
+        #expect(result.leads.first?.nextStepDue == LocalDate(iso: "2026-12-01"))
+        #expect(result.leads.first?.owner == "me")
+    }
+
+    @Test func unknownColumnsGiveOneWarning() throws {
+        let result = try readSheet("id,name,Deal Size,Source\n1,Ann,100,web\n2,Bo,200,fair\n")
+        #expect(result.leads.count == 2)
+        #expect(result.warnings.count == 1)
+        #expect(result.warnings.first?.description.hasPrefix("leads.csv:1: warning: unknown columns ignored: \"Deal Size\", \"Source\"") == true)
+    }
+
+    @Test func everyProblemIsReportedWithFileRowAndColumn() throws {
+        let result = try readSheet(#"""
+        id,name,timezone,status,first_contact,next_step_owner,fiscal_year_start,events,notes
+        A1,Ann,Mars/Base,new,2026-11-02,me,,,"a note
+        over two lines"
+        A2,Bo,Europe/Berlin,maybe,2026-02-30,you,13-01,2026-12-01,
+        A1,Cy,UTC,new,,,,,
+        ,Dee,UTC,new,,,,,
+        A5,,UTC,new,,,,,
+        A6,Eve,america/new_york,active,12/01/2026,,,,
+        A7,Fay,UTC,new,,,,"2026-12-01 Summit; next week",
+        A8,Gus,UTC,NEW,2026-11-30,THEM,2026-04-01,,ok
+        """#)
+        let lines = result.errors.map(\.description)
+        #expect(lines == [
+            "leads.csv:2:timezone: unknown time zone \"Mars/Base\"; expected an IANA name such as America/New_York",
+            "leads.csv:3:status: unknown status \"maybe\"; expected one of new, active, engaged, not_yet, won, lost, closed, paused",
+            "leads.csv:3:next_step_owner: unknown next step owner \"you\"; expected me or them",
+            "leads.csv:3:fiscal_year_start: \"13-01\" is not a month and day; expected MM-DD, such as 04-01",
+            "leads.csv:3:events: event \"2026-12-01\" is not \"YYYY-MM-DD Name\"; separate several events with ;",
+            "leads.csv:3:first_contact: \"2026-02-30\" is not a date; expected YYYY-MM-DD, such as 2026-12-01",
+            "leads.csv:4:id: duplicate id \"A1\": row 2 has it already; this row is skipped",
+            "leads.csv:5:id: the id is empty; every lead needs a unique, stable id",
+            "leads.csv:6:name: the name is empty; every lead needs the name of a person",
+            "leads.csv:7:timezone: unknown time zone \"america/new_york\"; expected an IANA name such as America/New_York (did you mean America/New_York?)",
+            "leads.csv:7:first_contact: \"12/01/2026\" is not a date; expected YYYY-MM-DD, such as 2026-12-01",
+            "leads.csv:8:events: event \"next week\" is not \"YYYY-MM-DD Name\"; separate several events with ;",
+        ])
+        // Of two rows with one id the first is kept; the first row is rejected for its zone, so A1 is not planned at all.
+        #expect(result.leads.map(\.id) == ["A8"])
+        #expect(result.rejectedRows == 7)
+        #expect(result.rowsRead == 8)
+        #expect(result.owners.count == 8)
+        let gus = try #require(result.leads.first)
+        #expect(gus.status == .new && gus.nextStepOwner == .them)
+        #expect(gus.fiscalYearStart == MonthDay("04-01"))
+    }
+
+    @Test func theFirstOfTwoRowsWithOneIdIsKept() throws {
+        let result = try readSheet("id,name\nX,First\nY,Other\nX,Second\n")
+        #expect(result.leads.map(\.name) == ["First", "Other"])
+        #expect(result.errors.map(\.description) == ["leads.csv:4:id: duplicate id \"X\": row 2 has it already; this row is skipped"])
+    }
+
+    @Test func aMissingRequiredColumnMakesTheSheetUnusable() throws {
+        let result = try readSheet("id,company\n1,Acme\n")
+        #expect(result.headerIsUnusable)
+        #expect(result.leads.isEmpty)
+        #expect(result.errors.map(\.description) == ["leads.csv:1:name: missing required column \"name\"; the header row must name it"])
+    }
+
+    @Test func rowsThatDoNotFitTheHeaderAreReported() throws {
+        let result = try readSheet("id,name,notes\n1,Ann,ok\n2,Bo,has, a comma\n3,\"Cy,unclosed\n4,Dee,lost\n")
+        #expect(result.leads.map(\.id) == ["1"])
+        #expect(result.errors.map(\.description) == [
+            "leads.csv:3: the row has 4 fields but the header has 3: a value with a comma in it needs double quotes around it",
+            "leads.csv:4: a quoted value starting on this row is never closed, so the rest of the file was read as part of it: close the quote",
+        ])
+    }
+
+    @Test func blankRowsAreSkippedButCounted() throws {
+        let result = try readSheet("id,name,timezone\n1,Ann,UTC\n\n,,\n4,Bo,Nowhere/City\n")
+        #expect(result.leads.map(\.id) == ["1"])
+        #expect(result.errors.first?.row == 5, "rows are numbered as a spreadsheet shows them")
+        #expect(result.rowsRead == 2)
+    }
+
+    @Test func textThatIsNotUTF8IsReported() throws {
+        let bytes = Array("id,name\n1,Ann\n2,".utf8) + [0xC3, 0x28] + Array("\n3,Cy\n".utf8)
+        let result = try readSheet("", bytes: bytes)
+        #expect(result.leads.map(\.id) == ["1"])
+        #expect(result.errors.map(\.description) == [
+            "leads.csv:3: the text is not valid UTF-8 from this row on, so this row and the rest were not read; save the sheet as \"CSV UTF-8\"",
+        ])
+    }
+
+    @Test func aMissingFileIsAnError() {
+        #expect(throws: LeadStoreError.self) {
+            try LeadSheet(path: "/nonexistent/leads.csv", isKnownTimeZone: { _ in true }).read()
+        }
+    }
+}
