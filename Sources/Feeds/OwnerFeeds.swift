@@ -3,7 +3,7 @@ import Foundation
 
 /// One owner's share of the plan, and the file names of their feeds.
 public struct OwnerFeed: Hashable, Sendable {
-    /// The owner as the sheet first spells it.
+    /// The owner as the feeds name them (of several spellings, the smallest).
     public var owner: String
     /// The file-name stem: `<stem>.events.ics`, `<stem>.tasks.ics`.
     public var stem: String
@@ -22,21 +22,21 @@ public enum OwnerNames {
 
     /// Feeds for these owners, in file-name order.
     ///
+    /// Owner names that differ only in case are one owner.
     /// A name becomes lowercase ASCII letters, digits and hyphens (accents
     /// dropped, anything else a hyphen), so no owner name can make a path
     /// that leaves the output folder. When two owners would share a stem, or
     /// a stem would be empty or `all`, each such stem gets a suffix derived
     /// from the owner's name, so it stays the same from run to run.
     public static func feeds(for owners: [String]) -> [OwnerFeed] {
-        var firstSpelling: [String: String] = [:]
-        var keys: [String] = []
+        // Of several spellings the smallest is shown ("Alice" before
+        // "alice"), so the feeds do not depend on the order of the rows.
+        var spelling: [String: String] = [:]
         for owner in owners {
-            let key = key(owner)
-            if firstSpelling[key] == nil {
-                firstSpelling[key] = owner.trimmingCharacters(in: .whitespacesAndNewlines)
-                keys.append(key)
-            }
+            let key = key(owner), trimmed = owner.trimmingCharacters(in: .whitespacesAndNewlines)
+            spelling[key] = min(spelling[key] ?? trimmed, trimmed)
         }
+        let keys = spelling.keys.sorted()
         var bySlug: [String: [String]] = [:]
         for key in keys { bySlug[slug(key), default: []].append(key) }
         var feeds: [OwnerFeed] = []
@@ -44,7 +44,7 @@ public enum OwnerNames {
             let base = slug(key)
             let clash = bySlug[base, default: []].count > 1 || base.isEmpty || base == everyone
             let stem = clash ? (base.isEmpty ? "owner" : base) + "-" + stableHash(key) : base
-            feeds.append(OwnerFeed(owner: firstSpelling[key]!, stem: stem))
+            feeds.append(OwnerFeed(owner: spelling[key]!, stem: stem))
         }
         return feeds.sorted { $0.stem < $1.stem }
     }

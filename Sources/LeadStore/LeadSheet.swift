@@ -90,7 +90,7 @@ public struct LeadSheet {
                 result.leads.append(lead)
             } else {
                 result.rejectedRows += 1
-                result.errors += row.errors
+                result.errors += row.sortedErrors
             }
         }
         // CSV.swift records `cannotReadFile` when it reaches the end of the
@@ -156,6 +156,7 @@ private struct RowReader {
     let headerCount: Int
     let isKnownTimeZone: LeadSheet.TimeZoneCheck
     var errors: [Diagnostic] = []
+    private var errorPositions: [Int] = []
 
     init(fields: [String], columns: [LeadSheet.Column: (index: Int, name: String)], file: String, row: Int,
          headerCount: Int, isKnownTimeZone: @escaping LeadSheet.TimeZoneCheck) {
@@ -166,6 +167,14 @@ private struct RowReader {
     mutating func fail(_ column: LeadSheet.Column?, _ message: String) {
         let name = column.flatMap { columns[$0]?.name } ?? column?.rawValue
         errors.append(Diagnostic(.error, file: file, row: row, column: name, message))
+        errorPositions.append(column.flatMap { columns[$0]?.index } ?? -1)
+    }
+
+    /// The row's errors from left to right, as a person reads the row.
+    var sortedErrors: [Diagnostic] {
+        zip(errorPositions, errors).enumerated()
+            .sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }
+            .map(\.element.1)
     }
 
     /// The trimmed value of a column; nil when absent or empty.

@@ -69,10 +69,10 @@ func readSheet(_ text: String, bytes: [UInt8]? = nil, name: String = "leads.csv"
         #expect(lines == [
             "leads.csv:2:timezone: unknown time zone \"Mars/Base\"; expected an IANA name such as America/New_York",
             "leads.csv:3:status: unknown status \"maybe\"; expected one of new, active, engaged, not_yet, won, lost, closed, paused",
+            "leads.csv:3:first_contact: \"2026-02-30\" is not a date; expected YYYY-MM-DD, such as 2026-12-01",
             "leads.csv:3:next_step_owner: unknown next step owner \"you\"; expected me or them",
             "leads.csv:3:fiscal_year_start: \"13-01\" is not a month and day; expected MM-DD, such as 04-01",
             "leads.csv:3:events: event \"2026-12-01\" is not \"YYYY-MM-DD Name\"; separate several events with ;",
-            "leads.csv:3:first_contact: \"2026-02-30\" is not a date; expected YYYY-MM-DD, such as 2026-12-01",
             "leads.csv:4:id: duplicate id \"A1\": row 2 has it already; this row is skipped",
             "leads.csv:5:id: the id is empty; every lead needs a unique, stable id",
             "leads.csv:6:name: the name is empty; every lead needs the name of a person",

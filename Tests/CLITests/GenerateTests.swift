@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+
+/// The pinned run that the golden feeds under Fixtures/demo/golden record.
+let demoArguments = ["generate", "--store", "Fixtures/demo/leads.csv", "--now", "2026-12-01", "--timezone", "America/New_York"]
+let goldenFolder = packageRoot.appendingPathComponent("Fixtures/demo/golden")
+
+@Suite(.serialized) struct GenerateTests {
+    /// Set FOLLOWUP_RECORD=1 to write the golden feeds anew; never silently.
+    @Test func demoSheetMatchesTheGoldenFeedsByteForByte() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let result = try followup(demoArguments + ["--out", out.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("32 leads planned, 0 rows rejected"))
+
+        if ProcessInfo.processInfo.environment["FOLLOWUP_RECORD"] == "1" {
+            try? FileManager.default.removeItem(at: goldenFolder)
+            try FileManager.default.copyItem(at: out, to: goldenFolder)
+            Issue.record("recorded the golden feeds in \(goldenFolder.path); run again without FOLLOWUP_RECORD")
+            return
+        }
+        #expect(try files(in: out) == files(in: goldenFolder))
+        for file in try files(in: goldenFolder) {
+            let produced = try Data(contentsOf: out.appendingPathComponent(file))
+            let golden = try Data(contentsOf: goldenFolder.appendingPathComponent(file))
+            #expect(produced == golden, "\(file) differs from the golden feed; re-record with FOLLOWUP_RECORD=1 if the change is meant")
+        }
+    }
+
+    @Test func aSecondRunIsByteIdentical() throws {
+        let first = try temporaryFolder(), second = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: first); try? FileManager.default.removeItem(at: second) }
+        #expect(try followup(demoArguments + ["--out", first.path]).status == 0)
+        #expect(try followup(demoArguments + ["--out", second.path, "--quiet"]).status == 0)
+        #expect(try files(in: first) == files(in: second))
+        for file in try files(in: first) {
+            #expect(try Data(contentsOf: first.appendingPathComponent(file)) == Data(contentsOf: second.appendingPathComponent(file)), "\(file)")
+        }
+    }
+
+    @Test func badRowsAreReportedAndTheRestIsWritten() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let result = try followup(["generate", "--store", "Fixtures/bad/leads.csv", "--out", out.path, "--now", "2026-12-01", "--timezone", "UTC"])
+        #expect(result.status == 65)
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        // Row 8's note spans two lines of the file: Gus is spreadsheet row 9, on line 10.
+        let expected = [
+            "Fixtures/bad/leads.csv:3:timezone: unknown time zone \"Mars/Olympus\"",
+            "Fixtures/bad/leads.csv:4:first_contact: \"2026-02-30\" is not a date",
+            "Fixtures/bad/leads.csv:5:id: duplicate id \"B1\": row 2 has it already",
+            "Fixtures/bad/leads.csv:6:status: unknown status \"maybe\"",
+            "Fixtures/bad/leads.csv:7:id: the id is empty",
+            "Fixtures/bad/leads.csv:9:timezone: unknown time zone \"Nowhere/Town\"",
+            "Fixtures/bad/leads.csv:9:status: unknown status \"soon\"",
+            "Fixtures/bad/leads.csv:9:first_contact: \"01/12/2026\" is not a date",
+            "Fixtures/bad/leads.csv:9:next_step_due: \"tomorrow\" is not a date",
+            "Fixtures/bad/leads.csv:9:next_step_owner: unknown next step owner \"us\"",
+        ]
+        let errors = lines.filter { !$0.contains("warning:") && $0.hasPrefix("Fixtures/") }
+        #expect(errors.count == expected.count, "\(lines)")
+        for (line, prefix) in zip(errors, expected) {
+            #expect(line.hasPrefix(prefix), "\(line) does not start with \(prefix)")
+        }
+        #expect(lines.contains { $0.hasPrefix("Fixtures/bad/leads.csv:1: warning: unknown column ignored: \"Deal Size\"") })
+        // The valid leads are planned; every owner keeps their feeds, even one whose every row is bad.
+        #expect(try files(in: out).contains("carol.events.ics"))
+        let index = try String(contentsOf: out.appendingPathComponent("index.json"), encoding: .utf8)
+        #expect(index.contains("\"rejected_rows\" : 6"))
+        let dan = try String(contentsOf: out.appendingPathComponent("dan.events.ics"), encoding: .utf8)
+        #expect(dan.contains("UID:B7.check-in.event@followup"))
+        let all = try String(contentsOf: out.appendingPathComponent("all.events.ics"), encoding: .utf8)
+        #expect(all.contains("UID:B1.day0.event@followup"))
+        #expect(!all.contains("Dee Duplicate"), "the second row of an id is not planned")
+    }
+
+    @Test func strictWritesNothingWhenARowIsBad() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let result = try followup(["generate", "--store", "Fixtures/bad/leads.csv", "--out", out.path, "--now", "2026-12-01", "--timezone", "UTC", "--strict"])
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("nothing written (--strict)"))
+        #expect(try files(in: out).isEmpty)
+    }
+
+    @Test func aSheetWithoutARequiredColumnWritesNothing() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sheet = folder.appendingPathComponent("leads.csv")
+        try "id,company\n1,Acme\n".write(to: sheet, atomically: true, encoding: .utf8)
+        let out = folder.appendingPathComponent("out")
+        let result = try followup(["generate", "--store", sheet.path, "--out", out.path, "--timezone", "UTC"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("leads.csv:1:name: missing required column \"name\""))
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
+    @Test(arguments: [
+        (["--timezone", "Mars/Olympus"], "--timezone"),
+        (["--now", "next tuesday"], "--now"),
+        (["--horizon", "-5"], "--horizon"),
+    ])
+    func badOptionsAreUsageErrors(_ extra: [String], _ named: String) throws {
+        let result = try followup(["generate", "--store", "Fixtures/demo/leads.csv", "--out", "/tmp/unused-followup"] + extra)
+        #expect(result.status == 64)
+        #expect(result.stderr.contains(named))
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/unused-followup"))
+    }
+
+    @Test func aMissingStoreIsOneReadableError() throws {
+        let result = try followup(["generate", "--store", "nowhere/leads.csv", "--out", "/tmp/unused-followup", "--timezone", "UTC"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("nowhere/leads.csv: cannot open the lead sheet"))
+    }
+
+    @Test func helpShowsAnExample() throws {
+        let result = try followup(["generate", "--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("followup generate --store leads.csv --out feeds/"))
+    }
+}
+
+/// Every feed the demo sheet yields, through ten real iCalendar consumers.
+@Suite struct GauntletTests {
+    @Test(.enabled(if: gauntlet != nil, "needs ../shared/gauntlet/check (or FOLLOWUP_GAUNTLET)"), .timeLimit(.minutes(15)))
+    func demoFeedsPassEveryConsumer() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        #expect(try followup(demoArguments + ["--out", out.path, "--quiet"]).status == 0)
+        let report = out.appendingPathComponent("gauntlet.json")
+        let result = try run(gauntlet!, ["--json", report.path, out.path])
+        #expect(result.status == 0, "gauntlet failed:\n\(result.stdout)\n\(result.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any]
+        let checked = (json?["files"] as? [String: Any])?.count ?? 0
+        #expect(checked == 10, "the gauntlet read \(checked) feeds")
+        #expect(!result.stdout.contains("FAIL"), "\(result.stdout)")
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+
+/// The package's top folder, found from this file.
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// The `followup` binary that `swift test` built beside the test bundle.
+let followupBinary: URL = {
+    let candidates = [
+        Bundle.main.executableURL?.deletingLastPathComponent(),
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+        Bundle.main.bundleURL.deletingLastPathComponent(),
+    ].compactMap { $0 }
+    for folder in candidates {
+        let binary = folder.appendingPathComponent("followup")
+        if FileManager.default.isExecutableFile(atPath: binary.path) { return binary }
+    }
+    return packageRoot.appendingPathComponent(".build/debug/followup")
+}()
+
+/// The gauntlet of real iCalendar consumers in shared/, when this checkout has one.
+let gauntlet: URL? = {
+    let candidates = [ProcessInfo.processInfo.environment["FOLLOWUP_GAUNTLET"].map { URL(fileURLWithPath: $0) },
+                      packageRoot.deletingLastPathComponent().appendingPathComponent("shared/gauntlet/check")]
+    return candidates.compactMap { $0 }.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+}()
+
+struct Run {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs a program to completion and captures what it printed.
+func run(_ executable: URL, _ arguments: [String], in directory: URL? = nil) throws -> Run {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
+    // Output goes to files, so a chatty child never blocks on a full pipe.
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let outURL = folder.appendingPathComponent("stdout"), errURL = folder.appendingPathComponent("stderr")
+    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    process.waitUntilExit()
+    try out.close()
+    try err.close()
+    return Run(status: process.terminationStatus,
+               stdout: try String(contentsOf: outURL, encoding: .utf8),
+               stderr: try String(contentsOf: errURL, encoding: .utf8))
+}
+
+func followup(_ arguments: [String]) throws -> Run {
+    try run(followupBinary, arguments, in: packageRoot)
+}
+
+func temporaryFolder() throws -> URL {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("followup-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder
+}
+
+func files(in folder: URL) throws -> [String] {
+    try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+}

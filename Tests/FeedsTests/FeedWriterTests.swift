@@ -1,0 +1,203 @@
+import Feeds
+import FollowUp
+import Foundation
+import ICal
+import Testing
+
+func day(_ text: String) -> LocalDate { LocalDate(iso: text)! }
+
+func temporaryFolder() throws -> URL {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("followup-feeds-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder
+}
+
+func writeFeeds(_ leads: [Lead], owners: [String]? = nil, now: String = "2026-12-01", into folder: URL) throws -> FeedManifest {
+    let planner = try Planner(defaultTimeZone: "America/New_York", now: .date(day(now)))
+    return try FeedWriter(catalog: TimeZoneCatalog()).write(
+        owners: owners ?? leads.map(\.owner), touchpoints: leads.flatMap(planner.plan), to: folder.path,
+        rejectedRows: 0, leads: leads.count)
+}
+
+func read(_ folder: URL, _ file: String) throws -> String {
+    try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+}
+
+func components(_ text: String, _ kind: String) throws -> [ICalParsedComponent] {
+    let calendar = try #require(ICalParser.parse(text).first)
+    #expect(calendar.parseErrors.isEmpty)
+    return calendar.components(of: kind)
+}
+
+let sampleLeads = [
+    Lead(id: "L1", name: "Ann Lee", company: "Acme", owner: "Alice", timeZone: "Europe/Berlin", status: .active,
+         firstContact: day("2026-11-02"), lastContact: day("2026-11-04"), notes: "Wants a pilot, \"soon\"."),
+    Lead(id: "L2", name: "Bo", owner: "Bob", timeZone: "Asia/Tokyo", status: .engaged,
+         nextStep: "Send numbers", nextStepDue: day("2026-12-04"), nextStepOwner: .them),
+    Lead(id: "L3", name: "Cy", owner: "alice", status: .new),
+    Lead(id: "L4", name: "Dee", owner: "Carol", status: .won),
+]
+
+@Suite struct FeedWriterTests {
+    @Test func writesExactlyTheNamedFilesForEveryOwner() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let manifest = try writeFeeds(sampleLeads, into: folder)
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        #expect(files == ["alice.events.ics", "alice.tasks.ics", "all.events.ics", "all.tasks.ics",
+                          "bob.events.ics", "bob.tasks.ics", "carol.events.ics", "carol.tasks.ics", "index.json"])
+        // Carol has nothing planned and still gets (empty) feeds.
+        #expect(try components(read(folder, "carol.events.ics"), "VEVENT").isEmpty)
+        let all = manifest.feeds.first { $0.file == "all.events.ics" }
+        #expect(all?.owner == nil)
+        #expect(all?.components == manifest.touchpoints)
+        let alice = try #require(manifest.feeds.first { $0.file == "alice.events.ics" })
+        #expect(alice.owner == "Alice", "owners differing only in case are one owner")
+        #expect(alice.leads == 2)
+        #expect(alice.overdue == 1)
+        #expect(try components(read(folder, "alice.events.ics"), "VEVENT").count == alice.components)
+
+        let index = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("index.json"))) as! [String: Any]
+        let feeds = index["feeds"] as! [[String: Any]]
+        #expect(feeds.count == 8)
+        #expect(feeds.first?["owner"] is NSNull)
+        #expect(Set(feeds.compactMap { $0["file"] as? String }) == Set(files.filter { $0.hasSuffix(".ics") }))
+    }
+
+    @Test func everyComponentIsCompleteAndStandsAlone() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        _ = try writeFeeds(sampleLeads, into: folder)
+        for file in ["all.events.ics", "all.tasks.ics"] {
+            let text = try read(folder, file)
+            let calendar = try #require(ICalParser.parse(text).first)
+            for property in ["VERSION", "PRODID", "CALSCALE", "METHOD", "NAME", "X-WR-CALNAME", "REFRESH-INTERVAL", "X-PUBLISHED-TTL"] {
+                #expect(calendar.property(property) != nil, "\(file) lacks \(property)")
+            }
+            let zones = Set(calendar.components(of: "VTIMEZONE").compactMap { $0.property("TZID")?.value })
+            #expect(zones == ["Europe/Berlin", "Asia/Tokyo", "America/New_York"])
+            let items = calendar.components.filter { $0.kind == "VEVENT" || $0.kind == "VTODO" }
+            #expect(Set(items.compactMap { $0.property("UID")?.value }).count == items.count, "UIDs are unique")
+            for item in items {
+                for property in ["UID", "DTSTAMP", "DTSTART", "SUMMARY", "DESCRIPTION", "SEQUENCE", "CATEGORIES"] {
+                    #expect(item.property(property) != nil, "\(item.kind) lacks \(property)")
+                }
+                for property in item.properties where property.parameters["TZID"] != nil {
+                    #expect(zones.contains(property.parameters["TZID"]!))
+                }
+            }
+        }
+    }
+
+    @Test func overdueEventsShowTodayAndTasksKeepTheirWindow() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        _ = try writeFeeds([sampleLeads[0]], into: folder)
+        let event = try #require(components(read(folder, "alice.events.ics"), "VEVENT").first)
+        #expect(event.property("UID")?.value == "L1.day7-10.event@followup")
+        #expect(event.property("SUMMARY")?.value == "Overdue: Share a case study or resource: Ann Lee (Acme)")
+        #expect(event.property("DTSTART")?.value == "20261201T093000")
+        #expect(event.property("DTSTART")?.parameters["TZID"] == "Europe/Berlin")
+        #expect(event.property("DTEND")?.value == "20261201T094500")
+        #expect(event.properties(named: "CATEGORIES").map(\.value) == ["Follow-up", "Cadence", "Overdue"])
+        #expect(event.property("PRIORITY")?.value == "1")
+        #expect(event.property("SEQUENCE")?.value == "22")
+        #expect(event.property("DTSTAMP")?.value == "20261201T000000Z")
+        #expect(event.components(of: "VALARM").count == 1)
+        let description = try #require(event.property("DESCRIPTION")?.value)
+        for part in ["Who: Ann Lee, Acme", "Step: Day 7–10: Share a case study or resource (step 3 of 5)", "Why now: ",
+                     "Overdue", "Bring: ", "Notes: Wants a pilot, \"soon\".", "Draft:\nHi Ann,"] {
+            #expect(description.contains(part), "DESCRIPTION lacks \(part)")
+        }
+
+        let task = try #require(components(read(folder, "alice.tasks.ics"), "VTODO").first)
+        #expect(task.property("UID")?.value == "L1.day7-10.task@followup")
+        #expect(task.property("DTSTART")?.value == "20261109T093000")
+        #expect(task.property("DUE")?.value == "20261112T170000")
+        #expect(task.property("STATUS")?.value == "NEEDS-ACTION")
+        #expect(task.property("SUMMARY")?.value == "Share a case study or resource: Ann Lee (Acme)")
+    }
+
+    @Test func taskDueIsNeverBeforeItsStart() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var leads = sampleLeads
+        for (index, start) in ["2026-11-01", "2026-11-20", "2026-11-27", "2026-12-03", "2026-12-05"].enumerated() {
+            leads.append(Lead(id: "N\(index)", name: "N", status: .new, firstContact: day(start)))
+        }
+        _ = try writeFeeds(leads, into: folder)
+        for times in try ICalParser.resolvedTimes(read(folder, "all.tasks.ics")) {
+            let start = try #require(times.start), due = try #require(times.due)
+            #expect(due > start, "\(times.uid)")
+        }
+        for times in try ICalParser.resolvedTimes(read(folder, "all.events.ics")) {
+            #expect(try #require(times.end) > #require(times.start))
+        }
+    }
+
+    @Test func aTouchAfterTheDaylightSavingChangeKeepsItsLocalTime() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let lead = Lead(id: "D", name: "Dee", timeZone: "America/New_York", status: .engaged,
+                        nextStepDue: day("2027-03-15"), nextStepOwner: .me)
+        let early = Lead(id: "E", name: "Eve", timeZone: "America/New_York", status: .engaged,
+                         nextStepDue: day("2027-03-12"), nextStepOwner: .me)
+        _ = try writeFeeds([lead, early], into: folder)
+        let times = try ICalParser.resolvedTimes(read(folder, "all.events.ics"))
+        // 09:30 EDT (UTC-4) after March 14, 09:30 EST (UTC-5) before it.
+        #expect(times.first { $0.uid.hasPrefix("D.") }?.start == 1_805_117_400)
+        #expect(times.first { $0.uid.hasPrefix("E.") }?.start == 1_804_861_800)
+    }
+
+    @Test func anUnchangedStoreGivesByteIdenticalFeeds() throws {
+        let first = try temporaryFolder(), second = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: first); try? FileManager.default.removeItem(at: second) }
+        _ = try writeFeeds(sampleLeads, into: first)
+        _ = try writeFeeds(sampleLeads.reversed(), into: second)
+        _ = try writeFeeds(sampleLeads, into: first)  // over its own output
+        for file in try FileManager.default.contentsOfDirectory(atPath: first.path) {
+            #expect(try Data(contentsOf: first.appendingPathComponent(file)) == Data(contentsOf: second.appendingPathComponent(file)), "\(file)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: first.path).allSatisfy { !$0.hasPrefix(".") }, "no temporary file is left")
+    }
+
+    @Test func nothingIsWrittenOutsideTheOutputFolder() throws {
+        let parent = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: parent) }
+        let out = parent.appendingPathComponent("out")
+        let owners = ["../../escape", "/etc/passwd", "..", "all", "", "a/b", "Zoë Ødegaard", "鈴木", "con", "Ann B", "ann-b"]
+        let leads = owners.enumerated().map { Lead(id: "X\($0.offset)", name: "N", owner: $0.element, status: .new) }
+        let manifest = try writeFeeds(leads, into: out)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: parent.path) == ["out"])
+        let files = try FileManager.default.contentsOfDirectory(atPath: out.path)
+        #expect(files.count == owners.count * 2 + 3)
+        for file in files {
+            #expect(file.range(of: "^[a-z0-9][a-z0-9-]*\\.(events|tasks)\\.ics$|^index\\.json$", options: .regularExpression) != nil, "\(file)")
+        }
+        #expect(Set(manifest.feeds.map(\.file)).count == manifest.feeds.count, "every owner has their own files")
+        #expect(files.contains("zoe-odegaard.events.ics"))
+        #expect(manifest.feeds.filter { $0.owner == "all" }.allSatisfy { $0.file != "all.events.ics" })
+    }
+}
+
+@Suite struct OwnerNameTests {
+    @Test func namesBecomeStableSafeStems() {
+        let feeds = OwnerNames.feeds(for: ["Alice Martin", "alice martin", "Bo", "Zoë Ødegaard", "all", "!!!"])
+        let stems = Dictionary(uniqueKeysWithValues: feeds.map { ($0.owner, $0.stem) })
+        #expect(stems["Alice Martin"] == "alice-martin")
+        #expect(stems["alice martin"] == nil)
+        #expect(stems["Bo"] == "bo")
+        #expect(stems["Zoë Ødegaard"] == "zoe-odegaard")
+        #expect(stems["all"]?.hasPrefix("all-") == true)
+        #expect(stems["!!!"]?.hasPrefix("owner-") == true)
+        // The same owners give the same stems on every run.
+        #expect(OwnerNames.feeds(for: ["all", "!!!"]) == OwnerNames.feeds(for: ["!!!", "all"]))
+    }
+
+    @Test func uidsAreDistinctForDistinctLeadIDs() {
+        let ids = ["a.b", "a%2Eb", "a b", "a_b", "a-b", "ä", "a/b", "a@b"]
+        let uids = ids.map { ComponentBuilder.uid(leadID: $0, key: "day0", component: "event") }
+        #expect(Set(uids).count == ids.count)
+        #expect(uids.allSatisfy { !$0.contains(" ") && !$0.contains("/") })
+    }
+}
