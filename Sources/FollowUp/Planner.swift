@@ -136,6 +136,7 @@ public final class Planner {
             }
             let planned = calendar.firstBusinessDay(onOrAfter: earliest)
             var placement = Placement(date: planned, windowStart: planned, windowEnd: max(windowEnd, planned))
+            placement.followsToday = lead.firstContact == nil && !dayZeroDone
             var slip = 0
             var why: [String] = []
             let dayZeroText = lead.firstContact == nil && !dayZeroDone ? "today" : "\(anchor)"
@@ -167,6 +168,7 @@ public final class Planner {
                     let date = calendar.firstBusinessDay(onOrAfter: today)
                     placement.date = date
                     placement.windowEnd = max(windowEnd, date)
+                    placement.followsToday = true
                     why.append("The window is still open: do it \(date == today ? "today" : "on \(date)").")
                 }
             }
@@ -214,7 +216,8 @@ public final class Planner {
         let planned = calendar.nextBusinessDay(after: context.today)
         var why = replied + (lead.nextStep.map { "The next step \"\($0)\" has no date: agree on one, with a date and an owner." }
             ?? "No next step is agreed: agree on one, with a date and an owner.")
-        let placement = place(single: planned, in: &context, why: &why)
+        var placement = place(single: planned, in: &context, why: &why)
+        placement.followsToday = true
         let text = playbook.agreeNextStep
         return [makeTouchpoint(context, kind: .agreeNextStep, key: Touchpoint.Kind.agreeNextStep.rawValue,
                                label: text.title, title: text.title, channel: "email", stepNumber: nil,
@@ -259,7 +262,7 @@ public final class Planner {
                                 reason: String, prompt: String, draftKey: String) -> Touchpoint {
         let lead = context.lead
         var changed = context.lastDataChange
-        if movedDays > 0 || placement.overdue { changed = max(changed ?? context.today, context.today) }
+        if movedDays > 0 || placement.overdue || placement.followsToday { changed = context.today }
         return Touchpoint(
             lead: lead, timeZone: context.zone, kind: kind, key: key, label: label, title: title, channel: channel,
             stepNumber: stepNumber, stepCount: stepNumber == nil ? nil : playbook.steps.count,
@@ -293,6 +296,10 @@ private struct Placement {
     var windowStart: LocalDate
     var windowEnd: LocalDate
     var overdue = false
+    /// The date follows today rather than the lead's data (Day 0 of a lead
+    /// with no first contact, a step moved to today inside its window, an
+    /// agreement to make): it changes when today does.
+    var followsToday = false
 }
 
 /// What the planner knows about one lead while planning it.

@@ -114,6 +114,16 @@ func dates(_ touches: [Touchpoint]) -> [String] { touches.map(\.date.description
         #expect(touches.allSatisfy { $0.date >= day("2026-12-12") })
     }
 
+    @Test func aPlanThatDoesNotDependOnTodayIsTheSameTomorrow() throws {
+        let lead = Lead(id: "a", name: "A", status: .active, firstContact: day("2026-11-30"), lastContact: day("2026-11-30"))
+        let today = try plan(lead, now: "2026-12-01"), tomorrow = try plan(lead, now: "2026-12-02")
+        #expect(today == tomorrow, "no churn in a subscribed feed")
+        #expect(today.allSatisfy { $0.lastChanged == day("2026-11-30") })
+        // A lead without a first contact starts today, so its plan changes with today.
+        let fresh = try plan(Lead(id: "b", name: "B", status: .new), now: "2026-12-02")
+        #expect(fresh.allSatisfy { $0.lastChanged == day("2026-12-02") })
+    }
+
     @Test func draftsUseTheLeadsContextAsPlainText() throws {
         let touches = try plan(Lead(id: "a", name: "Quinn O'Brien", company: "O'Brien & Sons", status: .new, notes: "Needs <board> approval"))
         let draft = try #require(touches.first?.draft)
