@@ -23,8 +23,7 @@ public struct ComponentBuilder {
     }
 
     public func event(for touch: Touchpoint) -> ICalEvent {
-        let start = time(touch.date, touch.time, touch.timeZone)
-        let end = time(touch.date, touch.time, touch.timeZone, plusMinutes: touch.durationMinutes)
+        let (start, end) = eventTimes(touch)
         let summary = (touch.overdue ? "Overdue: " : "") + headline(touch)
         return ICalEvent(
             common: common(touch, component: "event", summary: summary),
@@ -33,13 +32,25 @@ public struct ComponentBuilder {
     }
 
     public func todo(for touch: Touchpoint) -> ICalTodo {
-        let start = time(touch.windowStart, touch.time, touch.timeZone)
-        var due = time(touch.windowEnd, touch.dueTime, touch.timeZone)
-        if touch.windowEnd == touch.windowStart, touch.dueTime <= touch.time {
-            due = time(touch.windowEnd, touch.time, touch.timeZone, plusMinutes: touch.durationMinutes)
-        }
+        let (start, due) = todoTimes(touch)
         return ICalTodo(common: common(touch, component: "task", summary: headline(touch)),
                         start: start, due: due, status: .needsAction)
+    }
+
+    /// DTSTART and DTEND of the touch's event, without building the event.
+    public func eventTimes(_ touch: Touchpoint) -> (start: ICalTime, end: ICalTime) {
+        (time(touch.date, touch.time, touch.timeZone),
+         time(touch.date, touch.time, touch.timeZone, plusMinutes: touch.durationMinutes))
+    }
+
+    /// DTSTART and DUE of the touch's task: the window opens at the touch
+    /// time and is due at the end of the working day it closes on.
+    public func todoTimes(_ touch: Touchpoint) -> (start: ICalTime, due: ICalTime) {
+        let start = time(touch.windowStart, touch.time, touch.timeZone)
+        if touch.windowEnd == touch.windowStart, touch.dueTime <= touch.time {
+            return (start, time(touch.windowEnd, touch.time, touch.timeZone, plusMinutes: touch.durationMinutes))
+        }
+        return (start, time(touch.windowEnd, touch.dueTime, touch.timeZone))
     }
 
     // MARK: - Text

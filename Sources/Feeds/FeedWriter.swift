@@ -83,33 +83,38 @@ public struct FeedWriter {
             if a.lead.id != b.lead.id { return a.lead.id < b.lead.id }
             return a.plannedDate < b.plannedDate
         }
-        var byStem: [String: [Touchpoint]] = [:]
-        for touch in sorted { byStem[stemByKey[OwnerNames.key(touch.owner)]!, default: []].append(touch) }
+        // How many touches each owner has; sorted by owner, they are consecutive.
+        var byStem: [String: Int] = [:]
+        for touch in sorted { byStem[stemByKey[OwnerNames.key(touch.owner)]!, default: 0] += 1 }
 
-        let events = sorted.map(builder.event(for:))
-        let todos = sorted.map(builder.todo(for:))
+        // Components are built and serialised one at a time below; only the
+        // zones and years each feed spans are gathered first, for its header.
+        let eventSpan = { (touches: ArraySlice<Touchpoint>) in
+            FeedSpan(touches.lazy.map(builder.eventTimes).flatMap { [$0.start, $0.end] })
+        }
+        let todoSpan = { (touches: ArraySlice<Touchpoint>) in
+            FeedSpan(touches.lazy.map(builder.todoTimes).flatMap { [$0.start, $0.due] })
+        }
         let everyoneEvents = try FeedStream(folder: folder, stem: OwnerNames.everyone, kind: .events, owner: nil,
-                                            name: "Follow-ups", times: events.flatMap { [$0.start, $0.end] }, catalog: catalog)
+                                            name: "Follow-ups", span: eventSpan(sorted[...]), catalog: catalog)
         let everyoneTasks = try FeedStream(folder: folder, stem: OwnerNames.everyone, kind: .tasks, owner: nil,
-                                           name: "Follow-up tasks", times: todos.flatMap { [$0.start, $0.due] }, catalog: catalog)
+                                           name: "Follow-up tasks", span: todoSpan(sorted[...]), catalog: catalog)
         var entries: [FeedEntry] = []
         var offset = 0
         for feed in ownerFeeds {
-            let touches = byStem[feed.stem] ?? []
-            let range = offset..<(offset + touches.count)
-            offset += touches.count
+            let count = byStem[feed.stem] ?? 0
+            let touches = sorted[offset..<(offset + count)]
+            offset += count
             let ownerEvents = try FeedStream(folder: folder, stem: feed.stem, kind: .events, owner: feed.owner,
-                                             name: "Follow-ups: \(feed.owner)",
-                                             times: events[range].flatMap { [$0.start, $0.end] }, catalog: catalog)
+                                             name: "Follow-ups: \(feed.owner)", span: eventSpan(touches), catalog: catalog)
             let ownerTasks = try FeedStream(folder: folder, stem: feed.stem, kind: .tasks, owner: feed.owner,
-                                            name: "Follow-up tasks: \(feed.owner)",
-                                            times: todos[range].flatMap { [$0.start, $0.due] }, catalog: catalog)
-            for index in range {
-                let touch = sorted[index]
-                let eventBytes = try serialise { () throws(ICalError) in try ICalSerializer.serialize(events[index]) }
+                                            name: "Follow-up tasks: \(feed.owner)", span: todoSpan(touches), catalog: catalog)
+            for touch in touches {
+                // Serialised once, written to the owner's feed and everyone's.
+                let eventBytes = try serialise { () throws(ICalError) in try ICalSerializer.serialize(builder.event(for: touch)) }
                 try ownerEvents.add(eventBytes, touch: touch)
                 try everyoneEvents.add(eventBytes, touch: touch)
-                let todoBytes = try serialise { () throws(ICalError) in try ICalSerializer.serialize(todos[index]) }
+                let todoBytes = try serialise { () throws(ICalError) in try ICalSerializer.serialize(builder.todo(for: touch)) }
                 try ownerTasks.add(todoBytes, touch: touch)
                 try everyoneTasks.add(todoBytes, touch: touch)
             }
@@ -135,6 +140,19 @@ public struct FeedWriter {
     }
 }
 
+/// The zones a feed names and the years its times fall in.
+private struct FeedSpan {
+    var zones: Set<String> = []
+    var years: ClosedRange<Int>?
+
+    init(_ times: some Sequence<ICalTime>) {
+        for time in times {
+            if let tzid = time.tzid { zones.insert(tzid) }
+            years = years.map { min($0.lowerBound, time.year)...max($0.upperBound, time.year) } ?? time.year...time.year
+        }
+    }
+}
+
 /// One feed file being written: header and VTIMEZONEs first, then components.
 private final class FeedStream {
     private let file: AtomicFile
@@ -142,7 +160,7 @@ private final class FeedStream {
     private var leads: Set<String> = []
 
     init(folder: String, stem: String, kind: FeedEntry.Kind, owner: String?, name: String,
-         times: [ICalTime], catalog: TimeZoneCatalog) throws(FeedError) {
+         span: FeedSpan, catalog: TimeZoneCatalog) throws(FeedError) {
         let fileName = "\(stem).\(kind.rawValue).ics"
         file = try AtomicFile(path: (folder as NSString).appendingPathComponent(fileName))
         entry = FeedEntry(file: fileName, kind: kind, owner: owner, components: 0, overdue: 0, leads: 0)
@@ -150,10 +168,9 @@ private final class FeedStream {
             try file.write(try ICalSerializer.header(ICalCalendarInfo(
                 productID: FeedWriter.productID, name: name, refreshInterval: 3600)))
             // One VTIMEZONE per zone the feed names, covering the years it spans.
-            let years = times.map(\.year)
-            if let first = years.min(), let last = years.max() {
-                for zone in Set(times.compactMap(\.tzid)).sorted() {
-                    try file.write(try catalog.vtimezone(for: zone, years: first...last))
+            if let years = span.years {
+                for zone in span.zones.sorted() {
+                    try file.write(try catalog.vtimezone(for: zone, years: years))
                 }
             }
         } catch let error as ICalError {
