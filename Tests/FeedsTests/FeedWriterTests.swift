@@ -180,6 +180,20 @@ let sampleLeads = [
     }
 }
 
+@Suite struct ComponentBuilderTests {
+    @Test func aZoneLibicalCannotDescribeIsWrittenInUTC() throws {
+        let planner = try Planner(defaultTimeZone: "UTC", now: .date(day("2026-12-01")))
+        let lead = Lead(id: "z", name: "Zed", timeZone: "America/New_York", status: .engaged,
+                        nextStepDue: day("2027-03-15"), nextStepOwner: .me)
+        let touch = try #require(planner.plan(lead).first)
+        let builder = ComponentBuilder(canWriteZone: { _ in false })
+        // 09:30 EDT is 13:30 UTC.
+        #expect(builder.event(for: touch).start == .utc(CivilDateTime(year: 2027, month: 3, day: 15, hour: 13, minute: 30)))
+        #expect(ComponentBuilder(canWriteZone: { _ in true }).event(for: touch).start
+                == .zoned(CivilDateTime(year: 2027, month: 3, day: 15, hour: 9, minute: 30), tzid: "America/New_York"))
+    }
+}
+
 @Suite struct OwnerNameTests {
     @Test func namesBecomeStableSafeStems() {
         let feeds = OwnerNames.feeds(for: ["Alice Martin", "alice martin", "Bo", "Zoë Ødegaard", "all", "!!!"])
