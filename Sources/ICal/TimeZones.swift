@@ -64,13 +64,15 @@ public final class TimeZoneCatalog {
         return bytes
     }
 
-    /// Makes a truncated VTIMEZONE plain RFC 5545.
+    /// Makes a truncated VTIMEZONE plain RFC 5545 that every reader agrees on.
     ///
     /// Truncation adds TZUNTIL, an RFC 7808 property that strict parsers
-    /// (ics-py) reject, and writes some RDATEs in UTC, where RFC 5545 §3.6.5
-    /// gives observance onsets in local time. TZUNTIL is removed, and each
-    /// UTC RDATE becomes the local time it is in the offset before the change
-    /// (TZOFFSETFROM).
+    /// (ics-py) reject; it is removed. Truncation also writes later onsets as
+    /// RDATEs beside the observance's DTSTART, some of them in UTC, and
+    /// Thunderbird's ical.js ignores the DTSTART onset of an observance that
+    /// has RDATEs (so a whole summer reads as standard time). Each RDATE
+    /// becomes an observance of its own, with that onset as its DTSTART in
+    /// local time (RFC 5545 §3.6.5), so no observance carries an RDATE.
     private static func makePortable(_ vtimezone: OpaquePointer) {
         // libical: icalcomponent_remove_property unlinks the property and
         // leaves it to the caller to free.
@@ -78,21 +80,35 @@ public final class TimeZoneCatalog {
             icalcomponent_remove_property(vtimezone, until)
             icalproperty_free(until)
         }
+        var observances: [OpaquePointer] = []
         var observance = icalcomponent_get_first_component(vtimezone, ICAL_ANY_COMPONENT)
         while let current = observance {
-            let offset = icalcomponent_get_first_property(current, ICAL_TZOFFSETFROM_PROPERTY)
-                .map { icalproperty_get_tzoffsetfrom($0) } ?? 0
-            var rdate = icalcomponent_get_first_property(current, ICAL_RDATE_PROPERTY)
-            while let property = rdate {
-                var value = icalproperty_get_rdate(property)
-                if icaltime_is_utc(value.time) != 0 {
-                    value.time.zone = nil
-                    icaltime_adjust(&value.time, 0, 0, 0, offset)
-                    icalproperty_set_rdate(property, value)
-                }
-                rdate = icalcomponent_get_next_property(current, ICAL_RDATE_PROPERTY)
-            }
+            observances.append(current)
             observance = icalcomponent_get_next_component(vtimezone, ICAL_ANY_COMPONENT)
+        }
+        for observance in observances {
+            let offset = icalcomponent_get_first_property(observance, ICAL_TZOFFSETFROM_PROPERTY)
+                .map { icalproperty_get_tzoffsetfrom($0) } ?? 0
+            var onsets: [icaltimetype] = []
+            while let rdate = icalcomponent_get_first_property(observance, ICAL_RDATE_PROPERTY) {
+                var onset = icalproperty_get_rdate(rdate).time
+                if icaltime_is_utc(onset) != 0 {
+                    onset.zone = nil
+                    icaltime_adjust(&onset, 0, 0, 0, offset)
+                }
+                onsets.append(onset)
+                icalcomponent_remove_property(observance, rdate)
+                icalproperty_free(rdate)
+            }
+            for onset in onsets {
+                // libical: the clone is the caller's until it is added to
+                // the VTIMEZONE, which then owns it.
+                guard let copy = icalcomponent_new_clone(observance) else { continue }
+                if let dtstart = icalcomponent_get_first_property(copy, ICAL_DTSTART_PROPERTY) {
+                    icalproperty_set_dtstart(dtstart, onset)
+                }
+                icalcomponent_add_component(vtimezone, copy)
+            }
         }
     }
 }
