@@ -18,7 +18,16 @@ public final class TimeZoneCatalog {
 
     /// True when libical can give a VTIMEZONE for the zone (or it is UTC).
     public func knows(_ tzid: String) -> Bool {
-        Self.isUTC(tzid) || icaltimezone_get_builtin_timezone(tzid).map { icaltimezone_get_component($0) != nil } == true
+        Self.isUTC(tzid) || (Self.isZoneName(tzid) && icaltimezone_get_builtin_timezone(tzid).map { icaltimezone_get_component($0) != nil } == true)
+    }
+
+    /// libical reads `<zoneinfo>/<name>` from disk, so only names shaped like
+    /// IANA zone names are passed to it: no `..`, no leading `/`, nothing
+    /// but letters, digits and `/_+-`.
+    static func isZoneName(_ name: String) -> Bool {
+        !name.isEmpty && !name.hasPrefix("/") && name.count < 64
+            && !name.split(separator: "/", omittingEmptySubsequences: false).contains { $0.isEmpty || $0 == "." || $0 == ".." }
+            && name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "/_+-".unicodeScalars.contains($0)) }
     }
 
     /// Zones that are UTC itself are written with a trailing `Z`, not a TZID.
@@ -39,7 +48,7 @@ public final class TimeZoneCatalog {
     public func vtimezone(for tzid: String, years: ClosedRange<Int>) throws(ICalError) -> [UInt8] {
         let key = Key(tzid: tzid, years: years)
         if let cached = cache[key] { return cached }
-        guard let zone = icaltimezone_get_builtin_timezone(tzid),
+        guard Self.isZoneName(tzid), let zone = icaltimezone_get_builtin_timezone(tzid),
               let builtin = icaltimezone_get_component(zone) else {
             throw ICalError.current("loading time zone \"\(tzid)\" from the system's zoneinfo")
         }

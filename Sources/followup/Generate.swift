@@ -47,7 +47,7 @@ struct Generate: ParsableCommand {
 
     func validate() throws {
         guard horizon >= 0 else { throw ValidationError("--horizon must be 0 or more days, not \(horizon).") }
-        guard TimeZone(identifier: timezone) != nil, TimeZoneCatalog().knows(timezone) else {
+        guard Self.isUsable(zone: timezone, TimeZoneCatalog()) else {
             throw ValidationError("--timezone \"\(timezone)\" is not a time zone this machine knows; expected an IANA name such as America/New_York.")
         }
         if let now, PlanningNow.parse(now, zone: timezone) == nil {
@@ -69,7 +69,7 @@ struct Generate: ParsableCommand {
 
     private func generate() throws {
         let catalog = TimeZoneCatalog()
-        let sheet = LeadSheet(path: store, isKnownTimeZone: { TimeZone(identifier: $0) != nil && catalog.knows($0) })
+        let sheet = LeadSheet(path: store, isKnownTimeZone: { Self.isUsable(zone: $0, catalog) })
         let result: LeadSheetResult
         do { result = try sheet.read() } catch { throw Failure(error.description) }
         for diagnostic in result.warnings + result.errors { printError(diagnostic.description) }
@@ -78,7 +78,8 @@ struct Generate: ParsableCommand {
             throw Failure("\(store): nothing written: the lead sheet's header must be fixed first")
         }
         if strict && !result.errors.isEmpty {
-            throw Failure("\(store): nothing written (--strict): \(result.rejectedRows) row\(result.rejectedRows == 1 ? "" : "s") rejected", code: 65)
+            throw Failure("\(store): nothing written (--strict): \(result.rejectedRows) row\(result.rejectedRows == 1 ? "" : "s") rejected",
+                          code: Self.rowsRejected)
         }
 
         let planningNow = now.flatMap { PlanningNow.parse($0, zone: timezone) } ?? .instant(Date())
@@ -100,7 +101,16 @@ struct Generate: ParsableCommand {
             printError("followup: \(result.leads.count) leads planned, \(result.rejectedRows) rows rejected, "
                        + "\(touchpoints.count) touchpoints (\(overdue) overdue), \(manifest.feeds.count) feeds written to \(out)")
         }
-        if result.rejectedRows > 0 || !result.errors.isEmpty { throw ExitCode(65) }
+        if result.rejectedRows > 0 || !result.errors.isEmpty { throw ExitCode(Self.rowsRejected) }
+    }
+
+    /// The exit status when some rows were rejected (EX_DATAERR).
+    static let rowsRejected: Int32 = 65
+
+    /// A zone the planner (Foundation's rules) and the feeds (libical's
+    /// VTIMEZONE from zoneinfo) both know.
+    static func isUsable(zone: String, _ catalog: TimeZoneCatalog) -> Bool {
+        TimeZone(identifier: zone) != nil && catalog.knows(zone)
     }
 }
 

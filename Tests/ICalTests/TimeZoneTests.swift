@@ -29,7 +29,12 @@ import Testing
         #expect(!catalog.knows("Mars/Olympus_Mons"))
         #expect(throws: ICalError.self) { try catalog.vtimezone(for: "Mars/Olympus_Mons", years: 2026...2026) }
         #expect(catalog.knows("America/New_York"))
+        #expect(catalog.knows("America/Argentina/Buenos_Aires"))
+        #expect(catalog.knows("Etc/GMT+5"))
         #expect(catalog.knows("UTC"))
+        for name in ["../../etc/passwd", "/etc/localtime", "America/../Europe/Berlin", "", "America//New_York", "Europe/Berlin\n"] {
+            #expect(!catalog.knows(name), "\(name)")
+        }
     }
 
     /// libical, reading the feed with its own trimmed VTIMEZONE, must find the
