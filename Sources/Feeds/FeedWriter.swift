@@ -75,17 +75,15 @@ public struct FeedWriter {
         for feed in ownerFeeds { stemByKey[OwnerNames.key(feed.owner)] = feed.stem }
 
         // Order is part of byte-identical output: owner, then time, then lead and step.
-        let sorted = touchpoints.sorted { a, b in
-            let stemA = stemByKey[OwnerNames.key(a.owner)]!, stemB = stemByKey[OwnerNames.key(b.owner)]!
-            if stemA != stemB { return stemA < stemB }
-            if a.date != b.date { return a.date < b.date }
-            if a.time != b.time { return a.time < b.time }
-            if a.lead.id != b.lead.id { return a.lead.id < b.lead.id }
-            return a.plannedDate < b.plannedDate
+        let stems = touchpoints.map { stemByKey[OwnerNames.key($0.owner)]! }
+        let order = touchpoints.indices.sorted { i, j in
+            let a = touchpoints[i], b = touchpoints[j]
+            return (stems[i], a.date, a.time, a.lead.id, a.plannedDate) < (stems[j], b.date, b.time, b.lead.id, b.plannedDate)
         }
+        let sorted = order.map { touchpoints[$0] }
         // How many touches each owner has; sorted by owner, they are consecutive.
         var byStem: [String: Int] = [:]
-        for touch in sorted { byStem[stemByKey[OwnerNames.key(touch.owner)]!, default: 0] += 1 }
+        for stem in stems { byStem[stem, default: 0] += 1 }
 
         // Components are built and serialised one at a time below; only the
         // zones and years each feed spans are gathered first, for its header.
