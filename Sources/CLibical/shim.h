@@ -9,9 +9,10 @@ static inline icalerrorenum followup_icalerrno(void) { return icalerrno; }
 
 static inline void followup_icalerror_clear(void) { icalerror_clear_errno(); }
 
-/* libical 3.0 keeps the pointer it is given as the TZID prefix, so the
- * prefix must be a string with static storage: a C literal, not a Swift
- * temporary. */
+/* Asks libical for plain IANA TZIDs. libical 3.0 keeps the pointer it is
+ * given, so the prefix must have static storage: a C literal, not a Swift
+ * temporary. libical 3.0.16 still puts its default prefix on zones it loads
+ * from the system's zoneinfo, so ICal also sets each VTIMEZONE's TZID itself. */
 static inline void followup_ical_use_plain_tzids(void) { icaltimezone_set_tzid_prefix(""); }
 
 #endif
