@@ -93,6 +93,31 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 }
 
+/// A wall-clock date and time with no zone, to the second.
+public struct LocalDateTime: Hashable, Sendable {
+    public let date: LocalDate
+    public let time: TimeOfDay
+    public let second: Int
+
+    /// Parses `YYYY-MM-DDTHH:MM[:SS]` (a space may stand for the `T`);
+    /// nil for anything else, a zone or an offset included.
+    public init?(iso text: some StringProtocol) {
+        guard text.count == 16 || text.count == 19, let date = LocalDate(iso: text.prefix(10)),
+              let separator = text.dropFirst(10).first, separator == "T" || separator == " " else { return nil }
+        let clock = text.dropFirst(11)
+        guard let time = TimeOfDay(clock.prefix(5)) else { return nil }
+        var second = 0
+        if clock.count == 8 {
+            guard clock.dropFirst(5).first == ":", let value = LocalDate.number(Array(clock.suffix(2).utf8)[...]),
+                  (0...59).contains(value) else { return nil }
+            second = value
+        }
+        self.date = date
+        self.time = time
+        self.second = second
+    }
+}
+
 /// A month and day without a year, such as a fiscal year start (`MM-DD`).
 public struct MonthDay: Hashable, Sendable, CustomStringConvertible {
     public let month: Int

@@ -344,21 +344,11 @@ extension PlanningNow {
             if let instant = formatter.date(from: text) { return .instant(instant) }
         }
         // No zone: a wall time in the default zone.
-        guard text.count >= 16, let date = LocalDate(iso: text.prefix(10)),
-              text.dropFirst(10).first == "T" || text.dropFirst(10).first == " " else { return nil }
-        let clock = text.dropFirst(11)
-        guard let time = TimeOfDay(clock.prefix(5)) else { return nil }
-        var seconds = 0
-        if clock.count == 8, clock.dropFirst(5).first == ":", let value = Int(clock.suffix(2)), (0...59).contains(value) {
-            seconds = value
-        } else if clock.count != 5 {
-            return nil
-        }
-        guard let timeZone = TimeZone(identifier: zone) else { return nil }
+        guard let local = LocalDateTime(iso: text), let timeZone = TimeZone(identifier: zone) else { return nil }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
-        let components = DateComponents(year: date.year, month: date.month, day: date.day,
-                                        hour: time.hour, minute: time.minute, second: seconds)
+        let components = DateComponents(year: local.date.year, month: local.date.month, day: local.date.day,
+                                        hour: local.time.hour, minute: local.time.minute, second: local.second)
         return calendar.date(from: components).map { .instant($0) }
     }
 }

@@ -125,9 +125,12 @@ public struct LeadSheet {
                 "unknown column\(unknown.count == 1 ? "" : "s") ignored: \(unknown.map { "\"\($0)\"" }.joined(separator: ", ")); known columns are \(Column.allCases.map(\.rawValue).joined(separator: ", "))"))
         }
         let missing = Column.required.filter { columns[$0] == nil }
+        // A sheet saved with semicolons (a common spreadsheet setting) reads as one column.
+        let hint = header.count == 1 && header[0].contains(";")
+            ? " (the header looks separated by semicolons: save the sheet as comma-separated CSV)" : ""
         for column in missing {
             result.errors.append(Diagnostic(.error, file: displayName, row: 1, column: column.rawValue,
-                                            "missing required column \"\(column.rawValue)\"; the header row must name it"))
+                                            "missing required column \"\(column.rawValue)\"; the header row must name it" + hint))
         }
         return missing.isEmpty ? columns : nil
     }
@@ -239,6 +242,10 @@ private struct RowReader {
     private mutating func date(_ column: LeadSheet.Column) -> LocalDate? {
         guard let value = text(column) else { return nil }
         if let date = LocalDate(iso: value) { return date }
+        // Spreadsheets export a date cell formatted with a time as
+        // "2026-12-01 00:00:00"; the plan works in whole days, so the day is
+        // what counts. A time with a zone is refused: its day is ambiguous.
+        if let dateTime = LocalDateTime(iso: value) { return dateTime.date }
         fail(column, "\"\(value)\" is not a date; expected YYYY-MM-DD, such as 2026-12-01")
         return nil
     }

@@ -103,6 +103,26 @@ func readSheet(_ text: String, bytes: [UInt8]? = nil, name: String = "leads.csv"
         #expect(result.errors.map(\.description) == ["leads.csv:1:name: missing required column \"name\"; the header row must name it"])
     }
 
+    @Test func aSemicolonSeparatedSheetGetsAHint() throws {
+        let result = try readSheet("id;name;status\n1;Ann;new\n")
+        #expect(result.headerIsUnusable)
+        #expect(result.errors.first?.description.contains("separated by semicolons") == true)
+    }
+
+    @Test(arguments: [("2026-12-01 00:00:00", "2026-12-01"), ("2026-12-01T09:30", "2026-12-01"), ("2026-12-01 17:45", "2026-12-01")])
+    func aDateWithATimeOfDayKeepsItsDay(_ value: String, _ expected: String) throws {
+        let result = try readSheet("id,name,first_contact\n1,Ann,\(value)\n")
+        #expect(result.errors.isEmpty)
+        #expect(result.leads.first?.firstContact == LocalDate(iso: expected))
+    }
+
+    @Test(arguments: ["2026-12-01T09:30:00Z", "2026-12-01 25:00", "2026-12-01 noon", "2026-12-01T09:30:00+01:00"])
+    func aDateWithAZoneOrABadTimeIsRefused(_ value: String) throws {
+        let result = try readSheet("id,name,first_contact\n1,Ann,\(value)\n")
+        #expect(result.leads.isEmpty)
+        #expect(result.errors.first?.column == "first_contact")
+    }
+
     @Test func rowsThatDoNotFitTheHeaderAreReported() throws {
         let result = try readSheet("id,name,notes\n1,Ann,ok\n2,Bo,has, a comma\n3,\"Cy,unclosed\n4,Dee,lost\n")
         #expect(result.leads.map(\.id) == ["1"])
