@@ -121,23 +121,28 @@ let goldenFolder = packageRoot.appendingPathComponent("Fixtures/demo/golden")
     }
 }
 
-/// Every feed the demo sheet yields, through ten real iCalendar consumers.
+/// Every feed the demo sheet and the hostile sheet yield, through ten real
+/// iCalendar consumers. The hostile sheet has CR/LF and `END:VCALENDAR`
+/// inside names and notes, right-to-left and emoji text, control characters
+/// and 10 kB notes.
 @Suite struct GauntletTests {
     @Test(.enabled(if: gauntlet != nil, "needs ../shared/gauntlet/check (or FOLLOWUP_GAUNTLET)"), .timeLimit(.minutes(15)))
-    func demoFeedsPassEveryConsumer() throws {
-        let out = try temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: out) }
-        #expect(try followup(demoArguments + ["--out", out.path, "--quiet"]).status == 0)
-        let report = out.appendingPathComponent("gauntlet.json")
-        let result = try run(gauntlet!, ["--json", report.path, out.path])
+    func feedsPassEveryConsumer() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let demo = folder.appendingPathComponent("demo"), hostile = folder.appendingPathComponent("hostile")
+        #expect(try followup(demoArguments + ["--out", demo.path, "--quiet"]).status == 0)
+        #expect(try followup(["generate", "--store", "Fixtures/hostile/leads.csv", "--out", hostile.path,
+                              "--now", "2026-12-01", "--timezone", "UTC", "--quiet"]).status == 0)
+        let report = folder.appendingPathComponent("gauntlet.json")
+        let result = try run(gauntlet!, ["--json", report.path, demo.path, hostile.path])
         #expect(result.status == 0, "gauntlet failed:\n\(result.stdout)\n\(result.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any]
-        let checked = (json?["files"] as? [String: Any])?.count ?? 0
-        #expect(checked == 10, "the gauntlet read \(checked) feeds")
+        let files = json?["files"] as? [String: [String: Any]] ?? [:]
+        #expect(files.count == 18, "the gauntlet read \(files.count) feeds")
         #expect(!result.stdout.contains("FAIL"), "\(result.stdout)")
         // Consumers that read a different time or text than the others are a
         // bug in the feed even when none of them fails it.
-        let files = json?["files"] as? [String: [String: Any]] ?? [:]
         for (file, report) in files {
             let disagreements = report["disagreements"] as? [String] ?? []
             #expect(disagreements.isEmpty, "\(file): \(disagreements.prefix(5))")
