@@ -96,7 +96,25 @@ public struct ComponentBuilder {
             uid: Self.uid(leadID: touch.lead.id, key: touch.key, component: component),
             stamp: stamp, lastModified: stamp, sequence: touch.movedDays,
             summary: summary, description: description(touch), categories: categories,
-            priority: touch.overdue ? 1 : (touch.kind == .cadence ? 5 : 3))
+            priority: touch.overdue ? 1 : (touch.kind == .cadence ? 5 : 3),
+            organizer: Self.organizer(touch.owner))
+    }
+
+    /// The feeds say METHOD:PUBLISH (RFC 5546), and PUBLISH requires an
+    /// ORGANIZER on every component; libical's restriction check and strict
+    /// servers flag a component without one. Dropping METHOD instead would
+    /// silence the check too, but subscribed feeds conventionally carry
+    /// METHOD:PUBLISH, so the owner becomes the organizer: their own address
+    /// when the owner is written as an e-mail address, otherwise an address
+    /// under the reserved `.invalid` domain (RFC 2606) that names them and
+    /// can never reach anyone.
+    static func organizer(_ owner: String) -> ICalOrganizer {
+        let trimmed = owner.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.range(of: "^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$", options: .regularExpression) != nil {
+            return ICalOrganizer(name: trimmed, address: "mailto:\(trimmed)")
+        }
+        let local = OwnerNames.slug(trimmed)
+        return ICalOrganizer(name: trimmed, address: "mailto:\(local.isEmpty ? "owner-" + OwnerNames.stableHash(trimmed) : local)@followup.invalid")
     }
 
     private func category(_ kind: Touchpoint.Kind) -> String {

@@ -95,6 +95,11 @@ public enum ICalSerializer {
         if let url = common.url {
             component.add(try PropertyHandle(icalproperty_new_url(url), "URL"))
         }
+        if let organizer = common.organizer {
+            let property = try PropertyHandle(icalproperty_new_organizer(organizer.address), "ORGANIZER")
+            property.add(parameter: icalparameter_new_cn(parameterText(organizer.name)))
+            component.add(property)
+        }
     }
 
     private static func valarm(_ alarm: ICalAlarm) throws(ICalError) -> ComponentHandle {
@@ -160,6 +165,13 @@ public enum ICalSerializer {
             }
         }
         return String(scalars)
+    }
+
+    /// A parameter value holds no line break and no DQUOTE (RFC 5545 §3.2);
+    /// libical would write them in RFC 6868's caret form (`^n`, `^'`), which
+    /// few readers decode, so they become a space and an apostrophe.
+    static func parameterText(_ text: String) -> String {
+        String(String.UnicodeScalarView(clean(text).unicodeScalars.map { $0 == "\n" ? " " : $0 == "\"" ? "'" : $0 }))
     }
 
     static func categoryName(_ name: String) -> String {

@@ -67,12 +67,27 @@ public struct ICalCommon: Hashable, Sendable {
     /// 1 (highest) to 9 (lowest); nil writes no PRIORITY.
     public var priority: Int?
     public var url: String?
+    /// ORGANIZER, written as `ORGANIZER;CN=<name>:<address>`.
+    public var organizer: ICalOrganizer?
 
     public init(uid: String, stamp: CivilDateTime, lastModified: CivilDateTime? = nil, sequence: Int = 0,
-                summary: String, description: String, categories: [String] = [], priority: Int? = nil, url: String? = nil) {
+                summary: String, description: String, categories: [String] = [], priority: Int? = nil, url: String? = nil,
+                organizer: ICalOrganizer? = nil) {
         self.uid = uid; self.stamp = stamp; self.lastModified = lastModified; self.sequence = sequence
         self.summary = summary; self.description = description; self.categories = categories
-        self.priority = priority; self.url = url
+        self.priority = priority; self.url = url; self.organizer = organizer
+    }
+}
+
+/// Who organises a component: a display name and a `mailto:` address.
+public struct ICalOrganizer: Hashable, Sendable {
+    public var name: String
+    /// A cal-address URI, such as `mailto:alice@example.com`.
+    public var address: String
+
+    public init(name: String, address: String) {
+        self.name = name
+        self.address = address
     }
 }
 

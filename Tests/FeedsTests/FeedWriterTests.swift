@@ -82,6 +82,8 @@ let sampleLeads = [
                 for property in ["UID", "DTSTAMP", "DTSTART", "SUMMARY", "DESCRIPTION", "SEQUENCE", "CATEGORIES"] {
                     #expect(item.property(property) != nil, "\(item.kind) lacks \(property)")
                 }
+                // METHOD:PUBLISH requires an ORGANIZER on every component (RFC 5546).
+                #expect(item.property("ORGANIZER")?.value.hasPrefix("mailto:") == true)
                 for property in item.properties where property.parameters["TZID"] != nil {
                     #expect(zones.contains(property.parameters["TZID"]!))
                 }
@@ -191,6 +193,23 @@ let sampleLeads = [
         #expect(builder.event(for: touch).start == .utc(CivilDateTime(year: 2027, month: 3, day: 15, hour: 13, minute: 30)))
         #expect(ComponentBuilder(canWriteZone: { _ in true }).event(for: touch).start
                 == .zoned(CivilDateTime(year: 2027, month: 3, day: 15, hour: 9, minute: 30), tzid: "America/New_York"))
+    }
+}
+
+@Suite struct OrganizerTests {
+    @Test(arguments: [
+        ("Alice Martin", "mailto:alice-martin@followup.invalid"),
+        ("alice@example.com", "mailto:alice@example.com"),
+        (" Bo@Example.org ", "mailto:Bo@Example.org"),
+        ("Zoë Ødegaard", "mailto:zoe-odegaard@followup.invalid"),
+        ("not an@address", "mailto:not-an-address@followup.invalid"),
+    ])
+    func theOwnerOrganisesTheirTouches(_ owner: String, _ address: String) throws {
+        let planner = try Planner(defaultTimeZone: "UTC", now: .date(day("2026-12-01")))
+        let touch = try #require(planner.plan(Lead(id: "a", name: "A", owner: owner, status: .new)).first)
+        let builder = ComponentBuilder(canWriteZone: { _ in true })
+        #expect(builder.event(for: touch).common.organizer?.address == address)
+        #expect(builder.todo(for: touch).common.organizer?.address == address)
     }
 }
 

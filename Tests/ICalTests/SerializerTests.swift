@@ -49,6 +49,17 @@ func event(uid: String = "u1@test", summary: String = "Call", description: Strin
         #expect(!text.contains("\t"))
     }
 
+    @Test func organizerNameNeverBreaksItsParameter() throws {
+        var value = event()
+        value.common.organizer = ICalOrganizer(name: "O'Neil, Pat \"PJ\"\r\nX: boss; y", address: "mailto:pat@example.com")
+        let text = try calendarText(components: [ICalSerializer.serialize(value)])
+        let parsed = try #require(ICalParser.parse(text).first?.components(of: "VEVENT").first)
+        let organizer = try #require(parsed.property("ORGANIZER"))
+        #expect(organizer.value == "mailto:pat@example.com")
+        #expect(organizer.parameters["CN"] == "\"O'Neil, Pat 'PJ' X: boss; y\"")
+        #expect(!text.contains("^"), "no RFC 6868 caret escapes, which few readers decode")
+    }
+
     @Test func categoriesAreOneListWithoutCommasInNames() throws {
         let text = try calendarText(components: [ICalSerializer.serialize(
             event(categories: ["Follow-up", "Sales, EMEA", "Day 2;3"]))])
