@@ -42,6 +42,9 @@ let package = Package(
         .testTarget(name: "FollowUpTests", dependencies: ["FollowUp"]),
         .testTarget(name: "LeadStoreTests", dependencies: ["LeadStore", "FollowUp"]),
         .testTarget(name: "FeedsTests", dependencies: ["Feeds", "FollowUp", "ICal"]),
-        .testTarget(name: "CLITests", dependencies: ["followup"]),
+        .testTarget(name: "CLITests", dependencies: [
+            "followup",
+            .product(name: "CSV", package: "CSV.swift"),
+        ]),
     ]
 )

@@ -1,0 +1,98 @@
+import CSV
+import Foundation
+import Testing
+
+/// A deterministic lead sheet of many leads: every status, 20 time zones
+/// (half-hour and 45-minute offsets, southern and northern daylight saving,
+/// none), owners with accents and other scripts, long non-ASCII notes.
+enum SyntheticSheet {
+    static let zones = [
+        "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "America/Sao_Paulo",
+        "America/St_Johns", "America/Santiago", "Europe/London", "Europe/Berlin", "Europe/Kyiv", "Europe/Dublin",
+        "Africa/Casablanca", "Asia/Tehran", "Asia/Kolkata", "Asia/Kathmandu", "Asia/Tokyo", "Australia/Sydney",
+        "Australia/Lord_Howe", "Pacific/Auckland", "Pacific/Chatham",
+    ]
+    static let statuses = ["", "new", "active", "active", "engaged", "not_yet", "won", "lost", "closed", "paused"]
+    static let owners = ["Alice Martin", "Bo Zhang", "Zoë Ødegaard", "鈴木 一郎", "O'Neil, Pat", "me", ""]
+    static let notes = [
+        "Needs \"board\" approval, then legal; budget in Q3, 40 seats.",
+        String(repeating: "予算は来年度に確定する予定。担当者は品質保証部。", count: 12),
+        "Line one\nLine two, with a comma; a semicolon \\ and a backslash",
+        String(repeating: "Zoë café — naïve résumé 📞 שלום مرحبا ", count: 10),
+        "",
+    ]
+
+    struct SplitMix64: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    /// Writes `count` leads around `today` (an ISO date) to `url`.
+    static func write(count: Int, today: Date, to url: URL, seed: UInt64 = 2026) throws {
+        var rng = SplitMix64(state: seed)
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        func date(_ range: ClosedRange<Int>, _ chance: Double) -> String {
+            guard Double.random(in: 0..<1, using: &rng) < chance else { return "" }
+            return formatter.string(from: today.addingTimeInterval(Double(Int.random(in: range, using: &rng)) * 86_400))
+        }
+        guard let stream = OutputStream(url: url, append: false) else { throw CocoaError(.fileWriteUnknown) }
+        stream.open()
+        defer { stream.close() }
+        let writer = try CSVWriter(stream: stream)
+        try writer.write(row: ["id", "name", "company", "email", "owner", "timezone", "status", "first_contact",
+                               "last_contact", "last_reply", "next_step", "next_step_due", "next_step_owner",
+                               "snooze_until", "notes"])
+        for index in 0..<count {
+            try writer.write(row: [
+                "S\(index)",
+                ["Ann Lee", "Zoë Müller", "Łukasz Nowak", "鈴木 花子", "Pat \"PJ\" O'Neil"].randomElement(using: &rng)!,
+                ["Acme, Inc.", "Café Größe", "", "Widgets; Ltd"].randomElement(using: &rng)!,
+                "lead\(index)@example.com",
+                owners.randomElement(using: &rng)!,
+                zones[index % zones.count],
+                statuses.randomElement(using: &rng)!,
+                date(-90...20, 0.7), date(-60...0, 0.5), date(-40...0, 0.3),
+                ["", "Send the proposal, v2"].randomElement(using: &rng)!,
+                date(-20...200, 0.4), ["", "me", "them"].randomElement(using: &rng)!,
+                date(-30...120, 0.2),
+                notes.randomElement(using: &rng)!,
+            ])
+        }
+    }
+}
+
+@Suite struct LargeStoreTests {
+    /// 1,000 leads across 20 zones: both feeds that hold every component,
+    /// through every consumer of the gauntlet, with no disagreement.
+    @Test(.enabled(if: gauntlet != nil, "needs ../shared/gauntlet/check (or FOLLOWUP_GAUNTLET)"), .timeLimit(.minutes(20)))
+    func aThousandLeadsPassEveryConsumer() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sheet = folder.appendingPathComponent("leads.csv"), out = folder.appendingPathComponent("feeds")
+        try SyntheticSheet.write(count: 1_000, today: Date(timeIntervalSince1970: 1_796_083_200), to: sheet)
+        let generate = try followup(["generate", "--store", sheet.path, "--out", out.path,
+                                     "--now", "2026-12-01", "--timezone", "UTC", "--quiet"])
+        #expect(generate.status == 0, "\(generate.stderr)")
+
+        let report = folder.appendingPathComponent("gauntlet.json")
+        let feeds = ["all.events.ics", "all.tasks.ics"].map { out.appendingPathComponent($0).path }
+        let result = try run(gauntlet!, ["--json", report.path, "--timeout", "600"] + feeds)
+        #expect(result.status == 0, "gauntlet failed:\n\(result.stdout)\n\(result.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any]
+        let files = json?["files"] as? [String: [String: Any]] ?? [:]
+        #expect(files.count == 2)
+        for (file, report) in files {
+            let disagreements = report["disagreements"] as? [String] ?? []
+            #expect(disagreements.isEmpty, "\(file): \(disagreements.prefix(5))")
+        }
+        let index = try String(contentsOf: out.appendingPathComponent("index.json"), encoding: .utf8)
+        #expect(index.contains("\"leads\" : 1000"))
+    }
+}
