@@ -14,6 +14,6 @@ struct Followup: ParsableCommand {
         Example:
           followup generate --store Fixtures/demo/leads.csv --out feeds/
         """,
-        subcommands: [Generate.self]
+        subcommands: [Generate.self, Lint.self]
     )
 }

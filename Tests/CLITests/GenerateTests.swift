@@ -114,6 +114,25 @@ let goldenFolder = packageRoot.appendingPathComponent("Fixtures/demo/golden")
         #expect(result.stderr.contains("nowhere/leads.csv: cannot open the lead sheet"))
     }
 
+    @Test func lintPassesOurFeedsAndNamesTheLineOfAProblem() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        #expect(try followup(demoArguments + ["--out", out.path, "--quiet"]).status == 0)
+        let feeds = try files(in: out).filter { $0.hasSuffix(".ics") }.map { out.appendingPathComponent($0).path }
+        let clean = try followup(["lint"] + feeds)
+        #expect(clean.status == 0, "\(clean.stdout)")
+        #expect(clean.stdout.isEmpty)
+        #expect(clean.stderr.contains("0 problems in 10 files"))
+
+        let broken = out.appendingPathComponent("broken.ics")
+        let text = try String(contentsOf: out.appendingPathComponent("me.tasks.ics"), encoding: .utf8)
+        try text.replacingOccurrences(of: "UID:L015.day0.task@followup\r\n", with: "").write(to: broken, atomically: true, encoding: .utf8)
+        let result = try followup(["lint", broken.path])
+        #expect(result.status == 1)
+        let line = text.components(separatedBy: "\r\n").firstIndex(of: "UID:L015.day0.task@followup")!  // BEGIN:VTODO is the line before
+        #expect(result.stdout.contains("\(broken.path):\(line): VTODO has no UID"), "\(result.stdout)")
+    }
+
     @Test func helpShowsAnExample() throws {
         let result = try followup(["generate", "--help"])
         #expect(result.status == 0)
