@@ -10,8 +10,10 @@ public struct ComponentBuilder {
     /// Zones that libical can describe; a touch in another zone (one that
     /// Foundation knows and the system's zoneinfo lacks) is written in UTC.
     private let canWriteZone: (String) -> Bool
+    private let options: FeedOptions
 
-    public init(canWriteZone: @escaping (String) -> Bool) {
+    public init(options: FeedOptions = FeedOptions(), canWriteZone: @escaping (String) -> Bool) {
+        self.options = options
         self.canWriteZone = canWriteZone
     }
 
@@ -25,10 +27,46 @@ public struct ComponentBuilder {
     public func event(for touch: Touchpoint) -> ICalEvent {
         let (start, end) = eventTimes(touch)
         let summary = (touch.overdue ? "Overdue: " : "") + headline(touch)
+        // An all-day event starts at midnight: its alarm counts from there
+        // to the touch time.
+        let before = options.allDay ? touch.alarmMinutesBefore - touch.time.minutesSinceMidnight : touch.alarmMinutesBefore
         return ICalEvent(
             common: common(touch, component: "event", summary: summary),
             start: start, end: end, transparent: true,
-            alarms: [ICalAlarm(minutesBefore: touch.alarmMinutesBefore, description: summary)])
+            alarms: options.profile.alarms ? [ICalAlarm(minutesBefore: before, description: summary)] : [])
+    }
+
+    /// One event for an owner's day: "Follow-ups today (N)" at the start of
+    /// their working day, listing each touch with its lead and what to bring,
+    /// so a client that refreshes once a day still shows the whole day's work.
+    /// - Parameter touches: the owner's touches on `date`, in time order.
+    public func digest(owner: String, stem: String, date: LocalDate, touches: [Touchpoint]) -> ICalEvent {
+        let summary = "Follow-ups today (\(touches.count))"
+        let items = touches.map { touch in
+            let mine = ownerWallTime(touch)
+            var when = "\(LocalDate.pad2(mine.hour)):\(LocalDate.pad2(mine.minute))"
+            if touch.timeZone != options.ownerTimeZone { when += " (\(touch.time) in \(touch.timeZone))" }
+            var item = "- \(when)\(touch.overdue ? ", overdue" : ""): \(headline(touch))"
+            if let email = touch.lead.email { item += " <\(email)>" }
+            item += "\n  \(touch.kind == .cadence ? "\(touch.label). " : "")Bring: \(touch.prompt)"
+            return item
+        }
+        let description = "\(owner), \(touches.count) follow-up\(touches.count == 1 ? "" : "s") on \(date):\n\n"
+            + items.joined(separator: "\n") + "\n\nEach touch's own task (in the tasks feed) has the why, the notes and a draft."
+        let changed = touches.map(\.lastChanged).max() ?? date
+        let stamp = CivilDateTime(year: changed.year, month: changed.month, day: changed.day)
+        var categories = ["Follow-up", "Digest"]
+        if touches.contains(where: \.overdue) { categories.append("Overdue") }
+        let (start, end) = digestTimes(date)
+        let before = options.allDay ? -options.workdayStart.minutesSinceMidnight : 0
+        return ICalEvent(
+            common: ICalCommon(
+                uid: "digest.\(Self.encode(stem)).\(date.description.filter { $0 != "-" })@followup",
+                stamp: stamp, lastModified: stamp, sequence: touches.map(\.movedDays).max() ?? 0,
+                summary: summary, description: description, categories: categories,
+                priority: touches.contains(where: \.overdue) ? 1 : 5, organizer: Self.organizer(owner)),
+            start: start, end: end, transparent: true,
+            alarms: options.profile.alarms ? [ICalAlarm(minutesBefore: before, description: summary)] : [])
     }
 
     public func todo(for touch: Touchpoint) -> ICalTodo {
@@ -39,8 +77,38 @@ public struct ComponentBuilder {
 
     /// DTSTART and DTEND of the touch's event, without building the event.
     public func eventTimes(_ touch: Touchpoint) -> (start: ICalTime, end: ICalTime) {
-        (time(touch.date, touch.time, touch.timeZone),
-         time(touch.date, touch.time, touch.timeZone, plusMinutes: touch.durationMinutes))
+        if options.allDay {
+            // VALUE=DATE with the exclusive end RFC 5545 asks for: the next day.
+            return (Self.day(touch.date), Self.day(touch.date.adding(days: 1)))
+        }
+        return (time(touch.date, touch.time, touch.timeZone),
+                time(touch.date, touch.time, touch.timeZone, plusMinutes: touch.durationMinutes))
+    }
+
+    /// When a touch happens on the owner's clock (in `ownerTimeZone`): the
+    /// digest of that day lists it, at that time.
+    public func ownerWallTime(_ touch: Touchpoint) -> CivilDateTime {
+        let local = CivilDateTime(year: touch.date.year, month: touch.date.month, day: touch.date.day,
+                                  hour: touch.time.hour, minute: touch.time.minute)
+        guard touch.timeZone != options.ownerTimeZone else { return local }
+        return Self.convert(local, from: touch.timeZone, to: options.ownerTimeZone)
+    }
+
+    /// The day of an owner's digest that lists this touch.
+    public func digestDate(_ touch: Touchpoint) -> LocalDate {
+        let time = ownerWallTime(touch)
+        return LocalDate(year: time.year, month: time.month, day: time.day) ?? touch.date
+    }
+
+    /// DTSTART and DTEND of an owner's digest on `date`.
+    public func digestTimes(_ date: LocalDate) -> (start: ICalTime, end: ICalTime) {
+        if options.allDay { return (Self.day(date), Self.day(date.adding(days: 1))) }
+        return (time(date, options.workdayStart, options.ownerTimeZone),
+                time(date, options.workdayStart, options.ownerTimeZone, plusMinutes: 15))
+    }
+
+    private static func day(_ date: LocalDate) -> ICalTime {
+        .date(year: date.year, month: date.month, day: date.day)
     }
 
     /// DTSTART and DUE of the touch's task: the window opens at the touch
@@ -141,21 +209,27 @@ public struct ComponentBuilder {
     /// The UTC wall time of a local time in `zone` (through Foundation's
     /// zone rules), for zones libical cannot describe.
     static func utc(_ local: CivilDateTime, in zone: String) -> CivilDateTime {
-        guard let timeZone = TimeZone(identifier: zone) else { return local }
+        convert(local, from: zone, to: "UTC")
+    }
+
+    /// A wall time in one zone as the wall time in another, by Foundation's
+    /// zone rules (daylight saving included).
+    static func convert(_ local: CivilDateTime, from zone: String, to other: String) -> CivilDateTime {
+        guard let source = TimeZone(identifier: zone), let target = TimeZone(identifier: other) else { return local }
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
+        calendar.timeZone = source
         let components = DateComponents(year: local.year, month: local.month, day: local.day,
                                         hour: local.hour, minute: local.minute, second: local.second)
         guard let instant = calendar.date(from: components) else { return local }
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let utc = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: instant)
-        return CivilDateTime(year: utc.year!, month: utc.month!, day: utc.day!,
-                             hour: utc.hour!, minute: utc.minute!, second: utc.second!)
+        calendar.timeZone = target
+        let converted = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: instant)
+        return CivilDateTime(year: converted.year!, month: converted.month!, day: converted.day!,
+                             hour: converted.hour!, minute: converted.minute!, second: converted.second!)
     }
 
     private static let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~".utf8)
 
-    private static func encode(_ text: String) -> String {
+    static func encode(_ text: String) -> String {
         var result = ""
         for byte in text.utf8 {
             if unreserved.contains(byte) {

@@ -12,6 +12,7 @@ public struct FeedEntry: Hashable, Sendable, Codable {
     public var owner: String?
     /// VEVENTs or VTODOs in the feed.
     public var components: Int
+    /// Components that carry an overdue touch.
     public var overdue: Int
     /// Leads with at least one touch in the feed.
     public var leads: Int
@@ -53,10 +54,12 @@ public struct FeedWriter {
 
     private let catalog: TimeZoneCatalog
     private let builder: ComponentBuilder
+    private let options: FeedOptions
 
-    public init(catalog: TimeZoneCatalog) {
+    public init(catalog: TimeZoneCatalog, options: FeedOptions = FeedOptions()) {
         self.catalog = catalog
-        builder = ComponentBuilder(canWriteZone: { catalog.knows($0) })
+        self.options = options
+        builder = ComponentBuilder(options: options, canWriteZone: { catalog.knows($0) })
     }
 
     /// Writes every feed into `folder` and returns the manifest.
@@ -88,7 +91,9 @@ public struct FeedWriter {
         // Components are built and serialised one at a time below; only the
         // zones and years each feed spans are gathered first, for its header.
         let eventSpan = { (touches: ArraySlice<Touchpoint>) in
-            FeedSpan(touches.lazy.map(builder.eventTimes).flatMap { [$0.start, $0.end] })
+            options.digest
+                ? FeedSpan(Set(touches.map(builder.digestDate)).map(builder.digestTimes).flatMap { [$0.start, $0.end] })
+                : FeedSpan(touches.lazy.map(builder.eventTimes).flatMap { [$0.start, $0.end] })
         }
         let todoSpan = { (touches: ArraySlice<Touchpoint>) in
             FeedSpan(touches.lazy.map(builder.todoTimes).flatMap { [$0.start, $0.due] })
@@ -107,14 +112,27 @@ public struct FeedWriter {
                                              name: "Follow-ups: \(feed.owner)", span: eventSpan(touches), catalog: catalog)
             let ownerTasks = try FeedStream(folder: folder, stem: feed.stem, kind: .tasks, owner: feed.owner,
                                             name: "Follow-up tasks: \(feed.owner)", span: todoSpan(touches), catalog: catalog)
+            // Each component is serialised once and written to the owner's feed and everyone's.
+            if options.digest {
+                // One digest per day on the owner's clock, its touches in the order they happen.
+                let days = Dictionary(grouping: touches) { builder.digestDate($0) }
+                for date in days.keys.sorted() {
+                    let day = days[date]!.sorted { builder.ownerWallTime($0) < builder.ownerWallTime($1) }
+                    let digest = builder.digest(owner: feed.owner, stem: feed.stem, date: date, touches: day)
+                    let bytes = try serialise { () throws(ICalError) in try ICalSerializer.serialize(digest) }
+                    try ownerEvents.add(bytes, touches: day)
+                    try everyoneEvents.add(bytes, touches: day)
+                }
+            }
             for touch in touches {
-                // Serialised once, written to the owner's feed and everyone's.
-                let eventBytes = try serialise { () throws(ICalError) in try ICalSerializer.serialize(builder.event(for: touch)) }
-                try ownerEvents.add(eventBytes, touch: touch)
-                try everyoneEvents.add(eventBytes, touch: touch)
+                if !options.digest {
+                    let eventBytes = try serialise { () throws(ICalError) in try ICalSerializer.serialize(builder.event(for: touch)) }
+                    try ownerEvents.add(eventBytes, touches: CollectionOfOne(touch))
+                    try everyoneEvents.add(eventBytes, touches: CollectionOfOne(touch))
+                }
                 let todoBytes = try serialise { () throws(ICalError) in try ICalSerializer.serialize(builder.todo(for: touch)) }
-                try ownerTasks.add(todoBytes, touch: touch)
-                try everyoneTasks.add(todoBytes, touch: touch)
+                try ownerTasks.add(todoBytes, touches: CollectionOfOne(touch))
+                try everyoneTasks.add(todoBytes, touches: CollectionOfOne(touch))
             }
             entries.append(try ownerEvents.finish())
             entries.append(try ownerTasks.finish())
@@ -180,11 +198,12 @@ private final class FeedStream {
         }
     }
 
-    func add(_ bytes: [UInt8], touch: Touchpoint) throws(FeedError) {
+    /// Writes one component, which carries these touches.
+    func add(_ bytes: [UInt8], touches: some Collection<Touchpoint>) throws(FeedError) {
         try file.write(bytes)
         entry.components += 1
-        if touch.overdue { entry.overdue += 1 }
-        leads.insert(touch.lead.id)
+        if touches.contains(where: \.overdue) { entry.overdue += 1 }
+        for touch in touches { leads.insert(touch.lead.id) }
     }
 
     func finish() throws(FeedError) -> FeedEntry {

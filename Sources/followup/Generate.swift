@@ -21,6 +21,7 @@ struct Generate: ParsableCommand {
         Examples:
           followup generate --store leads.csv --out feeds/
           followup generate --store leads.csv --out feeds/ --now 2026-12-01 --timezone Europe/Berlin
+          followup generate --store leads.csv --out feeds/google --profile google --digest
         """
     )
 
@@ -39,6 +40,15 @@ struct Generate: ParsableCommand {
     @Option(help: ArgumentHelp("The IANA time zone of leads that name none (default: this machine's zone).", valueName: "zone"))
     var timezone: String = TimeZone.current.identifier
 
+    @Option(help: ArgumentHelp("Shape the events feeds for a calendar client: \(FeedProfile.all.map(\.name).joined(separator: ", ")). google and outlook leave out alarms, which their subscriptions ignore.", valueName: "client"))
+    var profile: String = FeedProfile.generic.name
+
+    @Flag(help: "Events feeds hold one \"Follow-ups today (N)\" event per owner and day, at the start of the working day in --timezone, instead of one event per touch.")
+    var digest = false
+
+    @Flag(help: "Events are all-day entries on their day instead of timed ones (an alarm still fires at the touch time).")
+    var allDay = false
+
     @Flag(help: "Write nothing when any row of the store is bad.")
     var strict = false
 
@@ -52,6 +62,9 @@ struct Generate: ParsableCommand {
         }
         if let now, PlanningNow.parse(now, zone: timezone) == nil {
             throw ValidationError("--now \"\(now)\" is not a date or date-time; expected 2026-12-01 or 2026-12-01T08:00:00Z.")
+        }
+        guard FeedProfile.named(profile) != nil else {
+            throw ValidationError("--profile \"\(profile)\" is not one of \(FeedProfile.all.map(\.name).joined(separator: ", ")).")
         }
         guard store.lowercased().hasSuffix(".csv") else {
             throw ValidationError("--store \"\(store)\": only .csv lead sheets can be read so far.")
@@ -91,7 +104,9 @@ struct Generate: ParsableCommand {
 
         let manifest: FeedManifest
         do {
-            manifest = try FeedWriter(catalog: catalog).write(
+            let options = FeedOptions(profile: FeedProfile.named(profile) ?? .generic, allDay: allDay, digest: digest,
+                                      ownerTimeZone: timezone)
+            manifest = try FeedWriter(catalog: catalog, options: options).write(
                 owners: result.owners, touchpoints: touchpoints, to: out,
                 rejectedRows: result.rejectedRows, leads: result.leads.count)
         } catch { throw Failure(error.description) }

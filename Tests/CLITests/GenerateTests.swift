@@ -140,8 +140,9 @@ let goldenFolder = packageRoot.appendingPathComponent("Fixtures/demo/golden")
     }
 }
 
-/// Every feed the demo sheet and the hostile sheet yield, through ten real
-/// iCalendar consumers. The hostile sheet has CR/LF and `END:VCALENDAR`
+/// Every feed the demo sheet and the hostile sheet yield, and the demo's
+/// events as a digest and as all-day events, through ten real iCalendar
+/// consumers. The hostile sheet has CR/LF and `END:VCALENDAR`
 /// inside names and notes, right-to-left and emoji text, control characters
 /// and 10 kB notes.
 @Suite struct GauntletTests {
@@ -150,15 +151,20 @@ let goldenFolder = packageRoot.appendingPathComponent("Fixtures/demo/golden")
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let demo = folder.appendingPathComponent("demo"), hostile = folder.appendingPathComponent("hostile")
+        let digest = folder.appendingPathComponent("digest"), allDay = folder.appendingPathComponent("all-day")
         #expect(try followup(demoArguments + ["--out", demo.path, "--quiet"]).status == 0)
         #expect(try followup(["generate", "--store", "Fixtures/hostile/leads.csv", "--out", hostile.path,
                               "--now", "2026-12-01", "--timezone", "UTC", "--quiet"]).status == 0)
+        // The shapes the events feeds take for other clients.
+        #expect(try followup(demoArguments + ["--out", digest.path, "--quiet", "--digest"]).status == 0)
+        #expect(try followup(demoArguments + ["--out", allDay.path, "--quiet", "--all-day", "--profile", "google"]).status == 0)
+        let events = { (folder: URL) in folder.appendingPathComponent("all.events.ics").path }
         let report = folder.appendingPathComponent("gauntlet.json")
-        let result = try run(gauntlet!, ["--json", report.path, demo.path, hostile.path])
+        let result = try run(gauntlet!, ["--json", report.path, demo.path, hostile.path, events(digest), events(allDay)])
         #expect(result.status == 0, "gauntlet failed:\n\(result.stdout)\n\(result.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any]
         let files = json?["files"] as? [String: [String: Any]] ?? [:]
-        #expect(files.count == 18, "the gauntlet read \(files.count) feeds")
+        #expect(files.count == 20, "the gauntlet read \(files.count) feeds")
         #expect(!result.stdout.contains("FAIL"), "\(result.stdout)")
         // Consumers that read a different time or text than the others are a
         // bug in the feed even when none of them fails it.

@@ -12,9 +12,10 @@ func temporaryFolder() throws -> URL {
     return folder
 }
 
-func writeFeeds(_ leads: [Lead], owners: [String]? = nil, now: String = "2026-12-01", into folder: URL) throws -> FeedManifest {
+func writeFeeds(_ leads: [Lead], owners: [String]? = nil, now: String = "2026-12-01", options: FeedOptions = FeedOptions(),
+                into folder: URL) throws -> FeedManifest {
     let planner = try Planner(defaultTimeZone: "America/New_York", now: .date(day(now)))
-    return try FeedWriter(catalog: TimeZoneCatalog()).write(
+    return try FeedWriter(catalog: TimeZoneCatalog(), options: options).write(
         owners: owners ?? leads.map(\.owner), touchpoints: leads.flatMap(planner.plan), to: folder.path,
         rejectedRows: 0, leads: leads.count)
 }
@@ -179,6 +180,72 @@ let sampleLeads = [
         #expect(Set(manifest.feeds.map(\.file)).count == manifest.feeds.count, "every owner has their own files")
         #expect(files.contains("zoe-odegaard.events.ics"))
         #expect(manifest.feeds.filter { $0.owner == "all" }.allSatisfy { $0.file != "all.events.ics" })
+    }
+}
+
+@Suite struct FeedShapeTests {
+    static let leads = sampleLeads + [
+        Lead(id: "T1", name: "Taro", owner: "Alice", timeZone: "Asia/Tokyo", status: .new, firstContact: day("2026-12-02")),
+        Lead(id: "N1", name: "Nia", owner: "Bob", timeZone: "America/New_York", status: .engaged,
+             nextStepDue: day("2026-12-04"), nextStepOwner: .me),
+    ]
+
+    @Test func aDigestListsEachOwnersDayAtTheStartOfTheirWorkingDay() throws {
+        let plain = try temporaryFolder(), digest = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: plain); try? FileManager.default.removeItem(at: digest) }
+        _ = try writeFeeds(Self.leads, into: plain)
+        let manifest = try writeFeeds(Self.leads, options: FeedOptions(digest: true, ownerTimeZone: "America/New_York"), into: digest)
+
+        let events = try components(read(digest, "alice.events.ics"), "VEVENT")
+        let touches = try components(read(plain, "alice.events.ics"), "VEVENT")
+        #expect(events.count < touches.count)
+        var listed = 0
+        for event in events {
+            let uid = try #require(event.property("UID")?.value)
+            #expect(uid.hasPrefix("digest.alice."))
+            let count = try #require(Int(event.property("SUMMARY")!.value.dropFirst("Follow-ups today (".count).dropLast()))
+            listed += count
+            #expect(event.property("DTSTART")?.value.hasSuffix("T090000") == true)
+            #expect(event.property("DTSTART")?.parameters["TZID"] == "America/New_York")
+            let description = try #require(event.property("DESCRIPTION")?.value)
+            #expect(description.components(separatedBy: "\n- ").count - 1 == count)
+        }
+        #expect(listed == touches.count, "every touch is in exactly one digest")
+        // Taro's Day 0 is 09:30 in Tokyo on Dec 2: 19:30 on Dec 1 in New York.
+        let december1 = try #require(events.first { $0.property("UID")?.value == "digest.alice.20261201@followup" })
+        #expect(december1.property("DESCRIPTION")?.value.contains("- 19:30 (09:30 in Asia/Tokyo): First contact: Taro") == true)
+        // The tasks are the same with or without a digest.
+        #expect(try read(plain, "all.tasks.ics") == read(digest, "all.tasks.ics"))
+        #expect(manifest.feeds.first { $0.file == "all.events.ics" }?.components == events.count + (try components(read(digest, "bob.events.ics"), "VEVENT").count))
+    }
+
+    @Test func allDayEventsEndTheNextDayAndStillRemindAtTheTouchTime() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        _ = try writeFeeds(Self.leads, options: FeedOptions(allDay: true), into: folder)
+        let text = try read(folder, "all.events.ics")
+        #expect(try components(text, "VTIMEZONE").isEmpty, "all-day events name no zone")
+        for event in try components(text, "VEVENT") {
+            let start = try #require(event.property("DTSTART")), end = try #require(event.property("DTEND"))
+            #expect(start.parameters["VALUE"] == "DATE" && end.parameters["VALUE"] == "DATE")
+            let startDay = try #require(LocalDate(iso: "\(start.value.prefix(4))-\(start.value.dropFirst(4).prefix(2))-\(start.value.suffix(2))"))
+            #expect(end.value == startDay.adding(days: 1).description.filter { $0 != "-" }, "an exclusive end: the next day")
+            // 09:30 less 15 minutes, from midnight.
+            #expect(event.components(of: "VALARM").first?.property("TRIGGER")?.value == "PT9H15M")
+        }
+        #expect(ICalLint.check(Array(text.utf8)).isEmpty)
+    }
+
+    @Test(arguments: FeedProfile.all)
+    func profilesKeepOrDropAlarms(_ profile: FeedProfile) throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        _ = try writeFeeds(Self.leads, options: FeedOptions(profile: profile), into: folder)
+        let events = try components(read(folder, "all.events.ics"), "VEVENT")
+        #expect(!events.isEmpty)
+        let withAlarms = events.filter { !$0.components(of: "VALARM").isEmpty }.count
+        #expect(withAlarms == (profile.alarms ? events.count : 0), "\(profile.name)")
+        #expect(["google", "outlook"].contains(profile.name) != profile.alarms)
     }
 }
 

@@ -1,0 +1,52 @@
+import FollowUp
+
+/// How the events feeds are shaped for the calendar clients that read them.
+///
+/// What each client does with a subscribed feed, from its own documentation
+/// (see README, "Subscribing to a feed"): Google Calendar and Outlook show
+/// events only and ignore VALARM in subscriptions, so there the event itself,
+/// at the time to act, is the reminder; Apple Calendar keeps alarms unless the
+/// subscriber ticks "Remove alerts"; Thunderbird and Nextcloud honour VALARM
+/// and show tasks.
+public struct FeedProfile: Hashable, Sendable {
+    public var name: String
+    /// Whether events carry a VALARM.
+    public var alarms: Bool
+
+    public static let generic = FeedProfile(name: "generic", alarms: true)
+    /// Google ignores VALARM in subscribed calendars; its own default
+    /// notifications for the calendar apply instead.
+    public static let google = FeedProfile(name: "google", alarms: false)
+    /// Outlook's internet-calendar subscriptions drop reminders.
+    public static let outlook = FeedProfile(name: "outlook", alarms: false)
+    public static let apple = FeedProfile(name: "apple", alarms: true)
+    public static let thunderbird = FeedProfile(name: "thunderbird", alarms: true)
+    public static let nextcloud = FeedProfile(name: "nextcloud", alarms: true)
+
+    public static let all: [FeedProfile] = [.generic, .google, .outlook, .apple, .thunderbird, .nextcloud]
+
+    public static func named(_ name: String) -> FeedProfile? {
+        all.first { $0.name == name.lowercased() }
+    }
+}
+
+/// Choices that shape the events feeds; the tasks feeds are the same for all.
+public struct FeedOptions: Hashable, Sendable {
+    public var profile: FeedProfile
+    /// Events as all-day entries on their day (VALUE=DATE, exclusive end)
+    /// instead of timed ones; an alarm still fires at the touch time.
+    public var allDay: Bool
+    /// One "Follow-ups today (N)" event per owner and day instead of one
+    /// event per touch.
+    public var digest: Bool
+    /// The zone of the owners' working day, where a digest starts.
+    public var ownerTimeZone: String
+    /// When a digest starts in the owner's working day.
+    public var workdayStart: TimeOfDay
+
+    public init(profile: FeedProfile = .generic, allDay: Bool = false, digest: Bool = false,
+                ownerTimeZone: String = "UTC", workdayStart: TimeOfDay = TimeOfDay(hour: 9, minute: 0)!) {
+        self.profile = profile; self.allDay = allDay; self.digest = digest
+        self.ownerTimeZone = ownerTimeZone; self.workdayStart = workdayStart
+    }
+}
