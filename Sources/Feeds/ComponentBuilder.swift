@@ -11,6 +11,7 @@ public struct ComponentBuilder {
     /// Foundation knows and the system's zoneinfo lacks) is written in UTC.
     private let canWriteZone: (String) -> Bool
     private let options: FeedOptions
+    private let organizers = OrganizerCache()
 
     public init(options: FeedOptions = FeedOptions(), canWriteZone: @escaping (String) -> Bool) {
         self.options = options
@@ -64,7 +65,7 @@ public struct ComponentBuilder {
                 uid: "digest.\(Self.encode(stem)).\(date.description.filter { $0 != "-" })@followup",
                 stamp: stamp, lastModified: stamp, sequence: touches.map(\.movedDays).max() ?? 0,
                 summary: summary, description: description, categories: categories,
-                priority: touches.contains(where: \.overdue) ? 1 : 5, organizer: Self.organizer(owner)),
+                priority: touches.contains(where: \.overdue) ? 1 : 5, organizer: organizers.organizer(for: owner)),
             start: start, end: end, transparent: true,
             alarms: options.profile.alarms ? [ICalAlarm(minutesBefore: before, description: summary)] : [])
     }
@@ -165,7 +166,7 @@ public struct ComponentBuilder {
             stamp: stamp, lastModified: stamp, sequence: touch.movedDays,
             summary: summary, description: description(touch), categories: categories,
             priority: touch.overdue ? 1 : (touch.kind == .cadence ? 5 : 3),
-            organizer: Self.organizer(touch.owner))
+            organizer: organizers.organizer(for: touch.owner))
     }
 
     /// The feeds say METHOD:PUBLISH (RFC 5546), and PUBLISH requires an
@@ -176,8 +177,8 @@ public struct ComponentBuilder {
     /// when the owner is written as an e-mail address, otherwise an address
     /// under the reserved `.invalid` domain (RFC 2606) that names them and
     /// can never reach anyone.
-    static func organizer(_ owner: String) -> ICalOrganizer {
-        let trimmed = owner.trimmingCharacters(in: .whitespacesAndNewlines)
+    static func makeOrganizer(_ owner: String) -> ICalOrganizer {
+        let trimmed = owner.trimmed
         if trimmed.range(of: "^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$", options: .regularExpression) != nil {
             return ICalOrganizer(name: trimmed, address: "mailto:\(trimmed)")
         }
@@ -240,5 +241,18 @@ public struct ComponentBuilder {
             }
         }
         return result
+    }
+}
+
+/// An owner's ORGANIZER is the same for every touch: worked out once per owner
+/// (it transliterates the name) and kept.
+private final class OrganizerCache {
+    private var byOwner: [String: ICalOrganizer] = [:]
+
+    func organizer(for owner: String) -> ICalOrganizer {
+        if let known = byOwner[owner] { return known }
+        let organizer = ComponentBuilder.makeOrganizer(owner)
+        byOwner[owner] = organizer
+        return organizer
     }
 }

@@ -17,7 +17,7 @@ public enum OwnerNames {
     /// The key owners are grouped by: owner names that differ only in case
     /// or surrounding spaces are one person in a hand-typed sheet.
     public static func key(_ owner: String) -> String {
-        owner.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        owner.trimmed.lowercased()
     }
 
     /// Feeds for these owners, in file-name order.
@@ -32,8 +32,8 @@ public enum OwnerNames {
         // Of several spellings the smallest is shown ("Alice" before
         // "alice"), so the feeds do not depend on the order of the rows.
         var spelling: [String: String] = [:]
-        for owner in owners {
-            let key = key(owner), trimmed = owner.trimmingCharacters(in: .whitespacesAndNewlines)
+        for owner in Set(owners) {
+            let key = key(owner), trimmed = owner.trimmed
             spelling[key] = min(spelling[key] ?? trimmed, trimmed)
         }
         let keys = spelling.keys.sorted()

@@ -11,7 +11,7 @@ public struct BusinessCalendar: Hashable, Sendable {
     }
 
     public func isBusinessDay(_ date: LocalDate) -> Bool {
-        workingWeekdays.contains(date.weekday) && !holidays.contains(date)
+        workingWeekdays.contains(date.weekday) && (holidays.isEmpty || !holidays.contains(date))
     }
 
     /// `date` itself when it is a business day, else the next one.

@@ -164,3 +164,14 @@ public struct TimeOfDay: Hashable, Comparable, Sendable, CustomStringConvertible
 
     public var description: String { "\(LocalDate.pad(hour, 2)):\(LocalDate.pad(minute, 2))" }
 }
+
+extension StringProtocol {
+    /// Without leading and trailing white space and line breaks. Native
+    /// Swift, so it skips the Foundation bridge `trimmingCharacters(in:)`
+    /// takes for every field of every row.
+    public var trimmed: String {
+        guard let first = firstIndex(where: { !$0.isWhitespace }),
+              let last = lastIndex(where: { !$0.isWhitespace }) else { return "" }
+        return String(self[first...last])
+    }
+}

@@ -151,6 +151,8 @@ public enum ICalSerializer {
     /// (libical escapes LF as `\n`), tabs as spaces, and other control
     /// characters, which RFC 5545 does not allow in TEXT, left out.
     static func clean(_ text: String) -> String {
+        // Most text has no control character but LF: keep it as it is.
+        if !text.utf8.contains(where: { ($0 < 0x20 && $0 != 0x0A) || $0 == 0x7F }) { return text }
         var scalars = String.UnicodeScalarView()
         var previousWasCR = false
         for scalar in text.unicodeScalars {

@@ -8,6 +8,7 @@ internal import CLibical
 public final class TimeZoneCatalog {
     private struct Key: Hashable { let tzid: String; let years: ClosedRange<Int> }
     private var cache: [Key: [UInt8]] = [:]
+    private var known: [String: Bool] = [:]
 
     public init() {
         Self.configure
@@ -18,7 +19,11 @@ public final class TimeZoneCatalog {
 
     /// True when libical can give a VTIMEZONE for the zone (or it is UTC).
     public func knows(_ tzid: String) -> Bool {
-        Self.isUTC(tzid) || (Self.isZoneName(tzid) && icaltimezone_get_builtin_timezone(tzid).map { icaltimezone_get_component($0) != nil } == true)
+        if let answer = known[tzid] { return answer }
+        let answer = Self.isUTC(tzid)
+            || (Self.isZoneName(tzid) && icaltimezone_get_builtin_timezone(tzid).map { icaltimezone_get_component($0) != nil } == true)
+        known[tzid] = answer
+        return answer
     }
 
     /// libical reads `<zoneinfo>/<name>` from disk, so only names shaped like

@@ -72,7 +72,7 @@ public struct LeadSheet {
                 result.rejectedRows += 1
                 return result
             }
-            if fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
+            if fields.allSatisfy({ $0.allSatisfy(\.isWhitespace) }) { continue }
             result.rowsRead += 1
             var row = RowReader(fields: fields, columns: columns, file: displayName, row: rowNumber,
                                 headerCount: header.count, isKnownTimeZone: isKnownTimeZone)
@@ -107,7 +107,7 @@ public struct LeadSheet {
         var columns: [Column: (index: Int, name: String)] = [:]
         var unknown: [String] = []
         for (index, raw) in header.enumerated() {
-            let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            let name = raw.trimmed
             if name.isEmpty { continue }
             guard let column = Column(rawValue: Self.normalise(name)) else {
                 unknown.append(name)
@@ -183,7 +183,7 @@ private struct RowReader {
     /// The trimmed value of a column; nil when absent or empty.
     func text(_ column: LeadSheet.Column) -> String? {
         guard let index = columns[column]?.index, index < fields.count else { return nil }
-        let value = fields[index].trimmingCharacters(in: .whitespacesAndNewlines)
+        let value = fields[index].trimmed
         return value.isEmpty ? nil : value
     }
 
@@ -254,10 +254,10 @@ private struct RowReader {
         guard let value = text(.events) else { return [] }
         var events: [LeadEvent] = []
         for item in value.split(separator: ";") {
-            let entry = item.trimmingCharacters(in: .whitespacesAndNewlines)
+            let entry = item.trimmed
             if entry.isEmpty { continue }
             let date = LocalDate(iso: entry.prefix(10))
-            let name = entry.dropFirst(10).trimmingCharacters(in: .whitespaces)
+            let name = entry.dropFirst(10).trimmed
             guard let date, entry.count == 10 || entry.dropFirst(10).first == " ", !name.isEmpty else {
                 fail(.events, "event \"\(entry)\" is not \"YYYY-MM-DD Name\"; separate several events with ;")
                 continue
