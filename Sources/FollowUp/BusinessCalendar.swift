@@ -1,17 +1,27 @@
 /// Which days are working days: weekdays minus holidays.
 public struct BusinessCalendar: Hashable, Sendable {
     /// ISO weekdays that are working days (1 = Monday … 7 = Sunday).
-    public var workingWeekdays: Set<Int>
+    public var workingWeekdays: Set<Int> {
+        didSet { weekdayMask = Self.mask(workingWeekdays) }
+    }
     public var holidays: Set<LocalDate>
+    /// Bit `d` is set when ISO weekday `d` is a working day: the planner asks
+    /// for every day it considers, and a bit test costs less than hashing.
+    private var weekdayMask: UInt8
 
     public init(workingWeekdays: Set<Int> = [1, 2, 3, 4, 5], holidays: Set<LocalDate> = []) {
         precondition(!workingWeekdays.isEmpty && workingWeekdays.isSubset(of: 1...7), "a week needs a working day")
         self.workingWeekdays = workingWeekdays
         self.holidays = holidays
+        weekdayMask = Self.mask(workingWeekdays)
+    }
+
+    private static func mask(_ weekdays: Set<Int>) -> UInt8 {
+        weekdays.reduce(0) { $0 | (1 << UInt8($1)) }
     }
 
     public func isBusinessDay(_ date: LocalDate) -> Bool {
-        workingWeekdays.contains(date.weekday) && (holidays.isEmpty || !holidays.contains(date))
+        weekdayMask & (1 << UInt8(date.weekday)) != 0 && (holidays.isEmpty || !holidays.contains(date))
     }
 
     /// `date` itself when it is a business day, else the next one.
