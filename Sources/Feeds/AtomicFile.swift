@@ -5,19 +5,44 @@ import Foundation
 
 /// A file written through a buffer into a temporary file beside its target
 /// and renamed into place on `commit()`, so a reader sees the old file or
-/// the new one, never half of one. Dropped without a commit, it removes its
-/// temporary file.
+/// the new one, never half of one. When the new bytes equal the old file's,
+/// the old file is left untouched (same bytes, same modification time), so
+/// web servers keep their ETags and clients their caches. Dropped without a
+/// commit, it removes its temporary file.
 final class AtomicFile {
     let path: String
     private let temporaryPath: String
+    private let mode: mode_t
     private var handle: UnsafeMutablePointer<FILE>?
 
-    init(path: String) throws(FeedError) {
+    /// The name a temporary file of this process has beside `target`.
+    static func temporaryName(for target: String) -> String {
+        ".\(target).tmp-\(getpid())"
+    }
+
+    /// Whether a file name is one of our temporary files (of any process).
+    static func isTemporaryName(_ name: String) -> Bool {
+        guard name.hasPrefix("."), let marker = name.range(of: ".tmp-", options: .backwards) else { return false }
+        let pid = name[marker.upperBound...]
+        return !pid.isEmpty && pid.allSatisfy(\.isNumber)
+    }
+
+    init(path: String, mode: mode_t) throws(FeedError) {
         self.path = path
+        self.mode = mode
         let url = URL(fileURLWithPath: path)
         temporaryPath = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
-        guard let handle = fopen(temporaryPath, "wb") else {
+            .appendingPathComponent(Self.temporaryName(for: url.lastPathComponent)).path
+        unlink(temporaryPath)
+        let descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard descriptor >= 0 else {
+            throw FeedError("cannot write \(temporaryPath): \(String(cString: strerror(errno)))")
+        }
+        // The umask may have taken bits away; the mode asked for is the mode given.
+        fchmod(descriptor, mode)
+        guard let handle = fdopen(descriptor, "wb") else {
+            close(descriptor)
+            unlink(temporaryPath)
             throw FeedError("cannot write \(temporaryPath): \(String(cString: strerror(errno)))")
         }
         // Components are written one by one; a large buffer keeps that to
@@ -34,21 +59,30 @@ final class AtomicFile {
         }
     }
 
-    func commit() throws(FeedError) {
-        guard let handle else { return }
+    /// Puts the new file in place, or keeps the old one when they are equal.
+    /// - Returns: true when the file was replaced, false when it was unchanged.
+    @discardableResult
+    func commit() throws(FeedError) -> Bool {
+        guard let handle else { return false }
         self.handle = nil
-        let flushed = fflush(handle) == 0
+        let flushed = fflush(handle) == 0 && fsync(fileno(handle)) == 0
         let error = errno
         fclose(handle)
         guard flushed else {
             unlink(temporaryPath)
             throw FeedError("cannot write \(temporaryPath): \(String(cString: strerror(error)))")
         }
+        if Self.sameContents(temporaryPath, path) {
+            unlink(temporaryPath)
+            chmod(path, mode)  // a new --mode applies to an unchanged file too
+            return false
+        }
         guard rename(temporaryPath, path) == 0 else {
             let message = String(cString: strerror(errno))
             unlink(temporaryPath)
             throw FeedError("cannot replace \(path): \(message)")
         }
+        return true
     }
 
     deinit {
@@ -56,5 +90,55 @@ final class AtomicFile {
             fclose(handle)
             unlink(temporaryPath)
         }
+    }
+
+    /// Compares two files byte for byte, reading both in blocks.
+    static func sameContents(_ a: String, _ b: String) -> Bool {
+        var statA = stat(), statB = stat()
+        guard stat(a, &statA) == 0, stat(b, &statB) == 0, statA.st_size == statB.st_size,
+              let fileA = fopen(a, "rb") else { return false }
+        defer { fclose(fileA) }
+        guard let fileB = fopen(b, "rb") else { return false }
+        defer { fclose(fileB) }
+        let size = 1 << 16
+        var bufferA = [UInt8](repeating: 0, count: size), bufferB = [UInt8](repeating: 0, count: size)
+        while true {
+            let readA = fread(&bufferA, 1, size, fileA), readB = fread(&bufferB, 1, size, fileB)
+            guard readA == readB else { return false }
+            if readA == 0 { return true }
+            if memcmp(bufferA, bufferB, readA) != 0 { return false }
+        }
+    }
+}
+
+/// The output folder's lock: one run writes into a folder at a time.
+///
+/// `flock` on `.followup.lock` in the folder; the kernel releases it when the
+/// process ends, however it ends, so a killed run never leaves the folder
+/// locked.
+final class FolderLock {
+    private let descriptor: Int32
+
+    init(folder: String, waitingUpTo seconds: Double) throws(FeedError) {
+        let path = (folder as NSString).appendingPathComponent(".followup.lock")
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw FeedError("cannot open the lock \(path): \(String(cString: strerror(errno)))")
+        }
+        let deadline = Date().addingTimeInterval(max(seconds, 0))
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR, Date() < deadline else {
+                close(descriptor)
+                throw FeedError("another followup run is writing to \(folder) (it holds \(path)); "
+                                + "gave up after waiting \(Int(seconds)) s", kind: .locked)
+            }
+            usleep(100_000)
+        }
+        self.descriptor = descriptor
+    }
+
+    deinit {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
     }
 }

@@ -41,6 +41,16 @@ public struct FeedManifest: Hashable, Sendable, Codable {
     }
 }
 
+/// What one `write` did, beyond the manifest: which files it replaced and
+/// which it left untouched because their bytes were the same.
+public struct FeedWriteReport: Sendable {
+    public var manifest: FeedManifest
+    public var written: [String]
+    public var unchanged: [String]
+    /// Temporary files of killed runs that were removed.
+    public var staleRemoved: [String]
+}
+
 /// Writes the events and tasks feeds of every owner and of everyone, and the
 /// manifest, into one folder.
 ///
@@ -56,6 +66,12 @@ public struct FeedWriter {
     private let builder: ComponentBuilder
     private let options: FeedOptions
 
+    /// The permissions of every file written: owner-only by default, since a
+    /// feed holds names and notes about real people.
+    public var fileMode: mode_t = 0o600
+    /// How long to wait for another run that is writing into the folder.
+    public var lockWait: Double = 60
+
     public init(catalog: TimeZoneCatalog, options: FeedOptions = FeedOptions()) {
         self.catalog = catalog
         self.options = options
@@ -67,11 +83,19 @@ public struct FeedWriter {
     ///   - owners: every owner in the store, so an owner with nothing
     ///     planned still gets (empty) feeds and no subscription breaks.
     ///   - touchpoints: the plan, in any order.
-    public func write(owners: [String], touchpoints: [Touchpoint], to folder: String, rejectedRows: Int, leads: Int) throws(FeedError) -> FeedManifest {
+    public func write(owners: [String], touchpoints: [Touchpoint], to folder: String, rejectedRows: Int, leads: Int) throws(FeedError) -> FeedWriteReport {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
             throw FeedError("cannot create the output folder \(folder): \(error.localizedDescription)")
+        }
+        let lock = try FolderLock(folder: folder, waitingUpTo: lockWait)
+        defer { withExtendedLifetime(lock) {} }
+        // With the lock held no other run writes here: any temporary file
+        // left is from a run that was killed, and goes.
+        var staleRemoved: [String] = []
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where AtomicFile.isTemporaryName(name) {
+            if unlink((folder as NSString).appendingPathComponent(name)) == 0 { staleRemoved.append(name) }
         }
         let ownerFeeds = OwnerNames.feeds(for: owners + touchpoints.map(\.owner))
         var stemByKey: [String: String] = [:]
@@ -98,10 +122,16 @@ public struct FeedWriter {
         let todoSpan = { (touches: ArraySlice<Touchpoint>) in
             FeedSpan(touches.lazy.map(builder.todoTimes).flatMap { [$0.start, $0.due] })
         }
+        var written: [String] = [], unchanged: [String] = []
+        func finish(_ stream: FeedStream) throws(FeedError) -> FeedEntry {
+            let (entry, replaced) = try stream.finish()
+            if replaced { written.append(entry.file) } else { unchanged.append(entry.file) }
+            return entry
+        }
         let everyoneEvents = try FeedStream(folder: folder, stem: OwnerNames.everyone, kind: .events, owner: nil,
-                                            name: "Follow-ups", span: eventSpan(sorted[...]), catalog: catalog)
+                                            name: "Follow-ups", span: eventSpan(sorted[...]), catalog: catalog, mode: fileMode)
         let everyoneTasks = try FeedStream(folder: folder, stem: OwnerNames.everyone, kind: .tasks, owner: nil,
-                                           name: "Follow-up tasks", span: todoSpan(sorted[...]), catalog: catalog)
+                                           name: "Follow-up tasks", span: todoSpan(sorted[...]), catalog: catalog, mode: fileMode)
         var entries: [FeedEntry] = []
         var offset = 0
         for feed in ownerFeeds {
@@ -109,9 +139,9 @@ public struct FeedWriter {
             let touches = sorted[offset..<(offset + count)]
             offset += count
             let ownerEvents = try FeedStream(folder: folder, stem: feed.stem, kind: .events, owner: feed.owner,
-                                             name: "Follow-ups: \(feed.owner)", span: eventSpan(touches), catalog: catalog)
+                                             name: "Follow-ups: \(feed.owner)", span: eventSpan(touches), catalog: catalog, mode: fileMode)
             let ownerTasks = try FeedStream(folder: folder, stem: feed.stem, kind: .tasks, owner: feed.owner,
-                                            name: "Follow-up tasks: \(feed.owner)", span: todoSpan(touches), catalog: catalog)
+                                            name: "Follow-up tasks: \(feed.owner)", span: todoSpan(touches), catalog: catalog, mode: fileMode)
             // Each component is serialised once and written to the owner's feed and everyone's.
             if options.digest {
                 // One digest per day on the owner's clock, its touches in the order they happen.
@@ -134,21 +164,21 @@ public struct FeedWriter {
                 try ownerTasks.add(todoBytes, touches: CollectionOfOne(touch))
                 try everyoneTasks.add(todoBytes, touches: CollectionOfOne(touch))
             }
-            entries.append(try ownerEvents.finish())
-            entries.append(try ownerTasks.finish())
+            entries.append(try finish(ownerEvents))
+            entries.append(try finish(ownerTasks))
         }
-        entries.insert(try everyoneTasks.finish(), at: 0)
-        entries.insert(try everyoneEvents.finish(), at: 0)
+        entries.insert(try finish(everyoneTasks), at: 0)
+        entries.insert(try finish(everyoneEvents), at: 0)
 
         let manifest = FeedManifest(feeds: entries, leads: leads, touchpoints: sorted.count, rejectedRows: rejectedRows)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let json: Data
         do { json = try encoder.encode(manifest) } catch { throw FeedError("cannot encode index.json: \(error)") }
-        let index = try AtomicFile(path: (folder as NSString).appendingPathComponent("index.json"))
+        let index = try AtomicFile(path: (folder as NSString).appendingPathComponent("index.json"), mode: fileMode)
         try index.write(Array(json) + [0x0A])
-        try index.commit()
-        return manifest
+        if try index.commit() { written.append("index.json") } else { unchanged.append("index.json") }
+        return FeedWriteReport(manifest: manifest, written: written, unchanged: unchanged, staleRemoved: staleRemoved)
     }
 
     private func serialise(_ body: () throws(ICalError) -> [UInt8]) throws(FeedError) -> [UInt8] {
@@ -176,9 +206,9 @@ private final class FeedStream {
     private var leads: Set<String> = []
 
     init(folder: String, stem: String, kind: FeedEntry.Kind, owner: String?, name: String,
-         span: FeedSpan, catalog: TimeZoneCatalog) throws(FeedError) {
+         span: FeedSpan, catalog: TimeZoneCatalog, mode: mode_t) throws(FeedError) {
         let fileName = "\(stem).\(kind.rawValue).ics"
-        file = try AtomicFile(path: (folder as NSString).appendingPathComponent(fileName))
+        file = try AtomicFile(path: (folder as NSString).appendingPathComponent(fileName), mode: mode)
         entry = FeedEntry(file: fileName, kind: kind, owner: owner, components: 0, overdue: 0, leads: 0)
         do {
             try file.write(try ICalSerializer.header(ICalCalendarInfo(
@@ -206,10 +236,12 @@ private final class FeedStream {
         for touch in touches { leads.insert(touch.lead.id) }
     }
 
-    func finish() throws(FeedError) -> FeedEntry {
+    /// Closes the calendar and puts the file in place.
+    /// - Returns: the manifest entry, and whether the file was replaced.
+    func finish() throws(FeedError) -> (FeedEntry, Bool) {
         try file.write(ICalSerializer.footer)
-        try file.commit()
+        let replaced = try file.commit()
         entry.leads = leads.count
-        return entry
+        return (entry, replaced)
     }
 }

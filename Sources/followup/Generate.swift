@@ -18,6 +18,12 @@ struct Generate: ParsableCommand {
         leads are still written and the exit status is 65. With --strict nothing
         is written when any row is bad.
 
+        Safe from cron: a feed whose bytes did not change is left untouched (same
+        modification time); every file is written beside its target and renamed
+        into place; a lock in --out keeps two runs from interleaving (the second
+        waits up to --wait seconds, then exits with status 75); files are readable
+        by their owner only unless --mode says otherwise.
+
         Examples:
           followup generate --store leads.csv --out feeds/
           followup generate --store leads.csv --out feeds/ --now 2026-12-01 --timezone Europe/Berlin
@@ -49,10 +55,16 @@ struct Generate: ParsableCommand {
     @Flag(help: "Events are all-day entries on their day instead of timed ones (an alarm still fires at the touch time).")
     var allDay = false
 
+    @Option(help: ArgumentHelp("Permissions of the files written, in octal: 600 (the default) lets only their owner read them; 644 lets a web server running as another user serve them.", valueName: "mode"))
+    var mode: String = "600"
+
+    @Option(help: ArgumentHelp("How long to wait for another run that is writing into --out, in seconds; then give up with status 75.", valueName: "seconds"))
+    var wait: Double = 60
+
     @Flag(help: "Write nothing when any row of the store is bad.")
     var strict = false
 
-    @Flag(help: "Print only problems, no summary.")
+    @Flag(help: "Print only problems (on stderr): no progress, no summary. For cron.")
     var quiet = false
 
     func validate() throws {
@@ -63,6 +75,10 @@ struct Generate: ParsableCommand {
         if let now, PlanningNow.parse(now, zone: timezone) == nil {
             throw ValidationError("--now \"\(now)\" is not a date or date-time; expected 2026-12-01 or 2026-12-01T08:00:00Z.")
         }
+        guard Self.fileMode(mode) != nil else {
+            throw ValidationError("--mode \"\(mode)\" is not a file mode; expected octal such as 600 or 644.")
+        }
+        guard wait >= 0 else { throw ValidationError("--wait must be 0 or more seconds, not \(wait).") }
         guard FeedProfile.named(profile) != nil else {
             throw ValidationError("--profile \"\(profile)\" is not one of \(FeedProfile.all.map(\.name).joined(separator: ", ")).")
         }
@@ -100,24 +116,51 @@ struct Generate: ParsableCommand {
         do {
             planner = try Planner(playbook: .standard, defaultTimeZone: timezone, now: planningNow, horizonDays: horizon)
         } catch { throw Failure(error.description) }
-        let touchpoints = result.leads.flatMap(planner.plan)
+        let progress = Progress(enabled: !quiet && isatty(STDERR_FILENO) == 1 && result.leads.count >= 10_000)
+        var touchpoints: [Touchpoint] = []
+        for (index, lead) in result.leads.enumerated() {
+            touchpoints += planner.plan(lead)
+            if index % 10_000 == 9_999 { progress.show("planned \(index + 1) of \(result.leads.count) leads") }
+        }
+        progress.show("writing feeds to \(out)")
 
-        let manifest: FeedManifest
+        let report: FeedWriteReport
         do {
             let options = FeedOptions(profile: FeedProfile.named(profile) ?? .generic, allDay: allDay, digest: digest,
                                       ownerTimeZone: timezone)
-            manifest = try FeedWriter(catalog: catalog, options: options).write(
-                owners: result.owners, touchpoints: touchpoints, to: out,
-                rejectedRows: result.rejectedRows, leads: result.leads.count)
-        } catch { throw Failure(error.description) }
+            var writer = FeedWriter(catalog: catalog, options: options)
+            writer.fileMode = Self.fileMode(mode) ?? 0o600
+            writer.lockWait = wait
+            report = try writer.write(owners: result.owners, touchpoints: touchpoints, to: out,
+                                      rejectedRows: result.rejectedRows, leads: result.leads.count)
+        } catch {
+            progress.clear()
+            throw Failure(error.description, code: error.kind == .locked ? Self.locked : 1)
+        }
+        progress.clear()
 
         if !quiet {
             let overdue = touchpoints.filter(\.overdue).count
+            let feeds = report.manifest.feeds.count
+            let unchangedFeeds = report.unchanged.filter { $0.hasSuffix(".ics") }.count
             printError("followup: \(result.leads.count) leads planned, \(result.rejectedRows) rows rejected, "
-                       + "\(touchpoints.count) touchpoints (\(overdue) overdue), \(manifest.feeds.count) feeds written to \(out)")
+                       + "\(touchpoints.count) touchpoints (\(overdue) overdue), \(feeds) feeds in \(out): "
+                       + "\(feeds - unchangedFeeds) written, \(unchangedFeeds) unchanged")
+            if !report.staleRemoved.isEmpty {
+                printError("followup: removed \(report.staleRemoved.count) temporary file(s) left by a run that was stopped")
+            }
         }
         if result.rejectedRows > 0 || !result.errors.isEmpty { throw ExitCode(Self.rowsRejected) }
     }
+
+    /// Reads an octal file mode such as `600` or `0644`.
+    static func fileMode(_ text: String) -> mode_t? {
+        guard (3...4).contains(text.count), let value = mode_t(text, radix: 8), value <= 0o7777 else { return nil }
+        return value
+    }
+
+    /// The exit status when another run holds the output folder (EX_TEMPFAIL).
+    static let locked: Int32 = 75
 
     /// The exit status when some rows were rejected (EX_DATAERR).
     static let rowsRejected: Int32 = 65
@@ -130,6 +173,21 @@ struct Generate: ParsableCommand {
 }
 
 /// A failure the user can act on: one line on stderr and an exit status.
+/// A progress line on a terminal, rewritten in place; silent otherwise.
+struct Progress {
+    let enabled: Bool
+
+    func show(_ text: String) {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[2Kfollowup: \(text)…".utf8))
+    }
+
+    func clear() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
+    }
+}
+
 struct Failure: Error, CustomStringConvertible {
     let description: String
     let code: Int32

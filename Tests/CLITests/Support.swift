@@ -64,6 +64,7 @@ func temporaryFolder() throws -> URL {
     return folder
 }
 
+/// The files a run wrote (the folder's lock file, `.followup.lock`, left out).
 func files(in folder: URL) throws -> [String] {
-    try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+    try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") }.sorted()
 }

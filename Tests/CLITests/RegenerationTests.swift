@@ -1,0 +1,145 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func modificationTimes(_ folder: URL) throws -> [String: Date] {
+    var result: [String: Date] = [:]
+    for file in try files(in: folder) {
+        let attributes = try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(file).path)
+        result[file] = attributes[.modificationDate] as? Date
+    }
+    return result
+}
+
+func permissions(_ path: URL) throws -> Int {
+    try (FileManager.default.attributesOfItem(atPath: path.path)[.posixPermissions] as? NSNumber)?.intValue ?? -1
+}
+
+@Suite(.serialized) struct RegenerationTests {
+    @Test func anUnchangedStoreLeavesEveryFileUntouched() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let first = try followup(demoArguments + ["--out", out.path])
+        #expect(first.stderr.contains("10 feeds in \(out.path): 10 written, 0 unchanged"), "\(first.stderr)")
+        let before = try modificationTimes(out)
+        Thread.sleep(forTimeInterval: 1.1)  // a rewrite would show in the modification time
+        let second = try followup(demoArguments + ["--out", out.path])
+        #expect(second.status == 0)
+        #expect(second.stderr.contains("0 written, 10 unchanged"), "\(second.stderr)")
+        #expect(try modificationTimes(out) == before)
+    }
+
+    @Test func aChangedLeadRewritesOnlyTheFeedsThatHoldIt() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sheet = folder.appendingPathComponent("leads.csv"), out = folder.appendingPathComponent("out")
+        let original = try String(contentsOf: packageRoot.appendingPathComponent("Fixtures/demo/leads.csv"), encoding: .utf8)
+        try original.write(to: sheet, atomically: true, encoding: .utf8)
+        let arguments = ["generate", "--store", sheet.path, "--out", out.path, "--now", "2026-12-01", "--timezone", "America/New_York"]
+        #expect(try followup(arguments).status == 0)
+        let before = try modificationTimes(out)
+        Thread.sleep(forTimeInterval: 1.1)
+        // Dmitri Volkov (owner "me") now replied: his cadence stops.
+        try original.replacingOccurrences(of: "L030,Dmitri Volkov,Volkov Steel,dmitri@volkovsteel.example,,me,Europe/Helsinki,active,2026-11-10,2026-11-13,,",
+                                          with: "L030,Dmitri Volkov,Volkov Steel,dmitri@volkovsteel.example,,me,Europe/Helsinki,active,2026-11-10,2026-11-13,2026-11-20,")
+            .write(to: sheet, atomically: true, encoding: .utf8)
+        let second = try followup(arguments)
+        #expect(second.stderr.contains("4 written, 6 unchanged"), "\(second.stderr)")
+        let after = try modificationTimes(out)
+        let changed = Set(after.keys.filter { after[$0] != before[$0] })
+        #expect(changed == ["me.events.ics", "me.tasks.ics", "all.events.ics", "all.tasks.ics", "index.json"])
+    }
+
+    @Test func filesAreOwnerOnlyUnlessModeSaysOtherwise() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        #expect(try followup(demoArguments + ["--out", out.path, "--quiet"]).status == 0)
+        for file in try files(in: out) { #expect(try permissions(out.appendingPathComponent(file)) == 0o600, "\(file)") }
+        #expect(try followup(demoArguments + ["--out", out.path, "--quiet", "--mode", "644"]).status == 0)
+        for file in try files(in: out) { #expect(try permissions(out.appendingPathComponent(file)) == 0o644, "\(file)") }
+        #expect(try followup(demoArguments + ["--out", out.path, "--mode", "rw-r--r--"]).status == 64)
+    }
+
+    @Test func aSecondRunWaitsForTheLockThenGivesUpClearly() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        #expect(try followup(demoArguments + ["--out", out.path, "--quiet"]).status == 0)
+        // Hold the folder's lock as a running generate would.
+        let descriptor = open(out.appendingPathComponent(".followup.lock").path, O_RDWR | O_CREAT, 0o600)
+        #expect(flock(descriptor, LOCK_EX) == 0)
+        let started = Date()
+        let blocked = try followup(demoArguments + ["--out", out.path, "--wait", "1"])
+        #expect(blocked.status == 75)
+        #expect(blocked.stderr.contains("another followup run is writing to \(out.path)"), "\(blocked.stderr)")
+        #expect(Date().timeIntervalSince(started) >= 1)
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+        #expect(try followup(demoArguments + ["--out", out.path, "--wait", "1", "--quiet"]).status == 0)
+    }
+
+    @Test func overlappingRunsBothFinishAndNeitherTearsAFeed() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sheet = folder.appendingPathComponent("leads.csv"), out = folder.appendingPathComponent("out")
+        try SyntheticSheet.write(count: 3_000, today: Date(timeIntervalSince1970: 1_796_083_200), to: sheet)
+        let arguments = ["generate", "--store", sheet.path, "--out", out.path, "--now", "2026-12-01", "--timezone", "UTC", "--quiet"]
+        let processes = try (0..<2).map { _ in
+            let process = Process()
+            process.executableURL = followupBinary
+            process.arguments = arguments
+            try process.run()
+            return process
+        }
+        for process in processes { process.waitUntilExit() }
+        #expect(processes.map(\.terminationStatus) == [0, 0])
+        for file in try files(in: out) where file.hasSuffix(".ics") {
+            let text = try String(contentsOf: out.appendingPathComponent(file), encoding: .utf8)
+            #expect(text.hasPrefix("BEGIN:VCALENDAR\r\n") && text.hasSuffix("END:VCALENDAR\r\n"), "\(file)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.contains(".tmp-") }.isEmpty)
+    }
+
+    @Test func aKilledRunLeavesThePreviousFeedsWholeAndTheNextRunCleansUp() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let small = folder.appendingPathComponent("small.csv"), large = folder.appendingPathComponent("large.csv")
+        let out = folder.appendingPathComponent("out")
+        try SyntheticSheet.write(count: 200, today: Date(timeIntervalSince1970: 1_796_083_200), to: small)
+        try SyntheticSheet.write(count: 30_000, today: Date(timeIntervalSince1970: 1_796_083_200), to: large, seed: 9)
+        let common = ["--out", out.path, "--now", "2026-12-01", "--timezone", "UTC", "--quiet"]
+        #expect(try followup(["generate", "--store", small.path] + common).status == 0)
+        var previous: [String: Data] = [:]
+        for file in try files(in: out) { previous[file] = try Data(contentsOf: out.appendingPathComponent(file)) }
+
+        // Kill a run on the large sheet once it has started writing.
+        let process = Process()
+        process.executableURL = followupBinary
+        process.arguments = ["generate", "--store", large.path] + common
+        try process.run()
+        let deadline = Date().addingTimeInterval(120)
+        while process.isRunning, Date() < deadline,
+              (try FileManager.default.contentsOfDirectory(atPath: out.path)).allSatisfy({ !$0.contains(".tmp-") }) {
+            usleep(5_000)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let left = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.contains(".tmp-") }
+        #expect(!left.isEmpty, "the run was killed while writing")
+        for (file, data) in previous {
+            let now = try Data(contentsOf: out.appendingPathComponent(file))
+            let text = String(decoding: now, as: UTF8.self)
+            // Each feed is the old one or a whole new one, never half of one.
+            #expect(now == data || (file == "index.json" || text.hasSuffix("END:VCALENDAR\r\n")), "\(file)")
+        }
+
+        let next = try followup(["generate", "--store", small.path] + Array(common.dropLast()))
+        #expect(next.status == 0)
+        #expect(next.stderr.contains("removed \(left.count) temporary file(s) left by a run that was stopped"), "\(next.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.contains(".tmp-") }.isEmpty)
+        for (file, data) in previous {
+            #expect(try Data(contentsOf: out.appendingPathComponent(file)) == data, "\(file)")
+        }
+    }
+}
