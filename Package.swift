@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "followup",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "followup", targets: ["followup"]),
     ],
@@ -11,6 +11,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // libical, as the system has it: a module map and one shim header.
@@ -32,9 +35,16 @@ let package = Package(
         ]),
         // Touchpoints to calendars, split by owner, written atomically.
         .target(name: "Feeds", dependencies: ["FollowUp", "ICal"]),
+        // Publishing: the feeds over HTTP behind private links (Hummingbird).
+        .target(name: "Publish", dependencies: [
+            "Feeds",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // The command line: argument parsing and wiring only.
         .executableTarget(name: "followup", dependencies: [
-            "FollowUp", "LeadStore", "Feeds",
+            "FollowUp", "LeadStore", "Feeds", "Publish",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -42,6 +52,7 @@ let package = Package(
         .testTarget(name: "FollowUpTests", dependencies: ["FollowUp"]),
         .testTarget(name: "LeadStoreTests", dependencies: ["LeadStore", "FollowUp"]),
         .testTarget(name: "FeedsTests", dependencies: ["Feeds", "FollowUp", "ICal"]),
+        .testTarget(name: "PublishTests", dependencies: ["Publish", "Feeds", "FollowUp", "ICal"]),
         .testTarget(name: "CLITests", dependencies: [
             "followup",
             .product(name: "CSV", package: "CSV.swift"),

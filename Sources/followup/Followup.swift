@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct Followup: ParsableCommand {
+struct Followup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "followup",
         abstract: "Plan every follow-up touch of your leads and write them as calendar feeds.",
@@ -14,6 +14,6 @@ struct Followup: ParsableCommand {
         Example:
           followup generate --store Fixtures/demo/leads.csv --out feeds/
         """,
-        subcommands: [Generate.self, Lint.self]
+        subcommands: [Generate.self, Lint.self, Serve.self, Token.self]
     )
 }

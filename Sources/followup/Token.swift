@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import Publish
+
+struct Token: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List, rotate or revoke the private links to each owner's feeds.",
+        discussion: """
+        Examples:
+          followup token list --dir feeds/
+          followup token rotate "Alice Martin" --dir feeds/
+          followup token revoke bob --dir feeds/
+        """,
+        subcommands: [List.self, Rotate.self, Revoke.self]
+    )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show each owner's token (owners without one get one).")
+        @OptionGroup var folder: FeedFolderOptions
+
+        func run() throws {
+            let tokens = try wrap { () throws(PublishError) in try folder.ensureTokens() }
+            for (stem, owner) in try wrap({ () throws(PublishError) in try FeedFolder.stems(in: folder.dir) }) {
+                print("\(stem)\t\(owner ?? "everyone")\t\(tokens.tokens[stem] ?? "revoked")")
+            }
+        }
+    }
+
+    struct Rotate: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Give an owner a new token; the old link stops working at once.")
+        @Argument(help: "The owner, by name or file name (all for everyone's feeds).") var owner: String
+        @OptionGroup var folder: FeedFolderOptions
+
+        func run() throws {
+            try wrap { () throws(PublishError) in
+                let stem = try FeedFolder.stem(for: owner, in: folder.dir)
+                var tokens = try TokenFile.load(folder.tokensPath)
+                let token = tokens.rotate(stem)
+                try tokens.save(folder.tokensPath)
+                print("\(stem)\t\(token)")
+            }
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove an owner's token: their links stop working until rotated.")
+        @Argument(help: "The owner, by name or file name (all for everyone's feeds).") var owner: String
+        @OptionGroup var folder: FeedFolderOptions
+
+        func run() throws {
+            try wrap { () throws(PublishError) in
+                let stem = try FeedFolder.stem(for: owner, in: folder.dir)
+                var tokens = try TokenFile.load(folder.tokensPath)
+                tokens.revoke(stem)
+                try tokens.save(folder.tokensPath)
+                print("\(stem)\trevoked")
+            }
+        }
+    }
+}
+
+/// Turns a publishing error into one line on stderr and status 1.
+func wrap<T>(_ body: () throws(PublishError) -> T) throws -> T {
+    do {
+        return try body()
+    } catch {
+        printError("followup: error: \(error.description)")
+        throw ExitCode.failure
+    }
+}
