@@ -107,6 +107,9 @@ public final class FeedServer: Sendable {
     struct TokenSnapshot: Sendable {
         var modified: timespec = timespec()
         var size: off_t = -1
+        /// A tokens file saved again is a new file (renamed into place): the
+        /// inode tells, even within the file system's timestamp granularity.
+        var inode: ino_t = 0
         var byToken: [(token: [UInt8], stem: String)] = []
 
         /// The stem whose token this is, comparing with every token, each in
@@ -135,9 +138,11 @@ public final class FeedServer: Sendable {
         return tokens.withLock { snapshot in
             let modified = exists ? status.st_mtim : timespec()
             let size = exists ? status.st_size : -1
-            if modified.tv_sec != snapshot.modified.tv_sec || modified.tv_nsec != snapshot.modified.tv_nsec || size != snapshot.size {
+            let inode = exists ? status.st_ino : 0
+            if modified.tv_sec != snapshot.modified.tv_sec || modified.tv_nsec != snapshot.modified.tv_nsec
+                || size != snapshot.size || inode != snapshot.inode {
                 let file = (try? TokenFile.load(tokensPath)) ?? TokenFile()
-                snapshot = TokenSnapshot(modified: modified, size: size,
+                snapshot = TokenSnapshot(modified: modified, size: size, inode: inode,
                                          byToken: file.tokens.sorted { $0.key < $1.key }.map { (Array($0.value.utf8), $0.key) })
             }
             return snapshot

@@ -40,7 +40,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The lead store to regenerate from (with --regenerate-every).", valueName: "path"))
     var store: String?
 
-    @Option(help: ArgumentHelp("Arguments for each regeneration's `generate`, as one string: \"--timezone Europe/Berlin --digest\".", valueName: "arguments"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Arguments for each regeneration's `generate`, as one string: \"--timezone Europe/Berlin --digest\".", valueName: "arguments"))
     var generateArguments: String = ""
 
     func validate() throws {
