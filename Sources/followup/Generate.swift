@@ -31,20 +31,10 @@ struct Generate: ParsableCommand {
         """
     )
 
-    @Option(help: ArgumentHelp("The lead store: a .csv lead sheet.", valueName: "path"))
-    var store: String
+    @OptionGroup var input: PlanInput
 
     @Option(help: ArgumentHelp("The folder to write the feeds into (created if missing).", valueName: "dir"))
     var out: String
-
-    @Option(help: ArgumentHelp("Today, for a reproducible run: 2026-12-01, or a date-time such as 2026-12-01T08:00:00Z. Defaults to the clock.", valueName: "date"))
-    var now: String?
-
-    @Option(help: ArgumentHelp("How many days ahead to write cadence touchpoints. Agreed next steps are written whatever their date.", valueName: "days"))
-    var horizon: Int = Playbook.standard.horizonDays
-
-    @Option(help: ArgumentHelp("The IANA time zone of leads that name none (default: this machine's zone).", valueName: "zone"))
-    var timezone: String = TimeZone.current.identifier
 
     @Option(help: ArgumentHelp("Shape the events feeds for a calendar client: \(FeedProfile.all.map(\.name).joined(separator: ", ")). google and outlook leave out alarms, which their subscriptions ignore.", valueName: "client"))
     var profile: String = FeedProfile.generic.name
@@ -68,22 +58,12 @@ struct Generate: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard horizon >= 0 else { throw ValidationError("--horizon must be 0 or more days, not \(horizon).") }
-        guard Self.isUsable(zone: timezone, TimeZoneCatalog()) else {
-            throw ValidationError("--timezone \"\(timezone)\" is not a time zone this machine knows; expected an IANA name such as America/New_York.")
-        }
-        if let now, PlanningNow.parse(now, zone: timezone) == nil {
-            throw ValidationError("--now \"\(now)\" is not a date or date-time; expected 2026-12-01 or 2026-12-01T08:00:00Z.")
-        }
         guard Self.fileMode(mode) != nil else {
             throw ValidationError("--mode \"\(mode)\" is not a file mode; expected octal such as 600 or 644.")
         }
         guard wait >= 0 else { throw ValidationError("--wait must be 0 or more seconds, not \(wait).") }
         guard FeedProfile.named(profile) != nil else {
             throw ValidationError("--profile \"\(profile)\" is not one of \(FeedProfile.all.map(\.name).joined(separator: ", ")).")
-        }
-        guard store.lowercased().hasSuffix(".csv") else {
-            throw ValidationError("--store \"\(store)\": only .csv lead sheets can be read so far.")
         }
     }
 
@@ -97,25 +77,12 @@ struct Generate: ParsableCommand {
     }
 
     private func generate() throws {
-        let catalog = TimeZoneCatalog()
-        let sheet = LeadSheet(path: store, isKnownTimeZone: { Self.isUsable(zone: $0, catalog) })
-        let result: LeadSheetResult
-        do { result = try sheet.read() } catch { throw Failure(error.description) }
-        for diagnostic in result.warnings + result.errors { printError(diagnostic.description) }
-
-        if result.headerIsUnusable {
-            throw Failure("\(store): nothing written: the lead sheet's header must be fixed first")
-        }
+        let (result, catalog) = try input.readStore()
         if strict && !result.errors.isEmpty {
-            throw Failure("\(store): nothing written (--strict): \(result.rejectedRows) row\(result.rejectedRows == 1 ? "" : "s") rejected",
+            throw Failure("\(input.store): nothing written (--strict): \(result.rejectedRows) row\(result.rejectedRows == 1 ? "" : "s") rejected",
                           code: Self.rowsRejected)
         }
-
-        let planningNow = now.flatMap { PlanningNow.parse($0, zone: timezone) } ?? .instant(Date())
-        let planner: Planner
-        do {
-            planner = try Planner(playbook: .standard, defaultTimeZone: timezone, now: planningNow, horizonDays: horizon)
-        } catch { throw Failure(error.description) }
+        let planner = try input.planner()
         let progress = Progress(enabled: !quiet && isatty(STDERR_FILENO) == 1 && result.leads.count >= 10_000)
         var touchpoints: [Touchpoint] = []
         for (index, lead) in result.leads.enumerated() {
@@ -127,7 +94,7 @@ struct Generate: ParsableCommand {
         let report: FeedWriteReport
         do {
             let options = FeedOptions(profile: FeedProfile.named(profile) ?? .generic, allDay: allDay, digest: digest,
-                                      ownerTimeZone: timezone)
+                                      ownerTimeZone: input.timezone)
             var writer = FeedWriter(catalog: catalog, options: options)
             writer.fileMode = Self.fileMode(mode) ?? 0o600
             writer.lockWait = wait
@@ -173,6 +140,55 @@ struct Generate: ParsableCommand {
 }
 
 /// A failure the user can act on: one line on stderr and an exit status.
+/// The lead store and how to plan it: shared by `generate` and `plan`.
+struct PlanInput: ParsableArguments {
+    @Option(help: ArgumentHelp("The lead store: a .csv lead sheet.", valueName: "path"))
+    var store: String
+
+    @Option(help: ArgumentHelp("Today, for a reproducible run: 2026-12-01, or a date-time such as 2026-12-01T08:00:00Z. Defaults to the clock.", valueName: "date"))
+    var now: String?
+
+    @Option(help: ArgumentHelp("How many days ahead to write cadence touchpoints. Agreed next steps are written whatever their date.", valueName: "days"))
+    var horizon: Int = Playbook.standard.horizonDays
+
+    @Option(help: ArgumentHelp("The IANA time zone of leads that name none (default: this machine's zone).", valueName: "zone"))
+    var timezone: String = TimeZone.current.identifier
+
+    func validate() throws {
+        guard horizon >= 0 else { throw ValidationError("--horizon must be 0 or more days, not \(horizon).") }
+        guard Generate.isUsable(zone: timezone, TimeZoneCatalog()) else {
+            throw ValidationError("--timezone \"\(timezone)\" is not a time zone this machine knows; expected an IANA name such as America/New_York.")
+        }
+        if let now, PlanningNow.parse(now, zone: timezone) == nil {
+            throw ValidationError("--now \"\(now)\" is not a date or date-time; expected 2026-12-01 or 2026-12-01T08:00:00Z.")
+        }
+        guard store.lowercased().hasSuffix(".csv") else {
+            throw ValidationError("--store \"\(store)\": only .csv lead sheets can be read so far.")
+        }
+    }
+
+    /// Reads the sheet and prints every problem on stderr; a sheet whose
+    /// header is unusable is a failure.
+    func readStore() throws -> (LeadSheetResult, TimeZoneCatalog) {
+        let catalog = TimeZoneCatalog()
+        let sheet = LeadSheet(path: store, isKnownTimeZone: { Generate.isUsable(zone: $0, catalog) })
+        let result: LeadSheetResult
+        do { result = try sheet.read() } catch { throw Failure(error.description) }
+        for diagnostic in result.warnings + result.errors { printError(diagnostic.description) }
+        if result.headerIsUnusable {
+            throw Failure("\(store): nothing written: the lead sheet's header must be fixed first")
+        }
+        return (result, catalog)
+    }
+
+    func planner() throws -> Planner {
+        let planningNow = now.flatMap { PlanningNow.parse($0, zone: timezone) } ?? .instant(Date())
+        do {
+            return try Planner(playbook: .standard, defaultTimeZone: timezone, now: planningNow, horizonDays: horizon)
+        } catch { throw Failure(error.description) }
+    }
+}
+
 /// A progress line on a terminal, rewritten in place; silent otherwise.
 struct Progress {
     let enabled: Bool

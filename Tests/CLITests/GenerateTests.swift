@@ -133,6 +133,24 @@ let goldenFolder = packageRoot.appendingPathComponent("Fixtures/demo/golden")
         #expect(result.stdout.contains("\(broken.path):\(line): VTODO has no UID"), "\(result.stdout)")
     }
 
+    @Test func planPrintsTheSameTouchpointsAsJSONLines() throws {
+        let result = try followup(["plan", "--store", "Fixtures/demo/leads.csv", "--now", "2026-12-01", "--timezone", "America/New_York"])
+        #expect(result.status == 0)
+        let lines = result.stdout.split(separator: "\n")
+        let index = try JSONSerialization.jsonObject(with: Data(contentsOf: goldenFolder.appendingPathComponent("index.json"))) as? [String: Any]
+        #expect(lines.count == index?["touchpoints"] as? Int)
+        let objects = try lines.map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let dana = try #require(objects.first { $0["lead"] as? String == "L004" })
+        #expect(dana["key"] as? String == "day7-10")
+        #expect(dana["overdue"] as? Bool == true)
+        #expect(dana["date"] as? String == "2026-12-01")
+        #expect(dana["window_start"] as? String == "2026-11-09")
+        #expect((dana["reason"] as? String)?.contains("Overdue") == true)
+        let one = try followup(["plan", "--store", "Fixtures/demo/leads.csv", "--now", "2026-12-01", "--timezone", "UTC", "--lead", "L018"])
+        #expect(one.stdout.split(separator: "\n").count == 1)
+        #expect(try followup(["plan", "--store", "Fixtures/demo/leads.csv", "--lead", "nope", "--timezone", "UTC"]).status == 1)
+    }
+
     @Test func helpShowsAnExample() throws {
         let result = try followup(["generate", "--help"])
         #expect(result.status == 0)
