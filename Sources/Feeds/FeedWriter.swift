@@ -91,12 +91,7 @@ public struct FeedWriter {
         }
         let lock = try FolderLock(folder: folder, waitingUpTo: lockWait)
         defer { withExtendedLifetime(lock) {} }
-        // With the lock held no other run writes here: any temporary file
-        // left is from a run that was killed, and goes.
-        var staleRemoved: [String] = []
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where AtomicFile.isTemporaryName(name) {
-            if unlink((folder as NSString).appendingPathComponent(name)) == 0 { staleRemoved.append(name) }
-        }
+        let staleRemoved = Self.removeTemporaries(in: folder)
         let ownerFeeds = OwnerNames.feeds(for: owners + touchpoints.map(\.owner))
         var stemByKey: [String: String] = [:]
         for feed in ownerFeeds { stemByKey[OwnerNames.key(feed.owner)] = feed.stem }
@@ -179,6 +174,26 @@ public struct FeedWriter {
         try index.write(Array(json) + [0x0A])
         if try index.commit() { written.append("index.json") } else { unchanged.append("index.json") }
         return FeedWriteReport(manifest: manifest, written: written, unchanged: unchanged, staleRemoved: staleRemoved)
+    }
+
+    /// Removes the temporary files a killed run left, under the folder's
+    /// lock, for a run that has nothing else to write.
+    /// - Returns: the names removed.
+    public func removeStaleTemporaries(in folder: String) throws(FeedError) -> [String] {
+        guard FileManager.default.fileExists(atPath: folder) else { return [] }
+        let lock = try FolderLock(folder: folder, waitingUpTo: lockWait)
+        defer { withExtendedLifetime(lock) {} }
+        return Self.removeTemporaries(in: folder)
+    }
+
+    /// With the lock held no other run writes here: any temporary file left
+    /// is from a run that was killed, and goes.
+    private static func removeTemporaries(in folder: String) -> [String] {
+        var removed: [String] = []
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where AtomicFile.isTemporaryName(name) {
+            if unlink((folder as NSString).appendingPathComponent(name)) == 0 { removed.append(name) }
+        }
+        return removed
     }
 
     private func serialise(_ body: () throws(ICalError) -> [UInt8]) throws(FeedError) -> [UInt8] {

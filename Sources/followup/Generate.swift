@@ -51,6 +51,9 @@ struct Generate: ParsableCommand {
     @Option(help: ArgumentHelp("How long to wait for another run that is writing into --out, in seconds; then give up with status 75.", valueName: "seconds"))
     var wait: Double = 60
 
+    @Flag(help: "Plan and write even when the store, the options and today are what the last run into --out had.")
+    var force = false
+
     @Flag(help: "Write nothing when any row of the store is bad.")
     var strict = false
 
@@ -77,6 +80,27 @@ struct Generate: ParsableCommand {
     }
 
     private func generate() throws {
+        // Same inputs as the last run, and today has not moved on in any of
+        // its zones: the feeds there are what this run would write.
+        let clock = Date()
+        let inputDigest = digestOfInputs()
+        if !force, let inputDigest, let stamp = RunStamp.load(from: out), stamp.covers(input: inputDigest, at: clock, in: out) {
+            var writer = FeedWriter(catalog: TimeZoneCatalog())
+            writer.lockWait = wait
+            let stale: [String]
+            do { stale = try writer.removeStaleTemporaries(in: out) } catch {
+                throw Failure(error.description, code: error.kind == .locked ? Self.locked : 1)
+            }
+            if !quiet, !stale.isEmpty {
+                printError("followup: removed \(stale.count) temporary file(s) left by a run that was stopped")
+            }
+            if !quiet {
+                printError("followup: \(input.store) and the options are as in the last run into \(out), and today has not changed: nothing to write"
+                           + (stamp.rejectedRows > 0 ? "; \(stamp.rejectedRows) row(s) are still rejected (run with --force to see them again)" : ""))
+            }
+            if stamp.rejectedRows > 0 { throw ExitCode(Self.rowsRejected) }
+            return
+        }
         let (result, catalog) = try input.readStore()
         if strict && !result.errors.isEmpty {
             throw Failure("\(input.store): nothing written (--strict): \(result.rejectedRows) row\(result.rejectedRows == 1 ? "" : "s") rejected",
@@ -106,6 +130,14 @@ struct Generate: ParsableCommand {
         }
         progress.clear()
 
+        if let inputDigest {
+            // With the clock as today, the plan holds until today moves on in one of its zones.
+            let validUntil = input.now == nil ? Self.nextMidnight(after: clock, in: Set(result.leads.map { $0.timeZone ?? input.timezone } + [input.timezone])) : nil
+            let stamp = RunStamp(input: inputDigest, validUntil: validUntil, files: report.manifest.feeds.map(\.file) + ["index.json"],
+                                 rejectedRows: result.rejectedRows)
+            do { try stamp.save(in: out, mode: Self.fileMode(mode) ?? 0o600) } catch { throw Failure(error.description) }
+        }
+
         if !quiet {
             let overdue = touchpoints.filter(\.overdue).count
             let feeds = report.manifest.feeds.count
@@ -118,6 +150,33 @@ struct Generate: ParsableCommand {
             }
         }
         if result.rejectedRows > 0 || !result.errors.isEmpty { throw ExitCode(Self.rowsRejected) }
+    }
+
+    /// The digest of everything the feeds are made from: the store's bytes,
+    /// every option that shapes them, and this executable. nil when the store
+    /// cannot be read (the run then reports that).
+    private func digestOfInputs() -> String? {
+        var hasher = InputDigest()
+        guard hasher.add(fileAt: input.store) else { return nil }
+        for part in [input.now ?? "clock", String(input.horizon), input.timezone, profile, String(digest), String(allDay),
+                     mode, String(strict)] {
+            hasher.add(part)
+        }
+        var executable = stat()
+        if stat("/proc/self/exe", &executable) == 0 {
+            hasher.add("\(executable.st_size) \(executable.st_mtim.tv_sec) \(executable.st_mtim.tv_nsec)")
+        }
+        return hasher.hex
+    }
+
+    /// The first moment after `now` at which the date changes in any of the zones.
+    static func nextMidnight(after now: Date, in zones: Set<String>) -> Date? {
+        zones.compactMap { zone -> Date? in
+            guard let timeZone = TimeZone(identifier: zone) else { return nil }
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = timeZone
+            return calendar.nextDate(after: now, matching: DateComponents(hour: 0, minute: 0, second: 0), matchingPolicy: .nextTime)
+        }.min()
     }
 
     /// Reads an octal file mode such as `600` or `0644`.

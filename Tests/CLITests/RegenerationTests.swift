@@ -25,10 +25,30 @@ func permissions(_ path: URL) throws -> Int {
         #expect(first.stderr.contains("10 feeds in \(out.path): 10 written, 0 unchanged"), "\(first.stderr)")
         let before = try modificationTimes(out)
         Thread.sleep(forTimeInterval: 1.1)  // a rewrite would show in the modification time
+        // The same inputs and the same day: nothing is even read.
         let second = try followup(demoArguments + ["--out", out.path])
         #expect(second.status == 0)
-        #expect(second.stderr.contains("0 written, 10 unchanged"), "\(second.stderr)")
+        #expect(second.stderr.contains("and today has not changed: nothing to write"), "\(second.stderr)")
         #expect(try modificationTimes(out) == before)
+        // Planned and written again, every file comes out the same and stays as it was.
+        let forced = try followup(demoArguments + ["--out", out.path, "--force"])
+        #expect(forced.status == 0)
+        #expect(forced.stderr.contains("0 written, 10 unchanged"), "\(forced.stderr)")
+        #expect(try modificationTimes(out) == before)
+        // A run on another day plans again.
+        let tomorrow = try followup(["generate", "--store", "Fixtures/demo/leads.csv", "--now", "2026-12-02",
+                                     "--timezone", "America/New_York", "--out", out.path])
+        #expect(tomorrow.stderr.contains("33 leads planned"), "\(tomorrow.stderr)")
+    }
+
+    @Test func aSkippedRunStillExitsAsTheRunItRepeats() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let arguments = ["generate", "--store", "Fixtures/bad/leads.csv", "--out", out.path, "--now", "2026-12-01", "--timezone", "UTC"]
+        #expect(try followup(arguments).status == 65)
+        let again = try followup(arguments)
+        #expect(again.status == 65)
+        #expect(again.stderr.contains("6 row(s) are still rejected"), "\(again.stderr)")
     }
 
     @Test func aChangedLeadRewritesOnlyTheFeedsThatHoldIt() throws {
@@ -70,7 +90,7 @@ func permissions(_ path: URL) throws -> Int {
         let descriptor = open(out.appendingPathComponent(".followup.lock").path, O_RDWR | O_CREAT, 0o600)
         #expect(flock(descriptor, LOCK_EX) == 0)
         let started = Date()
-        let blocked = try followup(demoArguments + ["--out", out.path, "--wait", "1"])
+        let blocked = try followup(demoArguments + ["--out", out.path, "--wait", "1", "--force"])
         #expect(blocked.status == 75)
         #expect(blocked.stderr.contains("another followup run is writing to \(out.path)"), "\(blocked.stderr)")
         #expect(Date().timeIntervalSince(started) >= 1)

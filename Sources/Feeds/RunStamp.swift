@@ -1,0 +1,110 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// What the last run into an output folder was made from, so that a run from
+/// the same inputs, while the plan they give cannot have changed, can leave
+/// the feeds as they are without reading a lead.
+///
+/// Kept in `<out>/.followup-state.json`. The inputs are digested, not
+/// stored: the store's bytes, the options that shape the feeds, and the
+/// `followup` executable itself (a new version may write other bytes).
+public struct RunStamp: Codable, Equatable, Sendable {
+    /// The digest of everything the feeds were made from.
+    public var input: String
+    /// Until when the plan cannot change with the clock: the first moment
+    /// "today" moves on in any zone the plan uses. nil when `--now` pinned
+    /// today (it is part of the input then).
+    public var validUntil: Date?
+    /// Files the run wrote, which must all still be there.
+    public var files: [String]
+    /// Rows the run rejected: a skipped run still exits as that run did.
+    public var rejectedRows: Int
+
+    public init(input: String, validUntil: Date?, files: [String], rejectedRows: Int) {
+        self.input = input; self.validUntil = validUntil; self.files = files; self.rejectedRows = rejectedRows
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case input, files
+        case validUntil = "valid_until", rejectedRows = "rejected_rows"
+    }
+
+    static func path(in folder: String) -> String {
+        (folder as NSString).appendingPathComponent(".followup-state.json")
+    }
+
+    /// The stamp of the last run into `folder`, if there is a readable one.
+    public static func load(from folder: String) -> RunStamp? {
+        guard let data = FileManager.default.contents(atPath: path(in: folder)) else { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try? decoder.decode(RunStamp.self, from: data)
+    }
+
+    public func save(in folder: String, mode: mode_t) throws(FeedError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        let target = Self.path(in: folder)
+        do {
+            try encoder.encode(self).write(to: URL(fileURLWithPath: target), options: .atomic)
+            chmod(target, mode)
+        } catch {
+            throw FeedError("cannot write \(target): \(error.localizedDescription)")
+        }
+    }
+
+    /// Whether a run with `input` at `now` would write what is there already.
+    public func covers(input: String, at now: Date, in folder: String) -> Bool {
+        guard self.input == input, validUntil.map({ now < $0 }) ?? true else { return false }
+        return files.allSatisfy { FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent($0)) }
+    }
+}
+
+/// A digest of a run's inputs.
+///
+/// Two 64-bit FNV-1a hashes (over the bytes, and over them with a different
+/// offset basis) make a 128-bit change detector. It is not a cryptographic
+/// hash and need not be: it only tells whether the same inputs came again,
+/// and streams a large store in blocks without holding it.
+public struct InputDigest {
+    private var first: UInt64 = 0xcbf2_9ce4_8422_2325
+    private var second: UInt64 = 0x84222325_cbf29ce4
+
+    public init() {}
+
+    public mutating func add(_ bytes: UnsafeRawBufferPointer) {
+        var a = first, b = second
+        for byte in bytes {
+            a = (a ^ UInt64(byte)) &* 0x100_0000_01b3
+            b = (b ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        first = a
+        second = b
+    }
+
+    public mutating func add(_ text: String) {
+        var text = text + "\u{0}"  // a separator, so "ab"+"c" differs from "a"+"bc"
+        text.withUTF8 { add(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Adds a file's bytes; false when it cannot be read.
+    public mutating func add(fileAt path: String) -> Bool {
+        guard let file = fopen(path, "rb") else { return false }
+        defer { fclose(file) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            if count == 0 { break }
+            buffer.withUnsafeBytes { add(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        }
+        return ferror(file) == 0
+    }
+
+    public var hex: String {
+        let a = String(first, radix: 16), b = String(second, radix: 16)
+        return String(repeating: "0", count: 16 - a.count) + a + String(repeating: "0", count: 16 - b.count) + b
+    }
+}
