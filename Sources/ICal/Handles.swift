@@ -48,6 +48,19 @@ struct ComponentHandle: ~Copyable {
         return LineFolder.refold(UnsafeRawPointer(text).assumingMemoryBound(to: UInt8.self), count: Int(bitPattern: UInt(strlen(text))))
     }
 
+    /// The VCALENDARs of a parse result: itself, or the children of an XROOT.
+    /// The pointers are owned by this component.
+    func calendars() -> [OpaquePointer] {
+        if icalcomponent_isa(raw) == ICAL_VCALENDAR_COMPONENT { return [raw] }
+        var calendars: [OpaquePointer] = []
+        var calendar = icalcomponent_get_first_component(raw, ICAL_VCALENDAR_COMPONENT)
+        while let current = calendar {
+            calendars.append(current)
+            calendar = icalcomponent_get_next_component(raw, ICAL_VCALENDAR_COMPONENT)
+        }
+        return calendars
+    }
+
     /// Gives up ownership without freeing.
     consuming func release() -> OpaquePointer {
         let raw = self.raw

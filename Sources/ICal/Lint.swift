@@ -255,17 +255,8 @@ public enum ICalLint {
         }
         let root = ComponentHandle(owning: raw)
         var problems: [ICalLintProblem] = []
-        var calendars: [OpaquePointer] = []
-        if icalcomponent_isa(root.raw) == ICAL_VCALENDAR_COMPONENT {
-            calendars = [root.raw]
-        } else {
-            var calendar = icalcomponent_get_first_component(root.raw, ICAL_VCALENDAR_COMPONENT)
-            while let current = calendar {
-                calendars.append(current)
-                calendar = icalcomponent_get_next_component(root.raw, ICAL_VCALENDAR_COMPONENT)
-            }
-            if calendars.isEmpty { return [ICalLintProblem(line: 1, message: "no VCALENDAR in the file")] }
-        }
+        let calendars = root.calendars()
+        if calendars.isEmpty { return [ICalLintProblem(line: 1, message: "no VCALENDAR in the file")] }
         func lineOf(_ component: OpaquePointer) -> Int {
             icalcomponent_get_uid(component).flatMap { componentLines[String(cString: $0)] } ?? 1
         }

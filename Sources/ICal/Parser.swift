@@ -121,18 +121,8 @@ extension ICalParser {
             throw ICalError.current("parsing iCalendar text")
         }
         let root = ComponentHandle(owning: raw)
-        var calendars: [OpaquePointer] = []
-        if icalcomponent_isa(root.raw) == ICAL_VCALENDAR_COMPONENT {
-            calendars = [root.raw]
-        } else {
-            var calendar = icalcomponent_get_first_component(root.raw, ICAL_VCALENDAR_COMPONENT)
-            while let current = calendar {
-                calendars.append(current)
-                calendar = icalcomponent_get_next_component(root.raw, ICAL_VCALENDAR_COMPONENT)
-            }
-        }
         var result: [ICalResolvedTimes] = []
-        for calendar in calendars {
+        for calendar in root.calendars() {
             for kind in [ICAL_VEVENT_COMPONENT, ICAL_VTODO_COMPONENT] {
                 var component = icalcomponent_get_first_component(calendar, kind)
                 while let current = component {

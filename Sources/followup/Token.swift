@@ -32,13 +32,7 @@ struct Token: ParsableCommand {
         @OptionGroup var folder: FeedFolderOptions
 
         func run() throws {
-            try wrap { () throws(PublishError) in
-                let stem = try FeedFolder.stem(for: owner, in: folder.dir)
-                var tokens = try TokenFile.load(folder.tokensPath)
-                let token = tokens.rotate(stem)
-                try tokens.save(folder.tokensPath)
-                print("\(stem)\t\(token)")
-            }
+            try folder.change(owner) { tokens, stem in tokens.rotate(stem) }
         }
     }
 
@@ -48,13 +42,23 @@ struct Token: ParsableCommand {
         @OptionGroup var folder: FeedFolderOptions
 
         func run() throws {
-            try wrap { () throws(PublishError) in
-                let stem = try FeedFolder.stem(for: owner, in: folder.dir)
-                var tokens = try TokenFile.load(folder.tokensPath)
+            try folder.change(owner) { tokens, stem in
                 tokens.revoke(stem)
-                try tokens.save(folder.tokensPath)
-                print("\(stem)\trevoked")
+                return "revoked"
             }
+        }
+    }
+}
+
+extension FeedFolderOptions {
+    /// Changes one owner's entry in the tokens file and prints the stem and the result.
+    func change(_ owner: String, _ body: (inout TokenFile, String) -> String) throws {
+        try wrap { () throws(PublishError) in
+            let stem = try FeedFolder.stem(for: owner, in: dir)
+            var tokens = try TokenFile.load(tokensPath)
+            let result = body(&tokens, stem)
+            try tokens.save(tokensPath)
+            print("\(stem)\t\(result)")
         }
     }
 }
