@@ -100,7 +100,7 @@ public struct FeedWriter {
         let stems = touchpoints.map { stemByKey[OwnerNames.key($0.owner)]! }
         let order = touchpoints.indices.sorted { i, j in
             let a = touchpoints[i], b = touchpoints[j]
-            return (stems[i], a.date, a.time, a.lead.id, a.plannedDate) < (stems[j], b.date, b.time, b.lead.id, b.plannedDate)
+            return (stems[i], a.date, a.time, a.lead.id, a.windowStart) < (stems[j], b.date, b.time, b.lead.id, b.windowStart)
         }
         let sorted = order.map { touchpoints[$0] }
         // How many touches each owner has; sorted by owner, they are consecutive.

@@ -75,23 +75,23 @@ public final class Planner {
     /// Every upcoming touchpoint of one lead, in date order.
     public func plan(_ lead: Lead) -> [Touchpoint] {
         let zone = lead.timeZone ?? defaultTimeZone
-        var context = LeadContext(lead: lead, zone: zone, today: today(in: zone), playbook: playbook)
+        let context = LeadContext(lead: lead, zone: zone, today: today(in: zone), playbook: playbook)
         switch lead.effectiveStatus {
         case .won, .lost, .closed, .paused:
             return []
         case .notYet:
-            return planCheckBack(&context)
+            return planCheckBack(context)
         case .engaged:
-            return planEngaged(&context)
+            return planEngaged(context)
         case .new, .active:
-            if context.hasReplied { return planEngaged(&context) }
-            return planCadence(&context)
+            if context.hasReplied { return planEngaged(context) }
+            return planCadence(context)
         }
     }
 
     // MARK: - The cadence
 
-    private func planCadence(_ context: inout LeadContext) -> [Touchpoint] {
+    private func planCadence(_ context: LeadContext) -> [Touchpoint] {
         let lead = context.lead, today = context.today, calendar = playbook.calendar
         let steps = playbook.steps
         guard !steps.isEmpty else { return [] }
@@ -185,7 +185,7 @@ public final class Planner {
 
     // MARK: - Engaged: the next step governs
 
-    private func planEngaged(_ context: inout LeadContext) -> [Touchpoint] {
+    private func planEngaged(_ context: LeadContext) -> [Touchpoint] {
         let lead = context.lead, calendar = playbook.calendar
         let replied = lead.lastReply.map { "They replied on \($0). " } ?? "They are engaged. "
         if let due = lead.nextStepDue {
@@ -207,7 +207,7 @@ public final class Planner {
                 kind = .nextStepTheirs
                 why = replied + "They promised \(step) by \(due): a gentle check-in the next business day after, \(planned)."
             }
-            let placement = place(single: planned, in: &context, why: &why)
+            let placement = place(single: planned, in: context, why: &why)
             return [makeTouchpoint(context, kind: kind, key: kind.rawValue, label: text.title, title: text.title,
                                    channel: "email", stepNumber: nil, placement: placement,
                                    movedDays: planned.days(to: placement.date), reason: why,
@@ -216,7 +216,7 @@ public final class Planner {
         let planned = calendar.nextBusinessDay(after: context.today)
         var why = replied + (lead.nextStep.map { "The next step \"\($0)\" has no date: agree on one, with a date and an owner." }
             ?? "No next step is agreed: agree on one, with a date and an owner.")
-        var placement = place(single: planned, in: &context, why: &why)
+        var placement = place(single: planned, in: context, why: &why)
         placement.followsToday = true
         let text = playbook.agreeNextStep
         return [makeTouchpoint(context, kind: .agreeNextStep, key: Touchpoint.Kind.agreeNextStep.rawValue,
@@ -227,13 +227,13 @@ public final class Planner {
 
     // MARK: - Not yet: check back when the snooze ends
 
-    private func planCheckBack(_ context: inout LeadContext) -> [Touchpoint] {
+    private func planCheckBack(_ context: LeadContext) -> [Touchpoint] {
         let lead = context.lead
         guard let snooze = lead.snoozeUntil else { return [] }
         if let contact = lead.lastContact, contact >= snooze { return [] }
         let planned = playbook.calendar.firstBusinessDay(onOrAfter: snooze)
         var why = "They said \"not now\" until \(snooze): check back then."
-        let placement = place(single: planned, in: &context, why: &why)
+        let placement = place(single: planned, in: context, why: &why)
         let text = playbook.checkBack
         return [makeTouchpoint(context, kind: .checkBack, key: Touchpoint.Kind.checkBack.rawValue,
                                label: text.title, title: text.title, channel: "email", stepNumber: nil,
@@ -242,7 +242,7 @@ public final class Planner {
     }
 
     /// Places a one-day touch: after a snooze, or on today when it is past.
-    private func place(single planned: LocalDate, in context: inout LeadContext, why: inout String) -> Placement {
+    private func place(single planned: LocalDate, in context: LeadContext, why: inout String) -> Placement {
         var placement = Placement(date: planned, windowStart: planned, windowEnd: planned)
         if let resume = context.resume, planned < resume {
             placement = Placement(date: resume, windowStart: resume, windowEnd: resume)
@@ -267,7 +267,7 @@ public final class Planner {
             lead: lead, timeZone: context.zone, kind: kind, key: key, label: label, title: title, channel: channel,
             stepNumber: stepNumber, stepCount: stepNumber == nil ? nil : playbook.steps.count,
             date: placement.date, time: playbook.touchTime, durationMinutes: playbook.touchMinutes,
-            plannedDate: placement.windowStart, windowStart: placement.windowStart, windowEnd: placement.windowEnd,
+            windowStart: placement.windowStart, windowEnd: placement.windowEnd,
             dueTime: playbook.workdayEnd, overdue: placement.overdue, movedDays: movedDays, reason: reason,
             prompt: prompt, draft: renderDraft(draftKey, lead: lead, placement: placement),
             lastChanged: changed ?? context.today, alarmMinutesBefore: playbook.alarmMinutesBefore)

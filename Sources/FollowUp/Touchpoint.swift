@@ -33,10 +33,9 @@ public struct Touchpoint: Hashable, Sendable {
     /// When, in the lead's zone.
     public var time: TimeOfDay
     public var durationMinutes: Int
-    /// The day it was planned for before it became overdue.
-    public var plannedDate: LocalDate
-    /// The window as a task shows it: it opens on `windowStart` and is due
-    /// at the end of the working day on `windowEnd`.
+    /// The window as a task shows it: it opens on `windowStart` (the day the
+    /// touch was planned for, before it became overdue) and is due at the
+    /// end of the working day on `windowEnd`.
     public var windowStart: LocalDate
     public var windowEnd: LocalDate
     public var dueTime: TimeOfDay

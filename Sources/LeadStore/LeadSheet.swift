@@ -232,12 +232,10 @@ private struct RowReader {
             firstContact: date(.firstContact), lastContact: date(.lastContact), lastReply: date(.lastReply),
             nextStep: text(.nextStep), nextStepDue: date(.nextStepDue), nextStepOwner: nextStepOwner,
             snoozeUntil: date(.snoozeUntil), fiscalYearStart: fiscalYearStart, launchDate: date(.launchDate),
-            events: events, notes: notes())
+            events: events, notes: text(.notes))
         return id == nil ? nil : lead
     }
 
-    /// Notes keep their line breaks; only the ends are trimmed.
-    private func notes() -> String? { text(.notes) }
 
     private mutating func date(_ column: LeadSheet.Column) -> LocalDate? {
         guard let value = text(column) else { return nil }
