@@ -106,7 +106,7 @@ struct Generate: ParsableCommand {
             throw Failure("\(input.store): nothing written (--strict): \(result.rejectedRows) row\(result.rejectedRows == 1 ? "" : "s") rejected",
                           code: Self.rowsRejected)
         }
-        let planner = try input.planner()
+        let planner = try input.planner(clock: clock)
         let progress = Progress(enabled: !quiet && isatty(STDERR_FILENO) == 1 && result.leads.count >= 10_000)
         var touchpoints: [Touchpoint] = []
         for (index, lead) in result.leads.enumerated() {
@@ -240,8 +240,9 @@ struct PlanInput: ParsableArguments {
         return (result, catalog)
     }
 
-    func planner() throws -> Planner {
-        let planningNow = now.flatMap { PlanningNow.parse($0, zone: timezone) } ?? .instant(Date())
+    /// The planner for `--now`, or for `clock` when today is the clock's.
+    func planner(clock: Date = Date()) throws -> Planner {
+        let planningNow = now.flatMap { PlanningNow.parse($0, zone: timezone) } ?? .instant(clock)
         do {
             return try Planner(playbook: .standard, defaultTimeZone: timezone, now: planningNow, horizonDays: horizon)
         } catch { throw Failure(error.description) }
