@@ -95,12 +95,6 @@ public struct ComponentBuilder {
         return Self.convert(local, from: touch.timeZone, to: options.ownerTimeZone)
     }
 
-    /// The day of an owner's digest that lists this touch.
-    public func digestDate(_ touch: Touchpoint) -> LocalDate {
-        let time = ownerWallTime(touch)
-        return LocalDate(year: time.year, month: time.month, day: time.day) ?? touch.date
-    }
-
     /// DTSTART and DTEND of an owner's digest on `date`.
     public func digestTimes(_ date: LocalDate) -> (start: ICalTime, end: ICalTime) {
         if options.allDay { return (Self.day(date), Self.day(date.adding(days: 1))) }

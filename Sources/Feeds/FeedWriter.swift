@@ -109,13 +109,20 @@ public struct FeedWriter {
 
         // Components are built and serialised one at a time below; only the
         // zones and years each feed spans are gathered first, for its header.
-        let eventSpan = { (touches: ArraySlice<Touchpoint>) in
-            options.digest
-                ? FeedSpan(Set(touches.map(builder.digestDate)).map(builder.digestTimes).flatMap { [$0.start, $0.end] })
-                : FeedSpan(touches.lazy.map(builder.eventTimes).flatMap { [$0.start, $0.end] })
+        // For digests, each touch's time on its owner's clock: one zone
+        // conversion per touch, shared by the headers, the days and their order.
+        let ownerClock = options.digest ? sorted.map(builder.ownerWallTime) : []
+        func digestDay(_ index: Int) -> LocalDate {
+            let time = ownerClock[index]
+            return LocalDate(year: time.year, month: time.month, day: time.day)!
         }
-        let todoSpan = { (touches: ArraySlice<Touchpoint>) in
-            FeedSpan(touches.lazy.map(builder.todoTimes).flatMap { [$0.start, $0.due] })
+        let eventSpan = { (touches: Range<Int>) in
+            options.digest
+                ? FeedSpan(Set(touches.map(digestDay)).map(builder.digestTimes).flatMap { [$0.start, $0.end] })
+                : FeedSpan(touches.lazy.map { builder.eventTimes(sorted[$0]) }.flatMap { [$0.start, $0.end] })
+        }
+        let todoSpan = { (touches: Range<Int>) in
+            FeedSpan(touches.lazy.map { builder.todoTimes(sorted[$0]) }.flatMap { [$0.start, $0.due] })
         }
         var written: [String] = [], unchanged: [String] = []
         func finish(_ stream: FeedStream) throws(FeedError) -> FeedEntry {
@@ -124,25 +131,25 @@ public struct FeedWriter {
             return entry
         }
         let everyoneEvents = try FeedStream(folder: folder, stem: OwnerNames.everyone, kind: .events, owner: nil,
-                                            name: "Follow-ups", span: eventSpan(sorted[...]), catalog: catalog, mode: fileMode)
+                                            name: "Follow-ups", span: eventSpan(sorted.indices), catalog: catalog, mode: fileMode)
         let everyoneTasks = try FeedStream(folder: folder, stem: OwnerNames.everyone, kind: .tasks, owner: nil,
-                                           name: "Follow-up tasks", span: todoSpan(sorted[...]), catalog: catalog, mode: fileMode)
+                                           name: "Follow-up tasks", span: todoSpan(sorted.indices), catalog: catalog, mode: fileMode)
         var entries: [FeedEntry] = []
         var offset = 0
         for feed in ownerFeeds {
-            let count = byStem[feed.stem] ?? 0
-            let touches = sorted[offset..<(offset + count)]
-            offset += count
+            let range = offset..<(offset + (byStem[feed.stem] ?? 0))
+            let touches = sorted[range]
+            offset = range.upperBound
             let ownerEvents = try FeedStream(folder: folder, stem: feed.stem, kind: .events, owner: feed.owner,
-                                             name: "Follow-ups: \(feed.owner)", span: eventSpan(touches), catalog: catalog, mode: fileMode)
+                                             name: "Follow-ups: \(feed.owner)", span: eventSpan(range), catalog: catalog, mode: fileMode)
             let ownerTasks = try FeedStream(folder: folder, stem: feed.stem, kind: .tasks, owner: feed.owner,
-                                            name: "Follow-up tasks: \(feed.owner)", span: todoSpan(touches), catalog: catalog, mode: fileMode)
+                                            name: "Follow-up tasks: \(feed.owner)", span: todoSpan(range), catalog: catalog, mode: fileMode)
             // Each component is serialised once and written to the owner's feed and everyone's.
             if options.digest {
                 // One digest per day on the owner's clock, its touches in the order they happen.
-                let days = Dictionary(grouping: touches) { builder.digestDate($0) }
+                let days = Dictionary(grouping: range, by: digestDay)
                 for date in days.keys.sorted() {
-                    let day = days[date]!.sorted { builder.ownerWallTime($0) < builder.ownerWallTime($1) }
+                    let day = days[date]!.sorted { (ownerClock[$0], $0) < (ownerClock[$1], $1) }.map { sorted[$0] }
                     let digest = builder.digest(owner: feed.owner, stem: feed.stem, date: date, touches: day)
                     let bytes = try serialise { () throws(ICalError) in try ICalSerializer.serialize(digest) }
                     try ownerEvents.add(bytes, touches: day)
