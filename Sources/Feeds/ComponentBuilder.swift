@@ -186,6 +186,7 @@ public struct ComponentBuilder {
         case .nextStepMine, .nextStepTheirs: "Next step"
         case .agreeNextStep: "Agree next step"
         case .checkBack: "Check back"
+        case .nurture: "Nurture"
         }
     }
 

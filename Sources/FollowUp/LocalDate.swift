@@ -59,6 +59,19 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     public func adding(days: Int) -> LocalDate { LocalDate(daysSinceEpoch: daysSinceEpoch + days) }
 
+    /// The same day `months` months later (or earlier), on the month's last
+    /// day when it is shorter (31 January + 1 month is 28 or 29 February).
+    public func adding(months: Int) -> LocalDate {
+        let (year, month, day) = parts
+        let index = year * 12 + (month - 1) + months
+        let newYear = index >= 0 ? index / 12 : (index - 11) / 12
+        let newMonth = index - newYear * 12 + 1
+        return LocalDate(year: newYear, month: newMonth, day: min(day, Self.daysIn(month: newMonth, year: newYear)))!
+    }
+
+    /// ISO weekday's short English name: "Mon" … "Sun".
+    public var weekdayName: String { ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][weekday - 1] }
+
     /// Whole days from `self` to `other` (positive when `other` is later).
     public func days(to other: LocalDate) -> Int { other.daysSinceEpoch - daysSinceEpoch }
 
@@ -137,6 +150,12 @@ public struct MonthDay: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(LocalDate.pad(month, 2))-\(LocalDate.pad(day, 2))" }
+
+    /// This day in `year`; 29 February falls on 28 February in a year
+    /// that has no 29th.
+    public func date(in year: Int) -> LocalDate {
+        LocalDate(year: year, month: month, day: min(day, LocalDate.daysIn(month: month, year: year)))!
+    }
 }
 
 /// A time of day, to the minute.

@@ -15,17 +15,20 @@ public struct PlanError: Error, CustomStringConvertible, Sendable {
     public let description: String
 }
 
-/// Plans every upcoming touchpoint of a lead from the playbook.
+/// Plans every upcoming touchpoint of the leads from the playbook.
 ///
 /// Pure: the same leads, playbook, zone and `now` always give the same
-/// touchpoints. It reads no clock and no file; a lead's plan never depends
-/// on another lead.
+/// touchpoints, in whatever order the leads come. It reads no clock and no
+/// file. Leads share one thing: each owner's daily capacity. So that the
+/// plan does not depend on the order of the rows, leads are planned in a
+/// fixed order: first those whose touches sit on agreed dates (promises),
+/// then "not yet" leads, then the cadence, each group by lead id.
 public final class Planner {
     public let playbook: Playbook
     public let defaultTimeZone: String
     public let now: PlanningNow
     public let horizonDays: Int
-    private let drafts: [String: MustacheTemplate]
+    private let texts: [String: CompiledText]
     private var todayByZone: [String: LocalDate] = [:]
 
     public init(playbook: Playbook = .standard, defaultTimeZone: String, now: PlanningNow, horizonDays: Int? = nil) throws(PlanError) {
@@ -38,23 +41,51 @@ public final class Planner {
         self.defaultTimeZone = defaultTimeZone
         self.now = now
         self.horizonDays = horizon
-        var drafts: [String: MustacheTemplate] = [:]
-        let texts = playbook.steps.map { ($0.id, $0.draft) } + [
-            (Touchpoint.Kind.nextStepMine.rawValue, playbook.nextStepMine.draft),
-            (Touchpoint.Kind.nextStepTheirs.rawValue, playbook.nextStepTheirs.draft),
-            (Touchpoint.Kind.agreeNextStep.rawValue, playbook.agreeNextStep.draft),
-            (Touchpoint.Kind.checkBack.rawValue, playbook.checkBack.draft),
-        ]
-        for (key, text) in texts {
+        var texts: [String: CompiledText] = [:]
+        for (key, text) in Self.textsByKey(playbook) {
             do {
-                // Drafts are plain text, not HTML: nothing is escaped.
-                drafts[key] = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + text)
+                texts[key] = try CompiledText(text)
             } catch {
-                throw PlanError(description: "draft template of \"\(key)\" does not parse: \(error)")
+                throw PlanError(description: "a text of \"\(key)\" is not a valid template: \(error)")
             }
         }
-        self.drafts = drafts
+        self.texts = texts
     }
+
+    /// Every text of a playbook, by the key the planner renders it under.
+    static func textsByKey(_ playbook: Playbook) -> [(String, TouchText)] {
+        let nurture = playbook.nurture
+        return playbook.steps.map { step in
+            ("step:" + step.id, TouchText(title: step.title, prompt: step.prompt, draft: step.draft, channel: step.channel))
+        } + [
+            (Touchpoint.Kind.nextStepMine.rawValue, playbook.nextStepMine),
+            (Touchpoint.Kind.nextStepTheirs.rawValue, playbook.nextStepTheirs),
+            (Touchpoint.Kind.agreeNextStep.rawValue, playbook.agreeNextStep),
+            (MilestoneKind.checkBack.rawValue, nurture.checkBack.text),
+            (MilestoneKind.quarterly.rawValue, nurture.quarterly.text),
+            (MilestoneKind.fiscalYearBefore.rawValue, nurture.fiscalYearBefore.text),
+            (MilestoneKind.fiscalYearStart.rawValue, nurture.fiscalYearStart.text),
+            (MilestoneKind.launch.rawValue, nurture.launch.text),
+            (MilestoneKind.event.rawValue, nurture.event.text),
+        ]
+    }
+
+    /// Why `text` is not a usable template, nil when it is one.
+    public static func templateError(_ text: String) -> String? {
+        do {
+            _ = try CompiledText.compile(text)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// The names a template can use.
+    public static let templateFields = [
+        "first_name", "name", "company", "email", "phone", "owner", "notes", "next_step", "next_step_due",
+        "step", "window_start", "window_end", "date", "fiscal_year", "fiscal_year_start", "launch_date",
+        "event", "event_date",
+    ]
 
     /// The day it is in `zone` for this run.
     public func today(in zone: String) -> LocalDate {
@@ -72,33 +103,80 @@ public final class Planner {
         return day
     }
 
-    /// Every upcoming touchpoint of one lead, in date order.
+    /// Every upcoming touchpoint of each lead, in date order, at the lead's
+    /// index. Owners' capacity is shared by their leads.
+    public func plan(_ leads: [Lead]) -> [[Touchpoint]] {
+        var ledger = CapacityLedger()
+        let groups = leads.map(planningGroup)
+        let order = leads.indices.sorted { a, b in
+            groups[a] != groups[b] ? groups[a] < groups[b] : leads[a].id < leads[b].id
+        }
+        var result = [[Touchpoint]](repeating: [], count: leads.count)
+        for index in order {
+            result[index] = plan(leads[index], ledger: &ledger)
+        }
+        return result
+    }
+
+    /// Every upcoming touchpoint of one lead, in date order, as if it were
+    /// the only lead of its owner.
     public func plan(_ lead: Lead) -> [Touchpoint] {
+        var ledger = CapacityLedger()
+        return plan(lead, ledger: &ledger)
+    }
+
+    /// Leads whose touches keep agreed dates come first (0), then "not
+    /// yet" leads (1), then leads in the cadence (2).
+    private func planningGroup(_ lead: Lead) -> Int {
+        switch lead.effectiveStatus {
+        case .engaged, .won, .lost, .closed, .paused: return 0
+        case .notYet: return 1
+        case .new, .active:
+            return LeadContext.hasReplied(lead) ? 0 : 2
+        }
+    }
+
+    private func plan(_ lead: Lead, ledger: inout CapacityLedger) -> [Touchpoint] {
         let zone = lead.timeZone ?? defaultTimeZone
-        let context = LeadContext(lead: lead, zone: zone, today: today(in: zone), playbook: playbook)
+        var plan = LeadPlan(context: LeadContext(lead: lead, zone: zone, today: today(in: zone), playbook: playbook))
         switch lead.effectiveStatus {
         case .won, .lost, .closed, .paused:
             return []
         case .notYet:
-            return planCheckBack(context)
+            planNurture(&plan, ledger: &ledger, afterCloseTheLoop: nil)
         case .engaged:
-            return planEngaged(context)
+            planEngaged(&plan, ledger: &ledger)
         case .new, .active:
-            if context.hasReplied { return planEngaged(context) }
-            return planCadence(context)
+            if plan.context.hasReplied {
+                planEngaged(&plan, ledger: &ledger)
+            } else {
+                planCadence(&plan, ledger: &ledger)
+            }
         }
+        return plan.touchpoints
+    }
+
+    private func horizonEnd(_ context: LeadContext) -> LocalDate {
+        context.today.adding(days: horizonDays)
+    }
+
+    /// Adds a placed touch to the plan and to its owner's day.
+    private func append(_ touch: Touchpoint, to plan: inout LeadPlan, ledger: inout CapacityLedger) {
+        ledger.add(plan.context.ownerKey, touch.date)
+        plan.lastTouch = touch.date
+        plan.touchpoints.append(touch)
     }
 
     // MARK: - The cadence
 
-    private func planCadence(_ context: LeadContext) -> [Touchpoint] {
-        let lead = context.lead, today = context.today, calendar = playbook.calendar
+    private func planCadence(_ plan: inout LeadPlan, ledger: inout CapacityLedger) {
+        let context = plan.context, lead = context.lead, today = context.today, calendar = playbook.calendar
         let steps = playbook.steps
-        guard !steps.isEmpty else { return [] }
+        guard !steps.isEmpty else { return }
         let isActive = lead.effectiveStatus == .active
         // An active lead has had its first contact: Day 0 is done.
         let dayZeroDone = isActive && (lead.firstContact != nil || lead.lastContact != nil)
-        let anchor = lead.firstContact ?? (dayZeroDone ? lead.lastContact! : today)
+        var anchor = lead.firstContact ?? (dayZeroDone ? lead.lastContact! : today)
         let lastContact = isActive ? lead.lastContact : nil
 
         // Steps whose window had opened by the last contact are done.
@@ -117,177 +195,451 @@ public final class Planner {
                 shift = planned.days(to: lastContact)
             }
         }
-        var previousTouch: LocalDate? = isActive ? [lead.firstContact, lead.lastContact].compactMap { $0 }.max() : nil
-        let horizonEnd = today.adding(days: horizonDays)
-        var touchpoints: [Touchpoint] = []
+        plan.lastTouch = isActive ? [lead.firstContact, lead.lastContact].compactMap { $0 }.max() : nil
+        let horizonEnd = horizonEnd(context)
+        var closedLoopOn: LocalDate? = lastDone == steps.count - 1 ? lastContact : nil
 
         for index in steps.indices where index > lastDone {
             let step = steps[index]
-            let windowStart = anchor.adding(days: step.startDay + shift)
-            let windowEnd = anchor.adding(days: step.endDay + shift)
-            var earliest = windowStart
-            var gapNote: String?
-            if let previousTouch {
-                let gapFloor = calendar.adding(businessDays: playbook.minimumGapBusinessDays, to: previousTouch)
-                if gapFloor > calendar.firstBusinessDay(onOrAfter: windowStart) {
-                    earliest = gapFloor
-                    gapNote = "moved to keep \(playbook.minimumGapBusinessDays) business days after the touch on \(previousTouch)"
-                }
-            }
-            let planned = calendar.firstBusinessDay(onOrAfter: earliest)
-            var placement = Placement(date: planned, windowStart: planned, windowEnd: max(windowEnd, planned))
-            placement.followsToday = lead.firstContact == nil && !dayZeroDone
-            var slip = 0
+            let windowStart: LocalDate, windowEnd: LocalDate
             var why: [String] = []
-            let dayZeroText = lead.firstContact == nil && !dayZeroDone ? "today" : "\(anchor)"
-            if index == 0 {
-                why.append("Day 0 of the cadence: the first contact, planned for \(dayZeroText).")
+            let unplannedDayZero = index == 0 && lead.firstContact == nil
+            if unplannedDayZero {
+                // Day 0 of a new lead is when the first contact is made:
+                // within the next few days, where the owner has room.
+                windowStart = today
+                windowEnd = today.adding(days: playbook.newLeadWindowDays)
+                why.append("Day 0 of the cadence: the first contact, planned within \(playbook.newLeadWindowDays) days from today, \(today) to \(windowEnd).")
             } else {
-                why.append("\(step.label) after the first contact on \(anchor)\(shift > 0 ? ", moved \(shift) days by an earlier slip" : ""): the window runs \(windowStart) to \(windowEnd).")
-            }
-            if let gapNote {
-                why.append("Placed on \(planned), \(gapNote).")
-            } else if planned > windowEnd {
-                why.append("The window has no business day, so it takes the first one after it, \(planned).")
-            } else if planned != windowStart {
-                why.append("\(planned) is its first business day.")
-            }
-
-            if let resume = context.resume, planned < resume {
-                slip = planned.days(to: resume)
-                placement = Placement(date: resume, windowStart: resume, windowEnd: max(windowEnd, resume))
-                placement.overdue = windowEnd < today
-                why.append("Snoozed until \(lead.snoozeUntil!): nothing before \(resume); later steps move \(slip) days.")
-            } else if planned < today {
-                if windowEnd < today {
-                    slip = planned.days(to: today)
-                    placement.date = today
-                    placement.overdue = true
-                    why.append("Overdue: the window closed on \(windowEnd) with no contact since\(lead.lastContact.map { " (last contact \($0))" } ?? ""). It shows today; later steps move \(slip) days so they do not bunch up.")
+                windowStart = anchor.adding(days: step.startDay + shift)
+                windowEnd = anchor.adding(days: step.endDay + shift)
+                if index == 0 {
+                    why.append("Day 0 of the cadence: the first contact, planned for \(anchor).")
                 } else {
-                    let date = calendar.firstBusinessDay(onOrAfter: today)
-                    placement.date = date
-                    placement.windowEnd = max(windowEnd, date)
-                    placement.followsToday = true
-                    why.append("The window is still open: do it \(date == today ? "today" : "on \(date)").")
+                    why.append("\(step.label) after the first contact on \(anchor)\(shift > 0 ? ", moved \(shift) days by an earlier slip" : ""): the window runs \(windowStart) to \(windowEnd).")
                 }
             }
-            shift += slip
-            guard placement.date <= horizonEnd else { break }
-            previousTouch = placement.date
-            touchpoints.append(makeTouchpoint(
-                context, kind: .cadence, key: step.id, label: step.label, title: step.title, channel: step.channel,
-                stepNumber: index + 1, placement: placement, movedDays: shift, reason: why.joined(separator: " "),
-                prompt: step.prompt, draftKey: step.id))
+            let request = Request(windowStart: windowStart, windowEnd: windowEnd, fixed: false)
+            let placement = place(request, &plan, ledger: &ledger)
+            why += placement.notes
+            if placement.overdue {
+                why.append("Later steps move \(placement.slip) days so they do not bunch up.")
+            }
+            shift += placement.slip
+            guard placement.date <= horizonEnd else { closedLoopOn = nil; break }
+            if unplannedDayZero { anchor = placement.date }
+            var values = TemplateValues(lead: lead, placement: placement)
+            values.step = step.label
+            append(makeTouchpoint(
+                context, kind: .cadence, key: step.id, label: step.label, texts: [("step:" + step.id, values)],
+                stepNumber: index + 1, placement: placement, movedDays: shift, explanation: why,
+                followsToday: unplannedDayZero || placement.followsToday), to: &plan, ledger: &ledger)
+            if index == steps.count - 1 { closedLoopOn = placement.date }
         }
-        return touchpoints
+        if let closedLoopOn, playbook.afterCloseTheLoop == .nurture {
+            planNurture(&plan, ledger: &ledger, afterCloseTheLoop: closedLoopOn)
+        }
     }
 
     // MARK: - Engaged: the next step governs
 
-    private func planEngaged(_ context: LeadContext) -> [Touchpoint] {
-        let lead = context.lead, calendar = playbook.calendar
-        let replied = lead.lastReply.map { "They replied on \($0). " } ?? "They are engaged. "
+    private func planEngaged(_ plan: inout LeadPlan, ledger: inout CapacityLedger) {
+        let context = plan.context, lead = context.lead, calendar = playbook.calendar
+        let replied = lead.lastReply.map { "They replied on \($0)." } ?? "They are engaged."
         if let due = lead.nextStepDue {
             let owner = lead.nextStepOwner ?? .me
             let step = lead.nextStep.map { "\"\($0)\"" } ?? "the agreed next step"
             let planned: LocalDate
-            let text: TouchText
             let kind: Touchpoint.Kind
-            var why: String
+            var why = [replied]
             switch owner {
             case .me:
-                planned = due
-                text = playbook.nextStepMine
+                planned = calendar.firstBusinessDay(onOrAfter: due)
                 kind = .nextStepMine
-                why = replied + "The next step, \(step), is yours, due on \(due)."
+                why.append("The next step, \(step), is yours, due on \(due).")
             case .them:
                 planned = calendar.nextBusinessDay(after: due)
-                text = playbook.nextStepTheirs
                 kind = .nextStepTheirs
-                why = replied + "They promised \(step) by \(due): a gentle check-in the next business day after, \(planned)."
+                why.append("They promised \(step) by \(due): a gentle check-in the next business day after, \(planned).")
             }
-            let placement = place(single: planned, in: context, why: &why)
-            return [makeTouchpoint(context, kind: kind, key: kind.rawValue, label: text.title, title: text.title,
-                                   channel: "email", stepNumber: nil, placement: placement,
-                                   movedDays: planned.days(to: placement.date), reason: why,
-                                   prompt: text.prompt, draftKey: kind.rawValue)]
+            // An agreed date is kept: capacity does not move it.
+            let placement = place(Request(windowStart: planned, windowEnd: planned, fixed: true), &plan, ledger: &ledger)
+            why += placement.notes
+            append(makeTouchpoint(
+                context, kind: kind, key: kind.rawValue, label: nil,
+                texts: [(kind.rawValue, TemplateValues(lead: lead, placement: placement))],
+                stepNumber: nil, placement: placement, movedDays: planned.days(to: placement.date),
+                explanation: why, followsToday: placement.followsToday), to: &plan, ledger: &ledger)
+            return
         }
         let planned = calendar.nextBusinessDay(after: context.today)
-        var why = replied + (lead.nextStep.map { "The next step \"\($0)\" has no date: agree on one, with a date and an owner." }
-            ?? "No next step is agreed: agree on one, with a date and an owner.")
-        var placement = place(single: planned, in: context, why: &why)
-        placement.followsToday = true
-        let text = playbook.agreeNextStep
-        return [makeTouchpoint(context, kind: .agreeNextStep, key: Touchpoint.Kind.agreeNextStep.rawValue,
-                               label: text.title, title: text.title, channel: "email", stepNumber: nil,
-                               placement: placement, movedDays: 0, reason: why, prompt: text.prompt,
-                               draftKey: Touchpoint.Kind.agreeNextStep.rawValue)]
+        var why = [replied, lead.nextStep.map { "The next step \"\($0)\" has no date: agree on one, with a date and an owner." }
+            ?? "No next step is agreed: agree on one, with a date and an owner, from the next business day."]
+        let placement = place(Request(windowStart: planned, windowEnd: planned.adding(days: 2), fixed: false), &plan, ledger: &ledger)
+        why += placement.notes
+        let kind = Touchpoint.Kind.agreeNextStep
+        append(makeTouchpoint(
+            context, kind: kind, key: kind.rawValue, label: nil,
+            texts: [(kind.rawValue, TemplateValues(lead: lead, placement: placement))],
+            stepNumber: nil, placement: placement, movedDays: 0, explanation: why, followsToday: true),
+            to: &plan, ledger: &ledger)
     }
 
-    // MARK: - Not yet: check back when the snooze ends
+    // MARK: - Nurture: "not yet" is not "no"
 
-    private func planCheckBack(_ context: LeadContext) -> [Touchpoint] {
-        let lead = context.lead
-        guard let snooze = lead.snoozeUntil else { return [] }
-        if let contact = lead.lastContact, contact >= snooze { return [] }
-        let planned = playbook.calendar.firstBusinessDay(onOrAfter: snooze)
-        var why = "They said \"not now\" until \(snooze): check back then."
-        let placement = place(single: planned, in: context, why: &why)
-        let text = playbook.checkBack
-        return [makeTouchpoint(context, kind: .checkBack, key: Touchpoint.Kind.checkBack.rawValue,
-                               label: text.title, title: text.title, channel: "email", stepNumber: nil,
-                               placement: placement, movedDays: planned.days(to: placement.date), reason: why,
-                               prompt: text.prompt, draftKey: Touchpoint.Kind.checkBack.rawValue)]
+    /// Plans the nurture of a "not yet" lead, or of a lead whose
+    /// close-the-loop message went (or will go) unanswered on `afterCloseTheLoop`.
+    private func planNurture(_ plan: inout LeadPlan, ledger: inout CapacityLedger, afterCloseTheLoop closedOn: LocalDate?) {
+        let context = plan.context, lead = context.lead, today = context.today, calendar = playbook.calendar
+        let rules = playbook.nurture
+        let horizonEnd = horizonEnd(context)
+        // A contact on or after a milestone did it.
+        let doneThrough = closedOn ?? lead.lastContact
+        // Nothing before the snooze ends; with no history, nothing in the past.
+        let notBefore = lead.snoozeUntil ?? (doneThrough == nil ? today : nil)
+        var milestones: [Milestone] = []
+        func consider(_ milestone: Milestone) {
+            guard milestone.date <= horizonEnd || milestone.kind == .checkBack else { return }
+            if let doneThrough, milestone.date <= doneThrough { return }
+            if let notBefore, milestone.date < notBefore { return }
+            milestones.append(milestone)
+        }
+        let base = TemplateValues(lead: lead)
+
+        if closedOn == nil, let snooze = lead.snoozeUntil {
+            consider(Milestone(kind: .checkBack, date: snooze, key: Touchpoint.Kind.checkBack.rawValue,
+                               windowDays: rules.checkBack.windowDays, values: base,
+                               why: "They said \"not now\" until \(snooze): check back then."))
+        }
+        // The quarterly rhythm runs from the snooze, the close of the loop
+        // or the last contact.
+        let rhythmStart: LocalDate, rhythmFrom: String
+        if let closedOn {
+            (rhythmStart, rhythmFrom) = (closedOn, "the close-the-loop message on \(closedOn)")
+        } else if let snooze = lead.snoozeUntil {
+            (rhythmStart, rhythmFrom) = (snooze, "the end of the snooze on \(snooze)")
+        } else if let contact = lead.lastContact {
+            (rhythmStart, rhythmFrom) = (contact, "the last contact on \(contact)")
+        } else {
+            (rhythmStart, rhythmFrom) = (today, "today")
+        }
+        if rules.quarterly.offset > 0 {
+            // Occurrences more than two years past are long covered by the
+            // one overdue touch that gathers every missed milestone.
+            let monthsPast = (rhythmStart.year * 12 + rhythmStart.month).distance(to: today.year * 12 + today.month)
+            var count = max(1, monthsPast / rules.quarterly.offset - 24 / rules.quarterly.offset)
+            while true {
+                let date = rhythmStart.adding(months: count * rules.quarterly.offset)
+                guard date <= horizonEnd, count < 10_000 else { break }
+                consider(Milestone(kind: .quarterly, date: date, key: "quarterly-\(date)",
+                                   windowDays: rules.quarterly.windowDays, values: base,
+                                   why: "Nurture: a light update every \(rules.quarterly.offset) month\(rules.quarterly.offset == 1 ? "" : "s") from \(rhythmFrom); this one falls on \(date)."))
+                count += 1
+            }
+        }
+        if let fiscal = lead.fiscalYearStart {
+            let firstYear = max(min(doneThrough ?? today, notBefore ?? today, today).year, today.year - 2)
+            for year in firstYear...(horizonEnd.year + 1) {
+                let start = fiscal.date(in: year)
+                var values = base
+                values.fiscalYear = String(year)
+                values.fiscalYearStart = start.description
+                let before = start.adding(days: -rules.fiscalYearBefore.offset)
+                let clamped = fiscal.day == 29 && fiscal.month == 2 && start.day == 28 ? " (29 February does not exist in \(year))" : ""
+                consider(Milestone(kind: .fiscalYearBefore, date: before, key: "fiscal-year-before-\(year)",
+                                   windowDays: rules.fiscalYearBefore.windowDays, values: values,
+                                   why: "Their fiscal year \(year) starts on \(start)\(clamped), when budgets are set: a note \(rules.fiscalYearBefore.offset) days before, from \(before)."))
+                consider(Milestone(kind: .fiscalYearStart, date: start, key: "fiscal-year-\(year)",
+                                   windowDays: rules.fiscalYearStart.windowDays, values: values,
+                                   why: "Their fiscal year \(year) starts on \(start)\(clamped): a touch on it."))
+            }
+        }
+        if let launch = lead.launchDate {
+            var values = base
+            values.launchDate = launch.description
+            let date = launch.adding(days: rules.launch.offset)
+            consider(Milestone(kind: .launch, date: date, key: "launch-\(launch)", windowDays: rules.launch.windowDays,
+                               values: values,
+                               why: "Their product launch is on \(launch): a check-in \(rules.launch.offset) days after, from \(date)."))
+        }
+        for event in lead.events {
+            var values = base
+            values.event = event.name
+            values.eventDate = event.date.description
+            let date = rules.event.offset > 0 ? calendar.adding(businessDays: rules.event.offset, to: event.date) : event.date
+            consider(Milestone(kind: .event, date: date, key: "event-\(event.date)-\(Self.slug(event.name))",
+                               windowDays: rules.event.windowDays, values: values,
+                               why: "They attend \(event.name) on \(event.date): a touch \(rules.event.offset) business day\(rules.event.offset == 1 ? "" : "s") after, from \(date)."))
+        }
+        guard !milestones.isEmpty else { return }
+
+        // Milestones within the minimum gap of each other are one touch;
+        // every milestone already past is one touch too (no catch-up burst).
+        milestones.sort { ($0.date, $0.kind.rank, $0.key) < ($1.date, $1.kind.rank, $1.key) }
+        var groups: [[Milestone]] = []
+        for milestone in milestones {
+            if let first = groups.last?.first {
+                let bothPast = first.date < today && milestone.date < today
+                let gapEnd = calendar.adding(businessDays: playbook.minimumGapBusinessDays, to: calendar.firstBusinessDay(onOrAfter: first.date))
+                if bothPast || milestone.date < gapEnd {
+                    groups[groups.count - 1].append(milestone)
+                    continue
+                }
+            }
+            groups.append([milestone])
+        }
+        if closedOn != nil {
+            plan.lastTouch = max(plan.lastTouch ?? closedOn!, closedOn!)
+        } else if let contact = lead.lastContact {
+            plan.lastTouch = max(plan.lastTouch ?? contact, contact)
+        }
+
+        for group in groups {
+            let first = group[0]
+            let isCheckBack = group.contains { $0.kind == .checkBack }
+            // A past group starts where its latest milestone fell.
+            let start = first.date < today ? group.map(\.date).max()! : first.date
+            let request = Request(windowStart: start, windowEnd: start.adding(days: group.map(\.windowDays).min()!),
+                                  fixed: isCheckBack)
+            let placement = place(request, &plan, ledger: &ledger)
+            var why = group.map(\.why)
+            if group.count > 1 {
+                why.append(first.date < today
+                           ? "These milestones passed with no contact since: one touch for all of them."
+                           : "They fall within \(playbook.minimumGapBusinessDays) business days of each other: one touch for all of them.")
+            }
+            why += placement.notes
+            guard placement.date <= horizonEnd || isCheckBack else { break }
+            let kind: Touchpoint.Kind = isCheckBack ? .checkBack : .nurture
+            let texts = group.map { milestone -> (String, TemplateValues) in
+                var values = milestone.values
+                values.windowStart = placement.windowStart.description
+                values.windowEnd = placement.windowEnd.description
+                values.date = placement.date.description
+                return (milestone.kind.rawValue, values)
+            }
+            append(makeTouchpoint(
+                context, kind: kind, key: group.map(\.key).joined(separator: "+"), label: nil, texts: texts,
+                stepNumber: nil, placement: placement, movedDays: placement.slip,
+                explanation: why, followsToday: placement.followsToday), to: &plan, ledger: &ledger)
+        }
     }
 
-    /// Places a one-day touch: after a snooze, or on today when it is past.
-    private func place(single planned: LocalDate, in context: LeadContext, why: inout String) -> Placement {
-        var placement = Placement(date: planned, windowStart: planned, windowEnd: planned)
+    /// An event's name as part of a touch's key: lower-case letters and
+    /// digits, other runs as one dash.
+    static func slug(_ name: String) -> String {
+        var result = ""
+        for scalar in name.lowercased().unicodeScalars {
+            if scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) {
+                result.unicodeScalars.append(scalar)
+            } else if !result.isEmpty, result.last != "-" {
+                result.append("-")
+            }
+        }
+        while result.hasSuffix("-") { result.removeLast() }
+        return result.isEmpty ? "event" : result
+    }
+
+    // MARK: - Placing a touch
+
+    /// Puts a touch on a day of its window: not before today, the end of a
+    /// snooze or the minimum gap after the lead's last touch; on a business
+    /// day; on the first one where the owner has room, else the least-loaded.
+    /// A window that closed before today slides to start today.
+    private func place(_ request: Request, _ plan: inout LeadPlan, ledger: inout CapacityLedger) -> Placement {
+        let context = plan.context, today = context.today, calendar = playbook.calendar
+        let capacity = request.fixed ? nil : playbook.capacity(of: context.lead.owner)
+        // The ledger is charged when the touch is appended, not here: a
+        // touch placed beyond the horizon takes no room.
+        let length = request.windowStart.days(to: max(request.windowEnd, request.windowStart))
+        var notes: [String] = []
+        var skipped: [SkippedDay] = []
+        var start = request.windowStart, end = max(request.windowEnd, request.windowStart)
+
+        // Never closer than the minimum gap to the lead's last touch: the
+        // window moves, keeping its length, and is not overdue for it.
+        var gapFloor: LocalDate?
+        if !request.fixed, let last = plan.lastTouch {
+            let earliest = calendar.adding(businessDays: playbook.minimumGapBusinessDays, to: last)
+            if earliest > calendar.firstBusinessDay(onOrAfter: start) {
+                gapFloor = earliest
+                if end < earliest { end = earliest.adding(days: length) }
+                start = earliest
+            }
+        }
+        let dueBy = end
+        let overdue = dueBy < today
+        // Not before today, nor before a snooze ends.
+        var floor = today
+        if let resume = context.resume { floor = max(floor, resume) }
+        if start < floor {
+            if end < floor { end = floor.adding(days: request.fixed ? 0 : length) }
+            start = floor
+        }
+        // Days of the window that the snooze or the gap rule out.
+        var day = max(request.windowStart, today)
+        while day < start, day <= request.windowEnd {
+            if let off = calendar.dayOff(day) {
+                skipped.append(SkippedDay(date: day, reason: off))
+            } else if let resume = context.resume, day < resume {
+                skipped.append(SkippedDay(date: day, reason: .snooze(until: context.lead.snoozeUntil!)))
+            } else if gapFloor != nil, let last = plan.lastTouch {
+                skipped.append(SkippedDay(date: day, reason: .minimumGap(after: last)))
+            }
+            day = day.adding(days: 1)
+        }
+
+        var chosen: LocalDate?
+        var leastLoaded: (date: LocalDate, load: Int)?
+        var searched = 0
+        while chosen == nil {
+            day = start
+            while day <= end {
+                if let off = calendar.dayOff(day) {
+                    skipped.append(SkippedDay(date: day, reason: off))
+                } else {
+                    let load = ledger.load(context.ownerKey, day)
+                    if let capacity, load >= capacity {
+                        skipped.append(SkippedDay(date: day, reason: .capacity(load: load)))
+                        if leastLoaded == nil || load < leastLoaded!.load { leastLoaded = (day, load) }
+                    } else {
+                        chosen = day
+                        break
+                    }
+                }
+                day = day.adding(days: 1)
+            }
+            if chosen != nil || leastLoaded != nil { break }
+            // No business day in the window: it slides to the next ones.
+            searched += 1
+            start = calendar.firstBusinessDay(onOrAfter: end.adding(days: 1))
+            end = searched > 3 ? start : start.adding(days: length)
+        }
+        var overCapacity = false
+        if chosen == nil, let leastLoaded {
+            chosen = leastLoaded.date
+            overCapacity = true
+            skipped.removeAll { $0.date == leastLoaded.date }
+            notes.append("Every business day from \(start) to \(end) is full for \(context.lead.owner) (capacity \(capacity ?? 0) a day): it takes the least-loaded one, \(leastLoaded.date), which already has \(leastLoaded.load).")
+        }
+        let date = chosen!
+        skipped.removeAll { $0.date >= date }
+
+        // Where the method put it, before the snooze or today moved it.
+        let planned = calendar.firstBusinessDay(onOrAfter: max(request.windowStart, gapFloor ?? request.windowStart))
+        var slip = 0
+        var followsToday = false
         if let resume = context.resume, planned < resume {
-            placement = Placement(date: resume, windowStart: resume, windowEnd: resume)
-            why += " Snoozed until \(context.lead.snoozeUntil!): nothing before \(resume)."
-        } else if planned < context.today {
-            placement.date = context.today
-            placement.overdue = true
-            why += " Overdue since \(planned): it shows today."
+            slip = planned.days(to: date)
+            notes.append("Snoozed until \(context.lead.snoozeUntil!): nothing before \(resume).")
+        } else if overdue {
+            slip = planned.days(to: date)
+            followsToday = true
+            notes.append("Overdue: due \(dueBy == planned ? "on \(dueBy)" : "by \(dueBy)") with no contact since\(context.lead.lastContact.map { " (last contact \($0))" } ?? ""). It shows \(date == today ? "today, \(date)" : "on \(date), the first business day from today").")
+        } else if gapFloor != nil, let last = plan.lastTouch {
+            notes.append("Placed on \(date), \(playbook.minimumGapBusinessDays) business days or more after the touch on \(last).")
+        } else if planned < today {
+            followsToday = true
+            notes.append("The window is still open: do it \(date == today ? "today" : "on \(date)").")
+        }
+        let holidays = skipped.compactMap { skip -> String? in
+            if case .holiday(let name) = skip.reason { return "\(skip.date)\(name.isEmpty ? "" : " (\(name))")" }
+            return nil
+        }
+        if !holidays.isEmpty { notes.append("Not on \(holidays.joined(separator: ", ")): a holiday.") }
+        let full = skipped.filter { if case .capacity = $0.reason { true } else { false } }
+        if !full.isEmpty, !overCapacity {
+            notes.append("\(context.lead.owner) is at capacity (\(capacity ?? 0) a day) on \(full.map(\.date.description).joined(separator: ", ")): it takes \(date).")
+        }
+        if searched > 0, !overdue, slip == 0 {
+            notes.append("The window has no business day, so it takes the first one after it, \(date).")
+        }
+
+        // A task falls due on the window's last business day.
+        var placement = Placement(date: date, windowStart: date, windowEnd: max(calendar.lastBusinessDay(onOrBefore: end), date), overdue: overdue,
+                                  followsToday: followsToday, slip: slip, notes: notes, skipped: skipped,
+                                  overCapacity: overCapacity, methodWindowStart: request.windowStart,
+                                  methodWindowEnd: max(request.windowEnd, request.windowStart))
+        if overdue {
+            // The task keeps the window it had: it shows as overdue.
+            placement.windowStart = min(planned, date)
+            placement.windowEnd = min(max(dueBy, placement.windowStart), date)
         }
         return placement
     }
 
     // MARK: - Building the value
 
-    private func makeTouchpoint(_ context: LeadContext, kind: Touchpoint.Kind, key: String, label: String, title: String,
-                                channel: String, stepNumber: Int?, placement: Placement, movedDays: Int,
-                                reason: String, prompt: String, draftKey: String) -> Touchpoint {
+    private func makeTouchpoint(_ context: LeadContext, kind: Touchpoint.Kind, key: String, label: String?,
+                                texts parts: [(String, TemplateValues)], stepNumber: Int?, placement: Placement,
+                                movedDays: Int, explanation: [String], followsToday: Bool) -> Touchpoint {
         let lead = context.lead
         var changed = context.lastDataChange
-        if movedDays > 0 || placement.overdue || placement.followsToday { changed = context.today }
+        if movedDays > 0 || placement.overdue || followsToday { changed = context.today }
+        var titles: [String] = [], prompts: [String] = [], draft = "", channel = "email"
+        for (index, (textKey, values)) in parts.enumerated() {
+            guard let text = texts[textKey] else { continue }
+            let dictionary = values.dictionary
+            titles.append(text.title.render(dictionary))
+            prompts.append(text.prompt.render(dictionary))
+            if index == 0 {
+                draft = text.draft.render(dictionary)
+                channel = text.channel
+            }
+        }
+        let title = titles.joined(separator: " + ")
         return Touchpoint(
-            lead: lead, timeZone: context.zone, kind: kind, key: key, label: label, title: title, channel: channel,
+            lead: lead, timeZone: context.zone, kind: kind, key: key, label: label ?? title, title: title, channel: channel,
             stepNumber: stepNumber, stepCount: stepNumber == nil ? nil : playbook.steps.count,
             date: placement.date, time: playbook.touchTime, durationMinutes: playbook.touchMinutes,
             windowStart: placement.windowStart, windowEnd: placement.windowEnd,
-            dueTime: playbook.workdayEnd, overdue: placement.overdue, movedDays: movedDays, reason: reason,
-            prompt: prompt, draft: renderDraft(draftKey, lead: lead, placement: placement),
+            dueTime: playbook.workdayEnd, overdue: placement.overdue, movedDays: movedDays,
+            explanation: explanation, methodWindowStart: placement.methodWindowStart,
+            methodWindowEnd: placement.methodWindowEnd, skipped: placement.skipped, overCapacity: placement.overCapacity,
+            prompt: prompts.joined(separator: " "), draft: draft,
             lastChanged: changed ?? context.today, alarmMinutesBefore: playbook.alarmMinutesBefore)
     }
+}
 
-    private func renderDraft(_ key: String, lead: Lead, placement: Placement) -> String {
-        guard let template = drafts[key] else { return "" }
-        var values: [String: Any] = [
-            "first_name": lead.firstName, "name": lead.name, "owner": lead.owner,
-            "window_start": placement.windowStart.description, "window_end": placement.windowEnd.description,
-        ]
-        func set(_ key: String, _ value: String?) {
-            if let value, !value.isEmpty { values[key] = value }
+/// The nurture milestones, as texts are keyed; the order of `rank` breaks
+/// ties between milestones on one day.
+enum MilestoneKind: String {
+    case checkBack = "check-back"
+    case fiscalYearStart = "fiscal-year-start"
+    case fiscalYearBefore = "fiscal-year-before"
+    case launch
+    case event
+    case quarterly
+
+    var rank: Int {
+        switch self {
+        case .checkBack: 0
+        case .fiscalYearStart: 1
+        case .fiscalYearBefore: 2
+        case .launch: 3
+        case .event: 4
+        case .quarterly: 5
         }
-        set("company", lead.company)
-        set("notes", lead.notes)
-        set("next_step", lead.nextStep)
-        set("next_step_due", lead.nextStepDue?.description)
-        return template.render(values).trimmingCharacters(in: .whitespacesAndNewlines)
     }
+}
+
+/// One nurture milestone of a lead, before milestones close together merge.
+private struct Milestone {
+    var kind: MilestoneKind
+    var date: LocalDate
+    var key: String
+    var windowDays: Int
+    var values: TemplateValues
+    var why: String
+}
+
+/// A touch to place: its window as the method puts it.
+private struct Request {
+    var windowStart: LocalDate
+    var windowEnd: LocalDate
+    /// An agreed date (a promise, a check-back): capacity does not move it
+    /// and the minimum gap does not apply.
+    var fixed: Bool
 }
 
 /// Where a touch lands: the day it shows on and the window a task keeps.
@@ -296,10 +648,37 @@ private struct Placement {
     var windowStart: LocalDate
     var windowEnd: LocalDate
     var overdue = false
-    /// The date follows today rather than the lead's data (Day 0 of a lead
-    /// with no first contact, a step moved to today inside its window, an
-    /// agreement to make): it changes when today does.
+    /// The date follows today rather than the lead's data.
     var followsToday = false
+    /// How far an overdue or snoozed touch moved: later windows move as far.
+    var slip = 0
+    /// Why it sits where it does, beyond its window.
+    var notes: [String] = []
+    var skipped: [SkippedDay] = []
+    var overCapacity = false
+    var methodWindowStart: LocalDate
+    var methodWindowEnd: LocalDate
+}
+
+/// Touches each owner has on each day, as the plan fills up.
+private struct CapacityLedger {
+    private var loads: [String: [Int: Int]] = [:]
+
+    func load(_ owner: String, _ day: LocalDate) -> Int {
+        loads[owner]?[day.daysSinceEpoch] ?? 0
+    }
+
+    mutating func add(_ owner: String, _ day: LocalDate) {
+        loads[owner, default: [:]][day.daysSinceEpoch, default: 0] += 1
+    }
+}
+
+/// One lead's plan while it is made.
+private struct LeadPlan {
+    let context: LeadContext
+    var touchpoints: [Touchpoint] = []
+    /// The last touch, done or planned: the minimum gap counts from it.
+    var lastTouch: LocalDate?
 }
 
 /// What the planner knows about one lead while planning it.
@@ -307,6 +686,8 @@ private struct LeadContext {
     let lead: Lead
     let zone: String
     let today: LocalDate
+    /// The owner as capacity counts it: without regard to case.
+    let ownerKey: String
     /// The first business day a snoozed lead may be touched again, when
     /// the snooze has not ended yet.
     let resume: LocalDate?
@@ -319,16 +700,101 @@ private struct LeadContext {
         self.lead = lead
         self.zone = zone
         self.today = today
+        ownerKey = lead.owner.lowercased()
         resume = lead.snoozeUntil.flatMap { $0 > today ? playbook.calendar.firstBusinessDay(onOrAfter: $0) : nil }
+        hasReplied = Self.hasReplied(lead)
+        lastDataChange = [lead.firstContact, lead.lastContact, lead.lastReply].compactMap { $0 }.filter { $0 <= today }.max()
+    }
+
+    /// A reply later than our last touch.
+    static func hasReplied(_ lead: Lead) -> Bool {
+        guard let reply = lead.lastReply else { return false }
         let ourLastTouch = lead.effectiveStatus == .active
             ? [lead.lastContact, lead.firstContact].compactMap { $0 }.max()
             : lead.lastContact
-        if let reply = lead.lastReply {
-            hasReplied = ourLastTouch.map { reply > $0 } ?? true
-        } else {
-            hasReplied = false
+        return ourLastTouch.map { reply > $0 } ?? true
+    }
+}
+
+/// The values a text's template sees.
+private struct TemplateValues {
+    let lead: Lead
+    var step: String?
+    var windowStart: String?
+    var windowEnd: String?
+    var date: String?
+    var fiscalYear: String?
+    var fiscalYearStart: String?
+    var launchDate: String?
+    var event: String?
+    var eventDate: String?
+
+    init(lead: Lead) {
+        self.lead = lead
+    }
+
+    init(lead: Lead, placement: Placement) {
+        self.lead = lead
+        windowStart = placement.windowStart.description
+        windowEnd = placement.windowEnd.description
+        date = placement.date.description
+    }
+
+    var dictionary: [String: Any] {
+        var values: [String: Any] = ["first_name": lead.firstName, "name": lead.name, "owner": lead.owner]
+        func set(_ key: String, _ value: String?) {
+            if let value, !value.isEmpty { values[key] = value }
         }
-        lastDataChange = [lead.firstContact, lead.lastContact, lead.lastReply].compactMap { $0 }.filter { $0 <= today }.max()
+        set("company", lead.company)
+        set("email", lead.email)
+        set("phone", lead.phone)
+        set("notes", lead.notes)
+        set("next_step", lead.nextStep)
+        set("next_step_due", lead.nextStepDue?.description)
+        set("step", step)
+        set("window_start", windowStart)
+        set("window_end", windowEnd)
+        set("date", date)
+        set("fiscal_year", fiscalYear)
+        set("fiscal_year_start", fiscalYearStart ?? lead.fiscalYearStart?.description)
+        set("launch_date", launchDate ?? lead.launchDate?.description)
+        set("event", event)
+        set("event_date", eventDate)
+        return values
+    }
+}
+
+/// A touch's texts, compiled once per run.
+private struct CompiledText {
+    let title: TextTemplate
+    let prompt: TextTemplate
+    let draft: TextTemplate
+    let channel: String
+
+    init(_ text: TouchText) throws {
+        title = try Self.compile(text.title)
+        prompt = try Self.compile(text.prompt)
+        draft = try Self.compile(text.draft)
+        channel = text.channel
+    }
+
+    static func compile(_ text: String) throws -> TextTemplate {
+        // Most titles and prompts have no tag: they need no rendering.
+        guard text.contains("{{") else { return .literal(text.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        // Texts are plain text, not HTML: nothing is escaped.
+        return .mustache(try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + text))
+    }
+}
+
+private enum TextTemplate {
+    case literal(String)
+    case mustache(MustacheTemplate)
+
+    func render(_ values: [String: Any]) -> String {
+        switch self {
+        case .literal(let text): text
+        case .mustache(let template): template.render(values).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
     }
 }
 

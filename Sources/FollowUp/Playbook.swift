@@ -25,29 +25,81 @@ public struct CadenceStep: Hashable, Sendable {
     }
 }
 
-/// Texts for a touchpoint that is not a cadence step.
+/// Texts for a touchpoint that is not a cadence step. Each is a Mustache
+/// template over the lead's fields (see `Planner`).
 public struct TouchText: Hashable, Sendable {
     public var title: String
     public var prompt: String
     public var draft: String
+    public var channel: String
 
-    public init(title: String, prompt: String, draft: String) {
-        self.title = title; self.prompt = prompt; self.draft = draft
+    public init(title: String, prompt: String, draft: String, channel: String = "email") {
+        self.title = title; self.prompt = prompt; self.draft = draft; self.channel = channel
     }
+}
+
+/// A nurture milestone: its texts, how far from its anchor it falls and how
+/// many days its window stays open.
+public struct NurtureStep: Hashable, Sendable {
+    public var text: TouchText
+    /// Months between quarterly updates; days before a fiscal year; days
+    /// after a launch; business days after an event; unused on a fiscal
+    /// year's first day and at a check-back.
+    public var offset: Int
+    /// The window runs from the milestone's day for this many more days.
+    public var windowDays: Int
+
+    public init(text: TouchText, offset: Int = 0, windowDays: Int = 0) {
+        self.text = text; self.offset = offset; self.windowDays = windowDays
+    }
+}
+
+/// "Not yet" is not "no": the milestones a snoozed lead is nurtured on.
+public struct NurtureRules: Hashable, Sendable {
+    /// On the day a "not now" snooze ends.
+    public var checkBack: NurtureStep
+    /// A light update every `offset` months from the snooze or last contact.
+    public var quarterly: NurtureStep
+    /// `offset` days before their new fiscal year, when budgets are set.
+    public var fiscalYearBefore: NurtureStep
+    /// On the first day of their fiscal year.
+    public var fiscalYearStart: NurtureStep
+    /// `offset` days after their product launch.
+    public var launch: NurtureStep
+    /// `offset` business days after an industry event they attend.
+    public var event: NurtureStep
+
+    public init(checkBack: NurtureStep, quarterly: NurtureStep, fiscalYearBefore: NurtureStep,
+                fiscalYearStart: NurtureStep, launch: NurtureStep, event: NurtureStep) {
+        self.checkBack = checkBack; self.quarterly = quarterly; self.fiscalYearBefore = fiscalYearBefore
+        self.fiscalYearStart = fiscalYearStart; self.launch = launch; self.event = event
+    }
+}
+
+/// What happens to a lead after the close-the-loop message goes unanswered.
+public enum AfterCloseTheLoop: String, CaseIterable, Hashable, Sendable {
+    /// It moves to nurture: quarterly updates and its milestones.
+    case nurture
+    /// Nothing more is planned.
+    case close
 }
 
 /// The follow-up method as data: the cadence, the texts and the rules of time.
 public struct Playbook: Hashable, Sendable {
+    /// The cadence, the close-the-loop step last.
     public var steps: [CadenceStep]
+    public var afterCloseTheLoop: AfterCloseTheLoop
     /// An engaged lead's next step that is mine.
     public var nextStepMine: TouchText
     /// A gentle check-in after a step they promised.
     public var nextStepTheirs: TouchText
     /// An engaged lead with no next step: agree on one.
     public var agreeNextStep: TouchText
-    /// A "not now" lead at the end of its snooze.
-    public var checkBack: TouchText
+    public var nurture: NurtureRules
     public var calendar: BusinessCalendar
+    /// The zone of leads that name none; nil leaves it to the command line
+    /// (and then to the machine's zone).
+    public var timeZone: String?
     /// When a touch is placed in the lead's working day.
     public var touchTime: TimeOfDay
     /// How long a touch event lasts.
@@ -56,20 +108,37 @@ public struct Playbook: Hashable, Sendable {
     public var workdayEnd: TimeOfDay
     /// Never two touches to one lead closer than this many business days.
     public var minimumGapBusinessDays: Int
-    /// How far ahead cadence touchpoints are written.
+    /// Touches an owner can make in a day; nil is no limit.
+    public var dailyCapacity: Int?
+    /// Capacity of named owners (matched without regard to case), over `dailyCapacity`.
+    public var capacityByOwner: [String: Int]
+    /// A new lead's first contact is placed within this many days of today.
+    public var newLeadWindowDays: Int
+    /// How far ahead cadence and nurture touchpoints are written.
     public var horizonDays: Int
     /// A reminder this many minutes before each event.
     public var alarmMinutesBefore: Int
 
-    public init(steps: [CadenceStep], nextStepMine: TouchText, nextStepTheirs: TouchText, agreeNextStep: TouchText,
-                checkBack: TouchText, calendar: BusinessCalendar = BusinessCalendar(),
+    public init(steps: [CadenceStep], afterCloseTheLoop: AfterCloseTheLoop = .nurture,
+                nextStepMine: TouchText, nextStepTheirs: TouchText, agreeNextStep: TouchText,
+                nurture: NurtureRules, calendar: BusinessCalendar = BusinessCalendar(), timeZone: String? = nil,
                 touchTime: TimeOfDay, touchMinutes: Int = 15, workdayEnd: TimeOfDay,
-                minimumGapBusinessDays: Int = 2, horizonDays: Int = 90, alarmMinutesBefore: Int = 15) {
-        self.steps = steps; self.nextStepMine = nextStepMine; self.nextStepTheirs = nextStepTheirs
-        self.agreeNextStep = agreeNextStep; self.checkBack = checkBack; self.calendar = calendar
+                minimumGapBusinessDays: Int = 2, dailyCapacity: Int? = 20, capacityByOwner: [String: Int] = [:],
+                newLeadWindowDays: Int = 5, horizonDays: Int = 90, alarmMinutesBefore: Int = 15) {
+        self.steps = steps; self.afterCloseTheLoop = afterCloseTheLoop
+        self.nextStepMine = nextStepMine; self.nextStepTheirs = nextStepTheirs
+        self.agreeNextStep = agreeNextStep; self.nurture = nurture; self.calendar = calendar
+        self.timeZone = timeZone
         self.touchTime = touchTime; self.touchMinutes = touchMinutes; self.workdayEnd = workdayEnd
-        self.minimumGapBusinessDays = minimumGapBusinessDays; self.horizonDays = horizonDays
+        self.minimumGapBusinessDays = minimumGapBusinessDays; self.dailyCapacity = dailyCapacity
+        self.capacityByOwner = Dictionary(capacityByOwner.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: min)
+        self.newLeadWindowDays = newLeadWindowDays; self.horizonDays = horizonDays
         self.alarmMinutesBefore = alarmMinutesBefore
+    }
+
+    /// The daily capacity of `owner`, nil when it has no limit.
+    public func capacity(of owner: String) -> Int? {
+        capacityByOwner.isEmpty ? dailyCapacity : capacityByOwner[owner.lowercased()] ?? dailyCapacity
     }
 }
 
@@ -148,14 +217,56 @@ extension Playbook {
 
             Thanks for getting back to me. To keep this moving, shall we agree on a next step? I'd suggest a short call this week{{#company}} to look at what {{company}} needs{{/company}}.
             """),
-        checkBack: TouchText(
-            title: "Check back (you said \"not now\")",
-            prompt: "What has changed since you last spoke, and one reason this may fit now.",
-            draft: """
-            Hi {{first_name}},
+        nurture: NurtureRules(
+            checkBack: NurtureStep(text: TouchText(
+                title: "Check back (you said \"not now\")",
+                prompt: "What has changed since you last spoke, and one reason this may fit now.",
+                draft: """
+                Hi {{first_name}},
 
-            You asked me to check back around now. Is this a better time to pick up where we left off?
-            """),
+                You asked me to check back around now. Is this a better time to pick up where we left off?
+                """)),
+            quarterly: NurtureStep(text: TouchText(
+                title: "Quarterly update",
+                prompt: "One short, useful update for them: a result, a resource or news that touches their priorities. No ask.",
+                draft: """
+                Hi {{first_name}},
+
+                A quick update I thought you'd find useful{{#company}} at {{company}}{{/company}}: [one result or resource]. No need to reply; I'll keep you posted now and then.
+                """), offset: 3, windowDays: 10),
+            fiscalYearBefore: NurtureStep(text: TouchText(
+                title: "Before their fiscal year {{fiscal_year}}",
+                prompt: "Their new fiscal year starts on {{fiscal_year_start}}, when budgets are set: what this could do for them next year, in one paragraph they can forward.",
+                draft: """
+                Hi {{first_name}},
+
+                With your new fiscal year starting on {{fiscal_year_start}}, you may be setting budgets now. If this is still on your list, I can send a one-page summary to help make the case.
+                """), offset: 30, windowDays: 7),
+            fiscalYearStart: NurtureStep(text: TouchText(
+                title: "Their fiscal year {{fiscal_year}} starts",
+                prompt: "Their fiscal year {{fiscal_year}} starts on {{fiscal_year_start}}: new budgets and plans; ask what is on their list for it.",
+                draft: """
+                Hi {{first_name}},
+
+                Happy new fiscal year! What's on your list for the year ahead? If there's a place where we can help, I'd be glad to talk.
+                """), windowDays: 3),
+            launch: NurtureStep(text: TouchText(
+                title: "After their launch on {{launch_date}}",
+                prompt: "Their product launched on {{launch_date}}: congratulate them and ask what comes next after the launch.",
+                draft: """
+                Hi {{first_name}},
+
+                Congratulations on the launch{{#company}} at {{company}}{{/company}}! Now that it's out, what's next on your list?
+                """), offset: 14, windowDays: 7),
+            event: NurtureStep(text: TouchText(
+                title: "After {{event}}",
+                prompt: "They attended {{event}} on {{event_date}}: one takeaway from it that fits their priorities.",
+                draft: """
+                Hi {{first_name}},
+
+                I hope {{event}} was worth the trip. One thing from it that made me think of you: [takeaway]. Is it on your radar?
+                """), offset: 2, windowDays: 3)
+        ),
         touchTime: TimeOfDay(hour: 9, minute: 30)!,
         workdayEnd: TimeOfDay(hour: 17, minute: 0)!
     )

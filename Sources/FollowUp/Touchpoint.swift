@@ -12,6 +12,8 @@ public struct Touchpoint: Hashable, Sendable {
         case agreeNextStep = "agree-next-step"
         /// A "not now" lead at the end of its snooze.
         case checkBack = "check-back"
+        /// A nurture milestone: a quarterly update, a fiscal year, a launch, an event.
+        case nurture
     }
 
     public var lead: Lead
@@ -43,8 +45,18 @@ public struct Touchpoint: Hashable, Sendable {
     /// How many days the touch moved from where the method first put it
     /// (slips and snoozes); grows when it moves again.
     public var movedDays: Int
-    /// Why this touch, why on this date.
-    public var reason: String
+    /// Why this touch, why on this date: one sentence a line.
+    public var explanation: [String]
+    /// The window as the method put it (after slips), before weekends,
+    /// holidays, the gap, a snooze or capacity moved the touch inside it.
+    public var methodWindowStart: LocalDate
+    public var methodWindowEnd: LocalDate
+    /// Each day from the window's start (or today) to the chosen day, and
+    /// why it was not taken.
+    public var skipped: [SkippedDay]
+    /// Every day it could take was full: it sits on the least-loaded one,
+    /// over the owner's daily capacity.
+    public var overCapacity: Bool
     /// What to bring.
     public var prompt: String
     /// A draft message built from the lead's context.
@@ -56,4 +68,54 @@ public struct Touchpoint: Hashable, Sendable {
 
     /// The lead's owner, as feeds are split.
     public var owner: String { lead.owner }
+
+    /// Why this touch, why on this date, as one paragraph.
+    public var reason: String { explanation.joined(separator: " ") }
+}
+
+/// Why the planner did not put a touch on a day.
+public enum SkipReason: Hashable, Sendable, CustomStringConvertible {
+    case weekend
+    /// A holiday of the playbook, with its name (empty when unnamed).
+    case holiday(String)
+    /// The owner already has `load` touches that day, their capacity.
+    case capacity(load: Int)
+    /// Too close to the touch on that day.
+    case minimumGap(after: LocalDate)
+    /// Before the end of a "not now" snooze.
+    case snooze(until: LocalDate)
+
+    public var description: String {
+        switch self {
+        case .weekend: "weekend"
+        case .holiday(let name): name.isEmpty ? "holiday" : "holiday (\(name))"
+        case .capacity(let load): "capacity: the owner already has \(load) touch\(load == 1 ? "" : "es") that day"
+        case .minimumGap(let after): "minimum gap after the touch on \(after)"
+        case .snooze(let until): "snoozed until \(until)"
+        }
+    }
+
+    /// One word for scripts: weekend, holiday, capacity, minimum-gap, snooze.
+    public var code: String {
+        switch self {
+        case .weekend: "weekend"
+        case .holiday: "holiday"
+        case .capacity: "capacity"
+        case .minimumGap: "minimum-gap"
+        case .snooze: "snooze"
+        }
+    }
+}
+
+/// A day a touch could have taken, and why it did not.
+public struct SkippedDay: Hashable, Sendable, CustomStringConvertible {
+    public var date: LocalDate
+    public var reason: SkipReason
+
+    public init(date: LocalDate, reason: SkipReason) {
+        self.date = date
+        self.reason = reason
+    }
+
+    public var description: String { "\(date) \(date.weekdayName): \(reason)" }
 }

@@ -108,11 +108,8 @@ struct Generate: ParsableCommand {
         }
         let planner = try input.planner(clock: clock)
         let progress = Progress(enabled: !quiet && isatty(STDERR_FILENO) == 1 && result.leads.count >= 10_000)
-        var touchpoints: [Touchpoint] = []
-        for (index, lead) in result.leads.enumerated() {
-            touchpoints += planner.plan(lead)
-            if index % 10_000 == 9_999 { progress.show("planned \(index + 1) of \(result.leads.count) leads") }
-        }
+        progress.show("planning \(result.leads.count) leads")
+        let touchpoints = planner.plan(result.leads).flatMap { $0 }
         progress.show("writing feeds to \(out)")
 
         let report: FeedWriteReport

@@ -56,9 +56,10 @@ struct Plan: ParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             var found = lead == nil
-            for candidate in result.leads where lead == nil || candidate.id == lead {
+            // Every lead is planned: they share their owners' capacity.
+            for (candidate, touches) in zip(result.leads, planner.plan(result.leads)) where lead == nil || candidate.id == lead {
                 found = true
-                for touch in planner.plan(candidate) {
+                for touch in touches {
                     let data = try encoder.encode(Line(touch))
                     FileHandle.standardOutput.write(data + Data([0x0A]))
                 }

@@ -39,7 +39,7 @@ import Testing
     }
 
     @Test func businessDays() throws {
-        let calendar = BusinessCalendar(holidays: [LocalDate(iso: "2026-12-25")!])
+        let calendar = BusinessCalendar(holidays: [LocalDate(iso: "2026-12-25")!: "Christmas Day"])
         let friday = try #require(LocalDate(iso: "2026-12-04"))
         #expect(calendar.nextBusinessDay(after: friday) == LocalDate(iso: "2026-12-07"))
         #expect(calendar.adding(businessDays: 2, to: friday) == LocalDate(iso: "2026-12-08"))
