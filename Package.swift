@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // libical, as the system has it: a module map and one shim header.
@@ -33,6 +35,11 @@ let package = Package(
             "FollowUp",
             .product(name: "CSV", package: "CSV.swift"),
         ]),
+        // Playbook files (YAML) and holiday calendars (.ics, through ICal).
+        .target(name: "Playbooks", dependencies: [
+            "FollowUp", "ICal",
+            .product(name: "Yams", package: "Yams"),
+        ]),
         // Touchpoints to calendars, split by owner, written atomically.
         .target(name: "Feeds", dependencies: ["FollowUp", "ICal"]),
         // Publishing: the feeds over HTTP behind private links (Hummingbird).
@@ -44,12 +51,16 @@ let package = Package(
         ]),
         // The command line: argument parsing and wiring only.
         .executableTarget(name: "followup", dependencies: [
-            "FollowUp", "LeadStore", "Feeds", "Publish",
+            "FollowUp", "LeadStore", "Feeds", "Publish", "Playbooks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "ICalTests", dependencies: ["ICal"]),
-        .testTarget(name: "FollowUpTests", dependencies: ["FollowUp"]),
+        .testTarget(name: "FollowUpTests", dependencies: [
+            "FollowUp",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        .testTarget(name: "PlaybooksTests", dependencies: ["Playbooks", "FollowUp"]),
         .testTarget(name: "LeadStoreTests", dependencies: ["LeadStore", "FollowUp"]),
         .testTarget(name: "FeedsTests", dependencies: ["Feeds", "FollowUp", "ICal"]),
         .testTarget(name: "PublishTests", dependencies: ["Publish", "Feeds", "FollowUp", "ICal"]),

@@ -70,14 +70,39 @@ public final class Planner {
         ]
     }
 
-    /// Why `text` is not a usable template, nil when it is one.
+    /// Why `text` is not a usable template, nil when it is one: it must
+    /// parse, and name only fields the planner fills in (Mustache renders
+    /// an unknown name as nothing, so a typo would silently empty a draft).
     public static func templateError(_ text: String) -> String? {
         do {
             _ = try CompiledText.compile(text)
-            return nil
+        } catch let error as MustacheTemplate.ParserError {
+            // The text pragma the planner puts first is not the user's: columns of line 1 shift by it.
+            let column = error.context.lineNumber == 1 ? error.context.columnNumber - CompiledText.pragma.count : error.context.columnNumber
+            let what: String
+            switch error.error {
+            case MustacheTemplate.Error.sectionCloseNameIncorrect: what = "a section is closed with another name than it opened with"
+            case MustacheTemplate.Error.unfinishedName: what = "a tag is not closed"
+            case MustacheTemplate.Error.expectedSectionEnd: what = "a section ({{#name}} or {{^name}}) is not closed with {{/name}}"
+            default: what = "a tag is not closed (\(error.error))"
+            }
+            return "\(what), at line \(error.context.lineNumber) of the text, column \(max(column, 1)): \"\(error.context.line.replacingOccurrences(of: CompiledText.pragma, with: ""))\""
         } catch {
             return "\(error)"
         }
+        // The names inside tags ({{name}}, {{#name}}, {{^name}}, {{/name}}, {{{name}}}, {{&name}}).
+        var rest = Substring(text)
+        while let open = rest.range(of: "{{") {
+            guard let close = rest[open.upperBound...].range(of: "}}") else { break }
+            var name = rest[open.upperBound..<close.lowerBound].trimmed
+            rest = rest[close.upperBound...]
+            if let first = name.first, "#^/&{".contains(first) { name = String(name.dropFirst()).trimmed }
+            if name.hasPrefix("!") || name.hasPrefix("%") || name.hasPrefix(">") || name.hasPrefix("=") || name == "." { continue }
+            if !templateFields.contains(name) {
+                return "unknown field \"\(name)\"; the fields are \(templateFields.joined(separator: ", "))"
+            }
+        }
+        return nil
     }
 
     /// The names a template can use.
@@ -778,11 +803,13 @@ private struct CompiledText {
         channel = text.channel
     }
 
+    static let pragma = "{{% CONTENT_TYPE: TEXT}}"
+
     static func compile(_ text: String) throws -> TextTemplate {
         // Most titles and prompts have no tag: they need no rendering.
         guard text.contains("{{") else { return .literal(text.trimmingCharacters(in: .whitespacesAndNewlines)) }
         // Texts are plain text, not HTML: nothing is escaped.
-        return .mustache(try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + text))
+        return .mustache(try MustacheTemplate(string: pragma + text))
     }
 }
 

@@ -111,7 +111,9 @@ public struct Playbook: Hashable, Sendable {
     /// Touches an owner can make in a day; nil is no limit.
     public var dailyCapacity: Int?
     /// Capacity of named owners (matched without regard to case), over `dailyCapacity`.
-    public var capacityByOwner: [String: Int]
+    public var capacityByOwner: [String: Int] {
+        didSet { capacityByOwner = Self.byLowercasedOwner(capacityByOwner) }
+    }
     /// A new lead's first contact is placed within this many days of today.
     public var newLeadWindowDays: Int
     /// How far ahead cadence and nurture touchpoints are written.
@@ -131,9 +133,13 @@ public struct Playbook: Hashable, Sendable {
         self.timeZone = timeZone
         self.touchTime = touchTime; self.touchMinutes = touchMinutes; self.workdayEnd = workdayEnd
         self.minimumGapBusinessDays = minimumGapBusinessDays; self.dailyCapacity = dailyCapacity
-        self.capacityByOwner = Dictionary(capacityByOwner.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: min)
+        self.capacityByOwner = Self.byLowercasedOwner(capacityByOwner)
         self.newLeadWindowDays = newLeadWindowDays; self.horizonDays = horizonDays
         self.alarmMinutesBefore = alarmMinutesBefore
+    }
+
+    private static func byLowercasedOwner(_ capacities: [String: Int]) -> [String: Int] {
+        Dictionary(capacities.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: min)
     }
 
     /// The daily capacity of `owner`, nil when it has no limit.

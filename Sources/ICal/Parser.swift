@@ -144,3 +144,88 @@ extension ICalParser {
         return result
     }
 }
+
+/// A day an event of a calendar covers: what a holiday calendar lists.
+public struct ICalDay: Hashable, Sendable {
+    public var year: Int
+    public var month: Int
+    public var day: Int
+    /// The event's SUMMARY ("Christmas Day"); empty when it has none.
+    public var summary: String
+}
+
+extension ICalParser {
+    /// Every day the VEVENTs of a calendar cover between two dates (by
+    /// year, month, day, inclusive): each event's own days (DTEND is
+    /// exclusive, as RFC 5545 says of all-day events), repeated by its
+    /// RRULE and RDATEs and less its EXDATEs, expanded by libical's
+    /// recurrence iterator. Public-holiday calendars are written this way,
+    /// many with one yearly RRULE per holiday.
+    public static func days(_ text: String, from first: (year: Int, month: Int, day: Int),
+                            through last: (year: Int, month: Int, day: Int)) throws(ICalError) -> [ICalDay] {
+        guard let raw = icalparser_parse_string(text) else {
+            throw ICalError.current("parsing iCalendar text")
+        }
+        let root = ComponentHandle(owning: raw)
+        let lowest = first.year * 10_000 + first.month * 100 + first.day
+        let highest = last.year * 10_000 + last.month * 100 + last.day
+        func key(_ time: icaltimetype) -> Int { Int(time.year) * 10_000 + Int(time.month) * 100 + Int(time.day) }
+        var result: [ICalDay] = []
+        var calendars = 0
+        for calendar in root.calendars() {
+            calendars += 1
+            var component = icalcomponent_get_first_component(calendar, ICAL_VEVENT_COMPONENT)
+            while let event = component {
+                defer { component = icalcomponent_get_next_component(calendar, ICAL_VEVENT_COMPONENT) }
+                let start = icalcomponent_get_dtstart(event)
+                guard icaltime_is_null_time(start) == 0 else { continue }
+                let summary = icalcomponent_get_summary(event).map { String(cString: $0) } ?? ""
+                // How many days one occurrence covers.
+                var length = 1
+                let end = icalcomponent_get_dtend(event)
+                if icaltime_is_null_time(end) == 0, start.is_date == 1 {
+                    length = max(1, Int(icaltime_as_timet(end) - icaltime_as_timet(start)) / 86_400)
+                }
+                var excluded = Set<Int>()
+                var property = icalcomponent_get_first_property(event, ICAL_EXDATE_PROPERTY)
+                while let current = property {
+                    excluded.insert(key(icalproperty_get_exdate(current)))
+                    property = icalcomponent_get_next_property(event, ICAL_EXDATE_PROPERTY)
+                }
+                var starts: [icaltimetype] = []
+                if let rule = icalcomponent_get_first_property(event, ICAL_RRULE_PROPERTY) {
+                    // libical: the iterator is the caller's to free.
+                    if let iterator = icalrecur_iterator_new(icalproperty_get_rrule(rule), start) {
+                        defer { icalrecur_iterator_free(iterator) }
+                        // Bounded: a daily rule with no end stops at `last`.
+                        for _ in 0..<100_000 {
+                            let next = icalrecur_iterator_next(iterator)
+                            if icaltime_is_null_time(next) != 0 || key(next) > highest { break }
+                            starts.append(next)
+                        }
+                    }
+                } else {
+                    starts.append(start)
+                }
+                property = icalcomponent_get_first_property(event, ICAL_RDATE_PROPERTY)
+                while let current = property {
+                    let value = icalproperty_get_rdate(current)
+                    if icaltime_is_null_time(value.time) == 0 { starts.append(value.time) }
+                    property = icalcomponent_get_next_property(event, ICAL_RDATE_PROPERTY)
+                }
+                for occurrence in starts where !excluded.contains(key(occurrence)) {
+                    var day = occurrence
+                    for _ in 0..<length {
+                        let value = key(day)
+                        if value >= lowest && value <= highest {
+                            result.append(ICalDay(year: Int(day.year), month: Int(day.month), day: Int(day.day), summary: summary))
+                        }
+                        icaltime_adjust(&day, 1, 0, 0, 0)
+                    }
+                }
+            }
+        }
+        if calendars == 0 { throw ICalError(context: "reading a calendar: it holds no VCALENDAR") }
+        return result
+    }
+}

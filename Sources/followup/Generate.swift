@@ -4,6 +4,7 @@ import FollowUp
 import Foundation
 import ICal
 import LeadStore
+import Playbooks
 
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -83,7 +84,8 @@ struct Generate: ParsableCommand {
         // Same inputs as the last run, and today has not moved on in any of
         // its zones: the feeds there are what this run would write.
         let clock = Date()
-        let inputDigest = digestOfInputs()
+        let setup = try input.setup(clock: clock)
+        let inputDigest = digestOfInputs(setup)
         if !force, let inputDigest, let stamp = RunStamp.load(from: out), stamp.covers(input: inputDigest, at: clock, in: out) {
             var writer = FeedWriter(catalog: TimeZoneCatalog())
             writer.lockWait = wait
@@ -106,7 +108,7 @@ struct Generate: ParsableCommand {
             throw Failure("\(input.store): nothing written (--strict): \(result.rejectedRows) row\(result.rejectedRows == 1 ? "" : "s") rejected",
                           code: Self.rowsRejected)
         }
-        let planner = try input.planner(clock: clock)
+        let planner = setup.planner
         let progress = Progress(enabled: !quiet && isatty(STDERR_FILENO) == 1 && result.leads.count >= 10_000)
         progress.show("planning \(result.leads.count) leads")
         let touchpoints = planner.plan(result.leads).flatMap { $0 }
@@ -115,7 +117,7 @@ struct Generate: ParsableCommand {
         let report: FeedWriteReport
         do {
             let options = FeedOptions(profile: FeedProfile.named(profile) ?? .generic, allDay: allDay, digest: digest,
-                                      ownerTimeZone: input.timezone)
+                                      ownerTimeZone: setup.zone)
             var writer = FeedWriter(catalog: catalog, options: options)
             writer.fileMode = Self.fileMode(mode) ?? 0o600
             writer.lockWait = wait
@@ -129,7 +131,7 @@ struct Generate: ParsableCommand {
 
         if let inputDigest {
             // With the clock as today, the plan holds until today moves on in one of its zones.
-            let validUntil = input.now == nil ? Self.nextMidnight(after: clock, in: Set(result.leads.map { $0.timeZone ?? input.timezone } + [input.timezone])) : nil
+            let validUntil = input.now == nil ? Self.nextMidnight(after: clock, in: Set(result.leads.map { $0.timeZone ?? setup.zone } + [setup.zone])) : nil
             let stamp = RunStamp(input: inputDigest, validUntil: validUntil, files: report.manifest.feeds.map(\.file) + ["index.json"],
                                  rejectedRows: result.rejectedRows)
             do { try stamp.save(in: out, mode: Self.fileMode(mode) ?? 0o600) } catch { throw Failure(error.description) }
@@ -152,10 +154,11 @@ struct Generate: ParsableCommand {
     /// The digest of everything the feeds are made from: the store's bytes,
     /// every option that shapes them, and this executable. nil when the store
     /// cannot be read (the run then reports that).
-    private func digestOfInputs() -> String? {
+    private func digestOfInputs(_ setup: PlanSetup) -> String? {
         var hasher = InputDigest()
         guard hasher.add(fileAt: input.store) else { return nil }
-        for part in [input.now ?? "clock", String(input.horizon), input.timezone, profile, String(digest), String(allDay),
+        // The playbook as read, holidays from its calendars included.
+        for part in [input.now ?? "clock", String(setup.planner.horizonDays), setup.zone, PlaybookFile.render(setup.playbook), profile, String(digest), String(allDay),
                      mode, String(strict)] {
             hasher.add(part)
         }
@@ -195,8 +198,7 @@ struct Generate: ParsableCommand {
     }
 }
 
-/// A failure the user can act on: one line on stderr and an exit status.
-/// The lead store and how to plan it: shared by `generate` and `plan`.
+/// The lead store and how to plan it: shared by `generate`, `plan` and `explain`.
 struct PlanInput: ParsableArguments {
     @Option(help: ArgumentHelp("The lead store: a .csv lead sheet.", valueName: "path"))
     var store: String
@@ -204,23 +206,47 @@ struct PlanInput: ParsableArguments {
     @Option(help: ArgumentHelp("Today, for a reproducible run: 2026-12-01, or a date-time such as 2026-12-01T08:00:00Z. Defaults to the clock.", valueName: "date"))
     var now: String?
 
-    @Option(help: ArgumentHelp("How many days ahead to write cadence touchpoints. Agreed next steps are written whatever their date.", valueName: "days"))
-    var horizon: Int = Playbook.standard.horizonDays
+    @Option(help: ArgumentHelp("A playbook file (YAML): the cadence, texts, nurture, working days and hours, holidays, capacity. `followup playbook --print-default` writes one to start from. Default: the built-in method.", valueName: "file"))
+    var playbook: String?
 
-    @Option(help: ArgumentHelp("The IANA time zone of leads that name none (default: this machine's zone).", valueName: "zone"))
-    var timezone: String = TimeZone.current.identifier
+    @Option(help: ArgumentHelp("How many days ahead to write touchpoints (default: the playbook's, 90). Agreed next steps and check-backs are written whatever their date.", valueName: "days"))
+    var horizon: Int?
+
+    @Option(help: ArgumentHelp("The IANA time zone of leads that name none (default: the playbook's, else this machine's zone).", valueName: "zone"))
+    var timezone: String?
 
     func validate() throws {
-        guard horizon >= 0 else { throw ValidationError("--horizon must be 0 or more days, not \(horizon).") }
-        guard Generate.isUsable(zone: timezone, TimeZoneCatalog()) else {
+        if let horizon, horizon < 0 { throw ValidationError("--horizon must be 0 or more days, not \(horizon).") }
+        if let timezone, !Generate.isUsable(zone: timezone, TimeZoneCatalog()) {
             throw ValidationError("--timezone \"\(timezone)\" is not a time zone this machine knows; expected an IANA name such as America/New_York.")
         }
-        if let now, PlanningNow.parse(now, zone: timezone) == nil {
+        if let now, PlanningNow.parse(now, zone: timezone ?? TimeZone.current.identifier) == nil {
             throw ValidationError("--now \"\(now)\" is not a date or date-time; expected 2026-12-01 or 2026-12-01T08:00:00Z.")
         }
         guard store.lowercased().hasSuffix(".csv") else {
             throw ValidationError("--store \"\(store)\": only .csv lead sheets can be read so far.")
         }
+    }
+
+    /// The playbook, the default zone and today, as the options and the
+    /// playbook file give them.
+    func setup(clock: Date = Date()) throws -> PlanSetup {
+        var playbook = Playbook.standard
+        if let path = self.playbook {
+            // Holiday calendars are read for every day a plan can reach.
+            let today = LocalDate(daysSinceEpoch: Int((clock.timeIntervalSince1970 / 86_400).rounded(.down)))
+            let range = today.adding(days: -800)...today.adding(days: 4_100)
+            do {
+                playbook = try PlaybookFile.load(path: path, holidayRange: range)
+            } catch { throw Failure(error.description) }
+        }
+        let zone = timezone ?? playbook.timeZone ?? TimeZone.current.identifier
+        let planningNow = now.flatMap { PlanningNow.parse($0, zone: zone) } ?? .instant(clock)
+        let planner: Planner
+        do {
+            planner = try Planner(playbook: playbook, defaultTimeZone: zone, now: planningNow, horizonDays: horizon)
+        } catch { throw Failure(error.description) }
+        return PlanSetup(playbook: playbook, zone: zone, planner: planner)
     }
 
     /// Reads the sheet and prints every problem on stderr; a sheet whose
@@ -236,14 +262,14 @@ struct PlanInput: ParsableArguments {
         }
         return (result, catalog)
     }
+}
 
-    /// The planner for `--now`, or for `clock` when today is the clock's.
-    func planner(clock: Date = Date()) throws -> Planner {
-        let planningNow = now.flatMap { PlanningNow.parse($0, zone: timezone) } ?? .instant(clock)
-        do {
-            return try Planner(playbook: .standard, defaultTimeZone: timezone, now: planningNow, horizonDays: horizon)
-        } catch { throw Failure(error.description) }
-    }
+/// What a run plans with.
+struct PlanSetup {
+    let playbook: Playbook
+    /// The zone of leads that name none.
+    let zone: String
+    let planner: Planner
 }
 
 /// A progress line on a terminal, rewritten in place; silent otherwise.
@@ -261,6 +287,7 @@ struct Progress {
     }
 }
 
+/// A failure the user can act on: one line on stderr and an exit status.
 struct Failure: Error, CustomStringConvertible {
     let description: String
     let code: Int32

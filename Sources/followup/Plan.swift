@@ -52,7 +52,7 @@ struct Plan: ParsableCommand {
     func run() throws {
         do {
             let (result, _) = try input.readStore()
-            let planner = try input.planner()
+            let planner = try input.setup().planner
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             var found = lead == nil

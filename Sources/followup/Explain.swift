@@ -1,0 +1,220 @@
+import ArgumentParser
+import FollowUp
+import Foundation
+
+struct Explain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Say, for one lead, every touchpoint planned and why.",
+        discussion: """
+        For each touchpoint: the step, the window the method gives it, each day skipped and \
+        why (weekend, holiday, capacity, minimum gap, snooze), the day and time chosen in the \
+        lead's zone and what that is in UTC and in --timezone, what to bring; then what would \
+        come after the horizon. The lead is planned with every other lead of the store, since \
+        owners' capacity is shared. --json prints the same as one JSON object, for scripts.
+
+        Examples:
+          followup explain L004 --store leads.csv --now 2026-12-01
+          followup explain L009 --store leads.csv --playbook playbook.yaml --json | jq '.touchpoints[].skipped'
+        """
+    )
+
+    @Argument(help: ArgumentHelp("The lead's id, as the store has it.", valueName: "lead-id"))
+    var leadID: String
+
+    @OptionGroup var input: PlanInput
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func run() throws {
+        do {
+            try explain()
+        } catch let failure as Failure {
+            printError("followup: error: \(failure.description)")
+            throw ExitCode(failure.code)
+        }
+    }
+
+    private func explain() throws {
+        let clock = Date()
+        let (result, _) = try input.readStore()
+        guard let index = result.leads.firstIndex(where: { $0.id == leadID }) else {
+            let rejected = result.errors.contains { $0.description.contains("\"\(leadID)\"") }
+            throw Failure("no lead \"\(leadID)\" in \(input.store)" + (rejected ? " (its row was rejected; see above)" : ""))
+        }
+        let setup = try input.setup(clock: clock)
+        let planner = setup.planner
+        let lead = result.leads[index]
+        let touches = planner.plan(result.leads)[index]
+        // What comes after the horizon: the same plan, looking a year further.
+        let further = try PlanInput.withHorizon(input, planner.horizonDays + 400).setup(clock: clock).planner
+        let zone = lead.timeZone ?? setup.zone
+        let today = planner.today(in: zone)
+        let horizonEnd = today.adding(days: planner.horizonDays)
+        let next = further.plan(result.leads)[index].first { touch in
+            touch.date > horizonEnd && !touches.contains { $0.key == touch.key }
+        }
+        let report = Report(lead: lead, zone: zone, defaultZone: setup.zone, today: today, horizonEnd: horizonEnd,
+                            touches: touches, next: next, playbook: setup.playbook)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            FileHandle.standardOutput.write(try encoder.encode(report.json) + Data([0x0A]))
+        } else {
+            FileHandle.standardOutput.write(Data(report.text.utf8))
+        }
+    }
+}
+
+extension PlanInput {
+    /// The same input with another horizon.
+    static func withHorizon(_ input: PlanInput, _ days: Int) -> PlanInput {
+        var copy = input
+        copy.horizon = days
+        return copy
+    }
+}
+
+/// One lead's plan, explained.
+private struct Report {
+    let lead: Lead
+    let zone: String
+    let defaultZone: String
+    let today: LocalDate
+    let horizonEnd: LocalDate
+    let touches: [Touchpoint]
+    let next: Touchpoint?
+    let playbook: Playbook
+
+    /// The touch's wall time in its zone as an instant, then as UTC and
+    /// as the default zone's wall time.
+    func conversions(_ touch: Touchpoint) -> (utc: String, local: String?) {
+        guard let timeZone = TimeZone(identifier: touch.timeZone) else { return ("", nil) }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let components = DateComponents(year: touch.date.year, month: touch.date.month, day: touch.date.day,
+                                        hour: touch.time.hour, minute: touch.time.minute)
+        guard let instant = calendar.date(from: components) else { return ("", nil) }
+        func wall(_ zone: String) -> String {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: zone)
+            formatter.dateFormat = "yyyy-MM-dd HH:mm"
+            return formatter.string(from: instant)
+        }
+        let offset = timeZone.secondsFromGMT(for: instant) / 60
+        let sign = offset < 0 ? "-" : "+"
+        let utc = "\(wall("UTC")) UTC (\(touch.timeZone) is UTC\(sign)\(LocalDate.pad2(abs(offset) / 60)):\(LocalDate.pad2(abs(offset) % 60)) that day)"
+        return (utc, touch.timeZone == defaultZone ? nil : "\(wall(defaultZone)) \(defaultZone)")
+    }
+
+    var statusLine: String {
+        let status = lead.effectiveStatus
+        switch status {
+        case .won, .lost, .closed, .paused:
+            return "Status \(status.rawValue): nothing more is planned for this lead."
+        case .notYet:
+            return "Status not_yet: nurture (check back when the snooze ends, then quarterly updates and their milestones)."
+        case .engaged:
+            return "Status engaged: the agreed next step governs."
+        case .new, .active:
+            return "Status \(status.rawValue): the cadence, unless they replied (then the next step governs)."
+        }
+    }
+
+    var text: String {
+        var lines: [String] = []
+        var who = "\(lead.id) \(lead.name)"
+        if let company = lead.company { who += " (\(company))" }
+        lines.append("\(who): owner \(lead.owner), time zone \(zone)\(lead.timeZone == nil ? " (the default)" : "")")
+        lines.append(statusLine)
+        lines.append("Today is \(today) \(today.weekdayName) in \(zone); the horizon runs to \(horizonEnd).")
+        if touches.isEmpty { lines.append("No touchpoint is planned within the horizon.") }
+        for (number, touch) in touches.enumerated() {
+            lines.append("")
+            lines.append("\(number + 1). \(touch.date) \(touch.date.weekdayName) \(touch.time) \(touch.timeZone): \(touch.title)\(touch.overdue ? " [overdue]" : "")\(touch.overCapacity ? " [over capacity]" : "")")
+            let (utc, local) = conversions(touch)
+            lines.append("   time:    \(utc)" + (local.map { "; \($0)" } ?? ""))
+            var step = "\(touch.kind.rawValue), key \(touch.key)"
+            if let stepNumber = touch.stepNumber, let count = touch.stepCount { step = "\(touch.label), step \(stepNumber) of \(count) (\(step))" }
+            lines.append("   step:    \(step), by \(touch.channel)")
+            lines.append("   window:  \(touch.methodWindowStart) to \(touch.methodWindowEnd) as the method put it; the task opens \(touch.windowStart) and is due \(touch.windowEnd) \(touch.dueTime)")
+            for (index, sentence) in touch.explanation.enumerated() {
+                lines.append("   \(index == 0 ? "why:     " : "         ")\(sentence)")
+            }
+            if touch.skipped.isEmpty {
+                lines.append("   skipped: none")
+            } else {
+                for (index, skip) in touch.skipped.enumerated() {
+                    lines.append("   \(index == 0 ? "skipped: " : "         ")\(skip)")
+                }
+            }
+            lines.append("   bring:   \(touch.prompt)")
+        }
+        lines.append("")
+        if let next {
+            lines.append("Next, after the horizon: \(next.date) \(next.date.weekdayName): \(next.title). \(next.explanation.first ?? "")")
+        } else {
+            switch lead.effectiveStatus {
+            case .won, .lost, .closed, .paused:
+                break
+            default:
+                lines.append("Nothing is planned after the horizon\(playbook.afterCloseTheLoop == .close ? ": after the close-the-loop message the playbook closes the lead" : " within a year").")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    struct JSONTouch: Encodable {
+        var date, time, timezone, utc, kind, key, label, title, channel: String
+        var methodWindowStart, methodWindowEnd, windowStart, windowEnd: String
+        var overdue, overCapacity: Bool
+        var movedDays: Int
+        var explanation: [String]
+        var skipped: [JSONSkip]
+        var prompt, draft: String
+
+        enum CodingKeys: String, CodingKey {
+            case date, time, timezone, utc, kind, key, label, title, channel, overdue, explanation, skipped, prompt, draft
+            case methodWindowStart = "method_window_start", methodWindowEnd = "method_window_end"
+            case windowStart = "window_start", windowEnd = "window_end"
+            case overCapacity = "over_capacity", movedDays = "moved_days"
+        }
+    }
+
+    struct JSONSkip: Encodable {
+        var date, reason, detail: String
+    }
+
+    struct JSONReport: Encodable {
+        var lead, name, owner, timezone, status, today: String
+        var horizonEnd: String
+        var touchpoints: [JSONTouch]
+        var next: JSONTouch?
+
+        enum CodingKeys: String, CodingKey {
+            case lead, name, owner, timezone, status, today, touchpoints, next
+            case horizonEnd = "horizon_end"
+        }
+    }
+
+    func jsonTouch(_ touch: Touchpoint) -> JSONTouch {
+        let instant = conversions(touch).utc.prefix(16)
+        return JSONTouch(
+            date: touch.date.description, time: touch.time.description, timezone: touch.timeZone,
+            utc: instant.replacingOccurrences(of: " ", with: "T") + "Z", kind: touch.kind.rawValue, key: touch.key,
+            label: touch.label, title: touch.title, channel: touch.channel,
+            methodWindowStart: touch.methodWindowStart.description, methodWindowEnd: touch.methodWindowEnd.description,
+            windowStart: touch.windowStart.description, windowEnd: touch.windowEnd.description,
+            overdue: touch.overdue, overCapacity: touch.overCapacity, movedDays: touch.movedDays,
+            explanation: touch.explanation,
+            skipped: touch.skipped.map { JSONSkip(date: $0.date.description, reason: $0.reason.code, detail: $0.reason.description) },
+            prompt: touch.prompt, draft: touch.draft)
+    }
+
+    var json: JSONReport {
+        JSONReport(lead: lead.id, name: lead.name, owner: lead.owner, timezone: zone, status: lead.effectiveStatus.rawValue,
+                   today: today.description, horizonEnd: horizonEnd.description, touchpoints: touches.map(jsonTouch),
+                   next: next.map(jsonTouch))
+    }
+}
