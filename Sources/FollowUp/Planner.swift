@@ -551,14 +551,17 @@ public final class Planner {
         skipped.removeAll { $0.date >= date }
 
         // Where the method put it, before the snooze or today moved it.
-        let planned = calendar.firstBusinessDay(onOrAfter: max(request.windowStart, gapFloor ?? request.windowStart))
+        let methodStart = max(request.windowStart, gapFloor ?? request.windowStart)
+        let planned = calendar.firstBusinessDay(onOrAfter: methodStart)
+        // A slip counts from the window's start, so the next window (which
+        // starts as many days later in the method) starts on or after this touch.
         var slip = 0
         var followsToday = false
         if let resume = context.resume, planned < resume {
-            slip = planned.days(to: date)
+            slip = methodStart.days(to: date)
             notes.append("Snoozed until \(context.lead.snoozeUntil!): nothing before \(resume).")
         } else if overdue {
-            slip = planned.days(to: date)
+            slip = methodStart.days(to: date)
             followsToday = true
             notes.append("Overdue: due \(dueBy == planned ? "on \(dueBy)" : "by \(dueBy)") with no contact since\(context.lead.lastContact.map { " (last contact \($0))" } ?? ""). It shows \(date == today ? "today, \(date)" : "on \(date), the first business day from today").")
         } else if gapFloor != nil, let last = plan.lastTouch {
