@@ -563,7 +563,7 @@ public final class Planner {
         } else if overdue {
             slip = methodStart.days(to: date)
             followsToday = true
-            notes.append("Overdue: due \(dueBy == planned ? "on \(dueBy)" : "by \(dueBy)") with no contact since\(context.lead.lastContact.map { " (last contact \($0))" } ?? ""). It shows \(date == today ? "today, \(date)" : "on \(date), the first business day from today").")
+            notes.append("Overdue: due \(dueBy == planned ? "on \(dueBy)" : "by \(dueBy)") with no contact since\(context.lead.lastContact.map { " (last contact \($0))" } ?? ""). It shows \(date == today ? "today, \(date)" : "on \(date)").")
         } else if gapFloor != nil, let last = plan.lastTouch {
             notes.append("Placed on \(date), \(playbook.minimumGapBusinessDays) business days or more after the touch on \(last).")
         } else if planned < today {

@@ -178,13 +178,17 @@ let goldenFolder = packageRoot.appendingPathComponent("Fixtures/demo/golden")
         // The shapes the events feeds take for other clients.
         #expect(try followup(demoArguments + ["--out", digest.path, "--quiet", "--digest"]).status == 0)
         #expect(try followup(demoArguments + ["--out", allDay.path, "--quiet", "--all-day", "--profile", "google"]).status == 0)
+        // Nurture milestones, merged titles, holidays and capacity from a playbook file.
+        let team = folder.appendingPathComponent("team")
+        #expect(try followup(demoArguments + ["--out", team.path, "--quiet", "--playbook", teamPlaybook]).status == 0)
         let events = { (folder: URL) in folder.appendingPathComponent("all.events.ics").path }
+        let tasks = team.appendingPathComponent("all.tasks.ics").path
         let report = folder.appendingPathComponent("gauntlet.json")
-        let result = try run(gauntlet!, ["--json", report.path, demo.path, hostile.path, events(digest), events(allDay)])
+        let result = try run(gauntlet!, ["--json", report.path, demo.path, hostile.path, events(digest), events(allDay), events(team), tasks])
         #expect(result.status == 0, "gauntlet failed:\n\(result.stdout)\n\(result.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any]
         let files = json?["files"] as? [String: [String: Any]] ?? [:]
-        #expect(files.count == 20, "the gauntlet read \(files.count) feeds")
+        #expect(files.count == 22, "the gauntlet read \(files.count) feeds")
         #expect(!result.stdout.contains("FAIL"), "\(result.stdout)")
         // Consumers that read a different time or text than the others are a
         // bug in the feed even when none of them fails it.
