@@ -250,9 +250,9 @@ public final class Planner {
             if placement.overdue {
                 why.append("Later steps move \(placement.slip) days so they do not bunch up.")
             }
-            shift += placement.slip
             guard placement.date <= horizonEnd else { closedLoopOn = nil; break }
-            if unplannedDayZero { anchor = placement.date }
+            // An unplanned Day 0 moves the anchor itself; other steps move the later windows.
+            if unplannedDayZero { anchor = placement.date } else { shift += placement.slip }
             var values = TemplateValues(lead: lead, placement: placement)
             values.step = step.label
             append(makeTouchpoint(

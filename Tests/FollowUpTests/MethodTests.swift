@@ -138,6 +138,12 @@ private func notYet(_ id: String = "a", lastContact: String? = nil, snooze: Stri
 }
 
 @Suite struct CalendarAndCapacityTests {
+    @Test func aSnoozedNewLeadStartsItsCadenceWhenTheSnoozeEnds() throws {
+        let touches = try planOne(Lead(id: "a", name: "A", status: .new, snoozeUntil: day("2026-12-14")))
+        #expect(touches.prefix(3).map(\.date) == [day("2026-12-14"), day("2026-12-16"), day("2026-12-21")])
+        #expect(touches.allSatisfy { $0.movedDays == 0 }, "Day 0 moved, not the windows after it")
+    }
+
     @Test func holidaysAreSkippedAndNamed() throws {
         var playbook = Playbook.standard
         playbook.calendar.holidays = [day("2026-12-03"): "Founders Day"]
