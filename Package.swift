@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
@@ -30,10 +31,11 @@ let package = Package(
         .target(name: "FollowUp", dependencies: [
             .product(name: "Mustache", package: "swift-mustache"),
         ]),
-        // Reading lead stores: the CSV lead sheet.
+        // Lead stores: the CSV lead sheet, and the SQLite store (GRDB).
         .target(name: "LeadStore", dependencies: [
             "FollowUp",
             .product(name: "CSV", package: "CSV.swift"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Playbook files (YAML) and holiday calendars (.ics, through ICal).
         .target(name: "Playbooks", dependencies: [

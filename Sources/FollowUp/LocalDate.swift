@@ -103,7 +103,7 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
     /// Two digits, zero-padded: `09`.
     public static func pad2(_ value: Int) -> String { pad(value, 2) }
 
-    static func pad(_ value: Int, _ width: Int) -> String {
+    public static func pad(_ value: Int, _ width: Int) -> String {
         let text = String(value)
         return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
     }

@@ -21,6 +21,36 @@ public struct LeadSheet {
         public static let required: [Column] = [.id, .name]
     }
 
+    /// Column names of the common CRM exports (HubSpot, Pipedrive, Salesforce),
+    /// normalised, and the column each one is. A `name` may also be given as
+    /// first and last name columns, which are joined.
+    public static let aliases: [String: Column] = [
+        // HubSpot contacts
+        "record_id": .id, "contact_id": .id, "company_name": .company, "email_address": .email,
+        "phone_number": .phone, "mobile_phone_number": .phone, "contact_owner": .owner, "hubspot_owner": .owner,
+        "lead_status": .status, "last_activity_date": .lastContact, "last_contacted": .lastContact,
+        "next_activity_date": .nextStepDue, "time_zone": .timezone,
+        // Pipedrive people
+        "person_id": .id, "person_name": .name, "person_organization": .company, "organization": .company,
+        "person_email": .email, "person_email_work": .email, "person_phone": .phone, "person_phone_work": .phone,
+        "person_owner": .owner, "person_last_activity_date": .lastContact, "person_next_activity_date": .nextStepDue,
+        // Salesforce leads
+        "lead_id": .id, "lead_owner": .owner, "last_activity": .lastContact, "description": .notes,
+        "full_name": .name,
+    ]
+
+    /// First and last name columns of CRM exports, joined into `name`.
+    static let firstNameColumns: Set<String> = ["first_name", "firstname", "given_name", "person_first_name"]
+    static let lastNameColumns: Set<String> = ["last_name", "lastname", "surname", "family_name", "person_last_name"]
+
+    /// CRM lead statuses, normalised, as the method's statuses.
+    static let statusAliases: [String: LeadStatus] = [
+        "open": .new, "open_not_contacted": .new, "attempted_to_contact": .active, "in_progress": .active,
+        "working": .active, "working_contacted": .active, "contacted": .active, "connected": .engaged,
+        "open_deal": .engaged, "qualified": .engaged, "bad_timing": .notYet, "nurturing": .notYet, "nurture": .notYet,
+        "unqualified": .closed, "closed_not_converted": .closed, "closed_converted": .won,
+    ]
+
     /// Says whether a time zone name can be used (known to the system's zoneinfo).
     public typealias TimeZoneCheck = (String) -> Bool
 
@@ -74,7 +104,7 @@ public struct LeadSheet {
             }
             if fields.allSatisfy({ $0.allSatisfy(\.isWhitespace) }) { continue }
             result.rowsRead += 1
-            var row = RowReader(fields: fields, columns: columns, file: displayName, row: rowNumber,
+            var row = RowReader(fields: fields, header: columns, file: displayName, row: rowNumber,
                                 headerCount: header.count, isKnownTimeZone: isKnownTimeZone)
             let lead = row.lead()
             result.owners.append(row.text(.owner) ?? Lead.defaultOwner)
@@ -103,13 +133,17 @@ public struct LeadSheet {
     }
 
     /// Finds each known column's index; reports missing, repeated and unknown ones.
-    private func mapHeader(_ header: [String], into result: inout LeadSheetResult) -> [Column: (index: Int, name: String)]? {
+    private func mapHeader(_ header: [String], into result: inout LeadSheetResult) -> Header? {
         var columns: [Column: (index: Int, name: String)] = [:]
         var unknown: [String] = []
+        var firstName: Int?, lastName: Int?
         for (index, raw) in header.enumerated() {
             let name = raw.trimmed
             if name.isEmpty { continue }
-            guard let column = Column(rawValue: Self.normalise(name)) else {
+            let key = Self.normalise(name)
+            if Self.firstNameColumns.contains(key), firstName == nil { firstName = index; continue }
+            if Self.lastNameColumns.contains(key), lastName == nil { lastName = index; continue }
+            guard let column = Column(rawValue: key) ?? Self.aliases[key] else {
                 unknown.append(name)
                 continue
             }
@@ -124,7 +158,7 @@ public struct LeadSheet {
             result.warnings.append(Diagnostic(.warning, file: displayName, row: 1, column: nil,
                 "unknown column\(unknown.count == 1 ? "" : "s") ignored: \(unknown.map { "\"\($0)\"" }.joined(separator: ", ")); known columns are \(Column.allCases.map(\.rawValue).joined(separator: ", "))"))
         }
-        let missing = Column.required.filter { columns[$0] == nil }
+        let missing = Column.required.filter { columns[$0] == nil && !($0 == .name && (firstName != nil || lastName != nil)) }
         // A sheet saved with semicolons (a common spreadsheet setting) reads as one column.
         let hint = header.count == 1 && header[0].contains(";")
             ? " (the header looks separated by semicolons: save the sheet as comma-separated CSV)" : ""
@@ -132,11 +166,23 @@ public struct LeadSheet {
             result.errors.append(Diagnostic(.error, file: displayName, row: 1, column: column.rawValue,
                                             "missing required column \"\(column.rawValue)\"; the header row must name it" + hint))
         }
-        return missing.isEmpty ? columns : nil
+        return missing.isEmpty ? Header(columns: columns, firstName: firstName, lastName: lastName) : nil
     }
 
+    /// Lower case, with every run of spaces, hyphens and underscores as one
+    /// underscore: `First Contact` and `Person - Name` read as `first_contact`
+    /// and `person_name`.
     static func normalise(_ name: String) -> String {
-        String(name.lowercased().map { $0 == " " || $0 == "-" ? "_" : $0 })
+        var result = ""
+        for character in name.lowercased() {
+            if character == " " || character == "-" || character == "_" {
+                if !result.isEmpty, result.last != "_" { result.append("_") }
+            } else {
+                result.append(character)
+            }
+        }
+        while result.last == "_" { result.removeLast() }
+        return result
     }
 
     private static func isEndOfFile(_ error: Error) -> Bool {
@@ -150,10 +196,19 @@ public struct LeadSheet {
     }
 }
 
+/// Where each column of a sheet is.
+private struct Header {
+    let columns: [LeadSheet.Column: (index: Int, name: String)]
+    /// First and last name columns (CRM exports), when there is no `name`.
+    let firstName: Int?
+    let lastName: Int?
+}
+
 /// Reads one row's fields into a `Lead`, collecting every problem.
 private struct RowReader {
     let fields: [String]
-    let columns: [LeadSheet.Column: (index: Int, name: String)]
+    let header: Header
+    var columns: [LeadSheet.Column: (index: Int, name: String)] { header.columns }
     let file: String
     let row: Int
     let headerCount: Int
@@ -161,9 +216,9 @@ private struct RowReader {
     var errors: [Diagnostic] = []
     private var errorPositions: [Int] = []
 
-    init(fields: [String], columns: [LeadSheet.Column: (index: Int, name: String)], file: String, row: Int,
+    init(fields: [String], header: Header, file: String, row: Int,
          headerCount: Int, isKnownTimeZone: @escaping LeadSheet.TimeZoneCheck) {
-        self.fields = fields; self.columns = columns; self.file = file; self.row = row
+        self.fields = fields; self.header = header; self.file = file; self.row = row
         self.headerCount = headerCount; self.isKnownTimeZone = isKnownTimeZone
     }
 
@@ -195,7 +250,15 @@ private struct RowReader {
             fail(nil, "a quoted value starting on this row is never closed, so the rest of the file was read as part of it: close the quote")
         }
         let id = text(.id)
-        let name = text(.name)
+        var name = text(.name)
+        if name == nil {
+            let parts = [header.firstName, header.lastName].compactMap { index -> String? in
+                guard let index, index < fields.count else { return nil }
+                let value = fields[index].trimmed
+                return value.isEmpty ? nil : value
+            }
+            if !parts.isEmpty { name = parts.joined(separator: " ") }
+        }
         if id == nil { fail(.id, "the id is empty; every lead needs a unique, stable id") }
         if name == nil { fail(.name, "the name is empty; every lead needs the name of a person") }
 
@@ -209,7 +272,7 @@ private struct RowReader {
         var status: LeadStatus?
         if let value = text(.status) {
             let key = LeadSheet.normalise(value)
-            status = LeadStatus(rawValue: key == "notyet" ? "not_yet" : key)
+            status = LeadStatus(rawValue: key == "notyet" ? "not_yet" : key) ?? LeadSheet.statusAliases[key]
             if status == nil {
                 fail(.status, "unknown status \"\(value)\"; expected one of \(LeadStatus.allCases.map(\.rawValue).joined(separator: ", "))")
             }

@@ -1,0 +1,42 @@
+import CSV
+import FollowUp
+import Foundation
+
+/// Writes leads as a lead sheet that `LeadSheet` reads back to the same
+/// leads: every column, in the order DESIGN.md lists them, quoted by
+/// CSV.swift where RFC 4180 needs it.
+public enum LeadSheetWriter {
+    /// Writes the sheet beside `path` and renames it into place, so a
+    /// failed export leaves an earlier file whole.
+    public static func write(_ leads: [Lead], to path: String) throws(LeadStoreError) {
+        let temporary = path + ".tmp-\(getpid())"
+        do {
+            guard let stream = OutputStream(toFileAtPath: temporary, append: false) else {
+                throw LeadStoreError("\(path): cannot be written")
+            }
+            stream.open()
+            let writer = try CSVWriter(stream: stream, newline: .crlf)
+            let columns = LeadSheet.Column.allCases.map(\.rawValue)
+            try writer.write(row: columns)
+            for lead in leads {
+                let values = SQLiteStore.columns(lead)
+                try writer.write(row: columns.map { values[$0] ?? "" })
+            }
+            writer.stream.close()
+            // CSV.swift writes no line break after the last row; a sheet ends with one.
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data("\r\n".utf8))
+            try handle.close()
+            guard rename(temporary, path) == 0 else {
+                throw LeadStoreError("\(path): cannot be written: \(String(cString: strerror(errno)))")
+            }
+        } catch let error as LeadStoreError {
+            unlink(temporary)
+            throw error
+        } catch {
+            unlink(temporary)
+            throw LeadStoreError("\(path): cannot be written: \(error)")
+        }
+    }
+}

@@ -1,0 +1,445 @@
+import FollowUp
+import Foundation
+import GRDB
+
+/// The SQLite lead store: one trusted place for every lead, touch, promise
+/// and outcome, through GRDB on the system's libsqlite3.
+///
+/// The `lead` table holds each lead as the lead sheet describes it, kept
+/// current by every command in the same transaction that appends to the
+/// history (`touch`, `next_step`, `snooze`, `outcome`). So the planner reads
+/// the same `Lead` values from a store as from a sheet, and `export` writes
+/// a sheet that plans the same touchpoints.
+///
+/// Writes are IMMEDIATE transactions in WAL mode with a busy timeout: a
+/// failed command changes nothing, and two commands at once (cron's
+/// `generate` reading while a person logs a touch, or two people logging)
+/// wait for each other instead of failing or losing a write.
+public final class SQLiteStore {
+    /// `PRAGMA application_id` of a followup store ("FUp1"): another SQLite
+    /// file is refused before anything is written to it.
+    public static let applicationID: Int32 = 0x4655_7031
+    public let path: String
+    private let pool: DatabasePool
+
+    private init(path: String, pool: DatabasePool) {
+        self.path = path
+        self.pool = pool
+    }
+
+    /// Whether the file at `path` starts as an SQLite database does.
+    public static func looksLikeSQLite(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let header = (try? handle.read(upToCount: 16)) ?? Data()
+        return header == Data("SQLite format 3\0".utf8)
+    }
+
+    private static func configuration(readonly: Bool) -> Configuration {
+        var configuration = Configuration()
+        configuration.readonly = readonly
+        configuration.busyMode = .timeout(30)
+        configuration.foreignKeysEnabled = true
+        return configuration
+    }
+
+    /// Creates a new store at `path`; refuses a file that exists.
+    public static func create(at path: String) throws(LeadStoreError) -> SQLiteStore {
+        if FileManager.default.fileExists(atPath: path) {
+            let what = looksLikeSQLite(path) && ((try? open(at: path)) != nil) ? "a followup store" : "a file"
+            throw LeadStoreError("\(path): there is already \(what) there; nothing was changed")
+        }
+        do {
+            let pool = try DatabasePool(path: path, configuration: configuration(readonly: false))
+            try migrator.migrate(pool)
+            try pool.write { db in try db.execute(sql: "PRAGMA application_id = \(applicationID)") }
+            return SQLiteStore(path: path, pool: pool)
+        } catch {
+            try? FileManager.default.removeItem(atPath: path)
+            throw LeadStoreError("\(path): cannot create the store: \(describe(error))")
+        }
+    }
+
+    /// Opens an existing store. A file that is not a followup store, or is
+    /// one from a newer version, is refused with nothing written to it.
+    public static func open(at path: String) throws(LeadStoreError) -> SQLiteStore {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw LeadStoreError("\(path): no such store; create one with `followup init \(path)`")
+        }
+        guard looksLikeSQLite(path) else {
+            throw LeadStoreError("\(path): not a followup store (not an SQLite database); nothing was changed")
+        }
+        // Checked read-only first: opening for writing would switch a
+        // foreign database to WAL mode, which changes its file.
+        do {
+            let check = try DatabaseQueue(path: path, configuration: configuration(readonly: true))
+            defer { try? check.close() }
+            let (application, superseded, migrated) = try check.read { db in
+                (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
+                 try migrator.hasBeenSuperseded(db),
+                 try migrator.hasCompletedMigrations(db))
+            }
+            guard application == applicationID else {
+                throw LeadStoreError("\(path): an SQLite database, but not a followup store; nothing was changed")
+            }
+            guard !superseded else {
+                throw LeadStoreError("\(path): made by a newer version of followup; upgrade followup to use it (nothing was changed)")
+            }
+            _ = migrated
+        } catch let error as LeadStoreError {
+            throw error
+        } catch {
+            throw LeadStoreError("\(path): not a followup store (\(describe(error))); nothing was changed")
+        }
+        do {
+            let pool = try DatabasePool(path: path, configuration: configuration(readonly: false))
+            try migrator.migrate(pool)
+            return SQLiteStore(path: path, pool: pool)
+        } catch {
+            throw LeadStoreError("\(path): cannot open the store: \(describe(error))")
+        }
+    }
+
+    static func describe(_ error: Error) -> String {
+        if let error = error as? DatabaseError {
+            return error.message ?? "\(error.resultCode)"
+        }
+        return "\(error)"
+    }
+
+    /// The schema, as versioned migrations: a store from an older version
+    /// is brought up to date when it is opened; one from a newer version
+    /// (a migration this build does not know) is refused.
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "lead") { table in
+                table.primaryKey("id", .text)
+                table.column("position", .integer).notNull()
+                table.column("name", .text).notNull()
+                for column in ["company", "email", "phone"] { table.column(column, .text) }
+                table.column("owner", .text).notNull().defaults(to: Lead.defaultOwner)
+                table.column("timezone", .text)
+                table.column("status", .text)
+                for column in ["first_contact", "last_contact", "last_reply", "next_step", "next_step_due", "next_step_owner",
+                               "snooze_until", "fiscal_year_start", "launch_date", "events", "notes"] {
+                    table.column(column, .text)
+                }
+                table.column("created_at", .text).notNull()
+                table.column("updated_at", .text).notNull()
+            }
+            try db.create(table: "touch") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.belongsTo("lead", onDelete: .cascade).notNull()
+                table.column("at", .text).notNull()
+                table.column("channel", .text).notNull()
+                table.column("direction", .text).notNull().check(sql: "direction IN ('in', 'out')")
+                table.column("step", .text)
+                table.column("note", .text)
+            }
+            try db.create(table: "next_step") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.belongsTo("lead", onDelete: .cascade).notNull()
+                table.column("what", .text).notNull()
+                table.column("due", .text).notNull()
+                table.column("owner", .text).notNull().check(sql: "owner IN ('me', 'them')")
+                table.column("set_at", .text).notNull()
+                table.column("done_at", .text)
+            }
+            try db.create(table: "snooze") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.belongsTo("lead", onDelete: .cascade).notNull()
+                table.column("until", .text).notNull()
+                table.column("set_at", .text).notNull()
+            }
+            try db.create(table: "outcome") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.belongsTo("lead", onDelete: .cascade).notNull()
+                table.column("outcome", .text).notNull().check(sql: "outcome IN ('won', 'lost', 'closed')")
+                table.column("at", .text).notNull()
+            }
+        }
+        return migrator
+    }()
+
+    // MARK: - Reading
+
+    /// Every lead, in the order they were added.
+    public func leads() throws(LeadStoreError) -> [Lead] {
+        do {
+            return try pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM lead ORDER BY position").map(Self.lead)
+            }
+        } catch { throw LeadStoreError("\(path): cannot read the leads: \(Self.describe(error))") }
+    }
+
+    /// The store read as a lead sheet is: leads, their owners, no row errors.
+    public func read() throws(LeadStoreError) -> LeadSheetResult {
+        let leads = try leads()
+        return LeadSheetResult(leads: leads, errors: [], warnings: [], rowsRead: leads.count, rejectedRows: 0,
+                               owners: leads.map(\.owner))
+    }
+
+    public func lead(_ id: String) throws(LeadStoreError) -> Lead {
+        do {
+            if let row = try pool.read({ db in try Row.fetchOne(db, sql: "SELECT * FROM lead WHERE id = ?", arguments: [id]) }) {
+                return Self.lead(row)
+            }
+        } catch { throw LeadStoreError("\(path): cannot read lead \"\(id)\": \(Self.describe(error))") }
+        throw LeadStoreError("no lead \"\(id)\" in \(path)")
+    }
+
+    /// One touch of the history.
+    public struct Touch: Sendable, Hashable {
+        public var leadID: String
+        public var at: String
+        public var channel: String
+        public var inbound: Bool
+        public var step: String?
+        public var note: String?
+    }
+
+    /// A lead's touches, oldest first.
+    public func touches(of id: String) throws(LeadStoreError) -> [Touch] {
+        do {
+            return try pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM touch WHERE lead_id = ? ORDER BY at, id", arguments: [id]).map { row in
+                    Touch(leadID: row["lead_id"], at: row["at"], channel: row["channel"], inbound: row["direction"] == "in",
+                          step: row["step"], note: row["note"])
+                }
+            }
+        } catch { throw LeadStoreError("\(path): cannot read the touches: \(Self.describe(error))") }
+    }
+
+    /// How many rows each history table holds (for tests and `check`).
+    public func count(_ table: String) throws(LeadStoreError) -> Int {
+        guard ["lead", "touch", "next_step", "snooze", "outcome"].contains(table) else { return 0 }
+        do {
+            return try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
+        } catch { throw LeadStoreError("\(path): \(Self.describe(error))") }
+    }
+
+    // MARK: - Writing
+
+    /// Runs `change` on the current lead in one IMMEDIATE transaction: the
+    /// history rows it inserts and the lead it returns are written together,
+    /// or nothing is.
+    private func update(_ id: String, now: String,
+                        _ change: (Database, inout Lead) throws -> Void) throws(LeadStoreError) -> Lead {
+        do {
+            return try pool.writeWithoutTransaction { db in
+                var result: Lead?
+                try db.inTransaction(.immediate) {
+                    guard let row = try Row.fetchOne(db, sql: "SELECT * FROM lead WHERE id = ?", arguments: [id]) else {
+                        throw LeadStoreError("no lead \"\(id)\" in \(path)")
+                    }
+                    var lead = Self.lead(row)
+                    try change(db, &lead)
+                    try Self.save(lead, in: db, position: row["position"], createdAt: row["created_at"], now: now)
+                    result = lead
+                    return .commit
+                }
+                return result!
+            }
+        } catch let error as LeadStoreError {
+            throw error
+        } catch {
+            throw LeadStoreError("\(path): nothing was changed: \(Self.describe(error))")
+        }
+    }
+
+    /// Adds a new lead; its id must be new.
+    public func add(_ lead: Lead, now: String) throws(LeadStoreError) {
+        do {
+            try pool.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    if try Bool.fetchOne(db, sql: "SELECT 1 FROM lead WHERE id = ?", arguments: [lead.id]) == true {
+                        throw LeadStoreError("\(path): a lead with id \"\(lead.id)\" exists already; nothing was changed")
+                    }
+                    let position = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) + 1 FROM lead") ?? 1
+                    try Self.save(lead, in: db, position: position, createdAt: now, now: now)
+                    return .commit
+                }
+            }
+        } catch let error as LeadStoreError {
+            throw error
+        } catch {
+            throw LeadStoreError("\(path): nothing was changed: \(Self.describe(error))")
+        }
+    }
+
+    /// A free id of the form `L0001`.
+    public func nextID() throws(LeadStoreError) -> String {
+        let ids = Set(try leads().map(\.id))
+        var number = ids.count + 1
+        while ids.contains("L" + LocalDate.pad(number, 4)) { number += 1 }
+        return "L" + LocalDate.pad(number, 4)
+    }
+
+    /// Records a touch. An outbound touch is our contact (the first one is
+    /// Day 0); an inbound one is their reply.
+    @discardableResult
+    public func log(_ id: String, at: LocalDateTime?, on date: LocalDate, channel: String, inbound: Bool,
+                    step: String?, note: String?, now: String) throws(LeadStoreError) -> Lead {
+        try update(id, now: now) { db, lead in
+            let at = at.map { "\($0.date)T\($0.time):\(LocalDate.pad2($0.second))" } ?? date.description
+            try db.execute(sql: "INSERT INTO touch (lead_id, at, channel, direction, step, note) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [id, at, channel, inbound ? "in" : "out", step, note])
+            if inbound {
+                lead.lastReply = max(lead.lastReply ?? date, date)
+                if [.new, .active, .notYet].contains(lead.effectiveStatus) { lead.status = .engaged }
+            } else {
+                lead.lastContact = max(lead.lastContact ?? date, date)
+                if lead.firstContact == nil || lead.effectiveStatus == .new {
+                    lead.firstContact = min(lead.firstContact ?? date, date)
+                }
+                if lead.effectiveStatus == .new { lead.status = .active }
+            }
+        }
+    }
+
+    /// Sets the agreed next step (replacing an open one) and its owner.
+    @discardableResult
+    public func setNextStep(_ id: String, what: String, due: LocalDate, owner: StepOwner, now: String) throws(LeadStoreError) -> Lead {
+        try update(id, now: now) { db, lead in
+            try db.execute(sql: "UPDATE next_step SET done_at = ? WHERE lead_id = ? AND done_at IS NULL",
+                           arguments: ["replaced " + now, id])
+            try db.execute(sql: "INSERT INTO next_step (lead_id, what, due, owner, set_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [id, what, due.description, owner.rawValue, now])
+            lead.nextStep = what
+            lead.nextStepDue = due
+            lead.nextStepOwner = owner
+            if [.new, .active, .notYet].contains(lead.effectiveStatus) { lead.status = .engaged }
+        }
+    }
+
+    /// Marks the open next step done; a `me` step done is a contact from us.
+    @discardableResult
+    public func markNextStepDone(_ id: String, on date: LocalDate, now: String) throws(LeadStoreError) -> Lead {
+        try update(id, now: now) { db, lead in
+            guard lead.nextStep != nil || lead.nextStepDue != nil else {
+                throw LeadStoreError("lead \"\(id)\" has no open next step; nothing was changed")
+            }
+            try db.execute(sql: "UPDATE next_step SET done_at = ? WHERE lead_id = ? AND done_at IS NULL", arguments: [now, id])
+            if (lead.nextStepOwner ?? .me) == .me { lead.lastContact = max(lead.lastContact ?? date, date) }
+            lead.nextStep = nil
+            lead.nextStepDue = nil
+            lead.nextStepOwner = nil
+        }
+    }
+
+    /// "Not now": nothing before `until`, then nurture.
+    @discardableResult
+    public func snooze(_ id: String, until: LocalDate, now: String) throws(LeadStoreError) -> Lead {
+        try update(id, now: now) { db, lead in
+            try db.execute(sql: "INSERT INTO snooze (lead_id, until, set_at) VALUES (?, ?, ?)", arguments: [id, until.description, now])
+            lead.snoozeUntil = until
+            if ![.won, .lost, .closed].contains(lead.effectiveStatus) { lead.status = .notYet }
+        }
+    }
+
+    /// Won, lost, or closed ("no"): nothing more is planned.
+    @discardableResult
+    public func close(_ id: String, outcome: LeadStatus, on date: LocalDate, now: String) throws(LeadStoreError) -> Lead {
+        precondition([.won, .lost, .closed].contains(outcome))
+        return try update(id, now: now) { db, lead in
+            try db.execute(sql: "INSERT INTO outcome (lead_id, outcome, at) VALUES (?, ?, ?)",
+                           arguments: [id, outcome.rawValue, date.description])
+            lead.status = outcome
+        }
+    }
+
+    /// What an import did.
+    public struct ImportReport: Sendable {
+        public var added: [String] = []
+        /// Updated leads and the columns that changed.
+        public var updated: [(id: String, columns: [String])] = []
+        public var unchanged = 0
+    }
+
+    /// Adds new leads and updates existing ones by id, in one transaction.
+    public func upsert(_ leads: [Lead], now: String) throws(LeadStoreError) -> ImportReport {
+        do {
+            return try pool.writeWithoutTransaction { db in
+                var report = ImportReport()
+                try db.inTransaction(.immediate) {
+                    var position = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) FROM lead") ?? 0
+                    for lead in leads {
+                        if let row = try Row.fetchOne(db, sql: "SELECT * FROM lead WHERE id = ?", arguments: [lead.id]) {
+                            let old = Self.lead(row)
+                            let changed = Self.columns(old).filter { Self.columns(lead)[$0.key] != $0.value }.map(\.key)
+                                + Self.columns(lead).filter { Self.columns(old)[$0.key] == nil }.map(\.key)
+                            if changed.isEmpty {
+                                report.unchanged += 1
+                            } else {
+                                try Self.save(lead, in: db, position: row["position"], createdAt: row["created_at"], now: now)
+                                report.updated.append((lead.id, Array(Set(changed)).sorted()))
+                            }
+                        } else {
+                            position += 1
+                            try Self.save(lead, in: db, position: position, createdAt: now, now: now)
+                            report.added.append(lead.id)
+                        }
+                    }
+                    return .commit
+                }
+                return report
+            }
+        } catch {
+            throw LeadStoreError("\(path): nothing was imported: \(Self.describe(error))")
+        }
+    }
+
+    // MARK: - Rows and leads
+
+    /// A lead's sheet columns as text (absent when empty).
+    static func columns(_ lead: Lead) -> [String: String] {
+        var values: [String: String] = ["id": lead.id, "name": lead.name, "owner": lead.owner]
+        func set(_ key: String, _ value: String?) { if let value, !value.isEmpty { values[key] = value } }
+        set("company", lead.company)
+        set("email", lead.email)
+        set("phone", lead.phone)
+        set("timezone", lead.timeZone)
+        set("status", lead.status?.rawValue)
+        set("first_contact", lead.firstContact?.description)
+        set("last_contact", lead.lastContact?.description)
+        set("last_reply", lead.lastReply?.description)
+        set("next_step", lead.nextStep)
+        set("next_step_due", lead.nextStepDue?.description)
+        set("next_step_owner", lead.nextStepOwner?.rawValue)
+        set("snooze_until", lead.snoozeUntil?.description)
+        set("fiscal_year_start", lead.fiscalYearStart?.description)
+        set("launch_date", lead.launchDate?.description)
+        set("events", lead.events.isEmpty ? nil : lead.events.map { "\($0.date) \($0.name)" }.joined(separator: "; "))
+        set("notes", lead.notes)
+        return values
+    }
+
+    private static func save(_ lead: Lead, in db: Database, position: Int, createdAt: String, now: String) throws {
+        let values = columns(lead)
+        let names = LeadSheet.Column.allCases.map(\.rawValue)
+        let arguments = StatementArguments(names.map { values[$0] }) + [position, createdAt, now]
+        try db.execute(sql: """
+            INSERT OR REPLACE INTO lead (\(names.joined(separator: ", ")), position, created_at, updated_at)
+            VALUES (\(Array(repeating: "?", count: names.count + 3).joined(separator: ", ")))
+            """, arguments: arguments)
+    }
+
+    static func lead(_ row: Row) -> Lead {
+        func date(_ column: String) -> LocalDate? { (row[column] as String?).flatMap { LocalDate(iso: $0) } }
+        let events: [LeadEvent] = ((row["events"] as String?) ?? "").split(separator: ";").compactMap { item in
+            let entry = item.trimmed
+            guard let date = LocalDate(iso: entry.prefix(10)) else { return nil }
+            return LeadEvent(date: date, name: entry.dropFirst(10).trimmed)
+        }
+        return Lead(
+            id: row["id"], name: row["name"], company: row["company"], email: row["email"], phone: row["phone"],
+            owner: row["owner"] ?? Lead.defaultOwner, timeZone: row["timezone"],
+            status: (row["status"] as String?).flatMap(LeadStatus.init(rawValue:)),
+            firstContact: date("first_contact"), lastContact: date("last_contact"), lastReply: date("last_reply"),
+            nextStep: row["next_step"], nextStepDue: date("next_step_due"),
+            nextStepOwner: (row["next_step_owner"] as String?).flatMap(StepOwner.init(rawValue:)),
+            snoozeUntil: date("snooze_until"), fiscalYearStart: (row["fiscal_year_start"] as String?).flatMap { MonthDay($0) },
+            launchDate: date("launch_date"), events: events, notes: row["notes"])
+    }
+}
