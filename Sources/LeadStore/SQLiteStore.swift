@@ -130,7 +130,7 @@ public final class SQLiteStore {
             }
             try db.create(table: "touch") { table in
                 table.autoIncrementedPrimaryKey("id")
-                table.belongsTo("lead", onDelete: .cascade).notNull()
+                table.column("lead_id", .text).notNull().indexed().references("lead", onDelete: .cascade)
                 table.column("at", .text).notNull()
                 table.column("channel", .text).notNull()
                 table.column("direction", .text).notNull().check(sql: "direction IN ('in', 'out')")
@@ -139,7 +139,7 @@ public final class SQLiteStore {
             }
             try db.create(table: "next_step") { table in
                 table.autoIncrementedPrimaryKey("id")
-                table.belongsTo("lead", onDelete: .cascade).notNull()
+                table.column("lead_id", .text).notNull().indexed().references("lead", onDelete: .cascade)
                 table.column("what", .text).notNull()
                 table.column("due", .text).notNull()
                 table.column("owner", .text).notNull().check(sql: "owner IN ('me', 'them')")
@@ -148,13 +148,13 @@ public final class SQLiteStore {
             }
             try db.create(table: "snooze") { table in
                 table.autoIncrementedPrimaryKey("id")
-                table.belongsTo("lead", onDelete: .cascade).notNull()
+                table.column("lead_id", .text).notNull().indexed().references("lead", onDelete: .cascade)
                 table.column("until", .text).notNull()
                 table.column("set_at", .text).notNull()
             }
             try db.create(table: "outcome") { table in
                 table.autoIncrementedPrimaryKey("id")
-                table.belongsTo("lead", onDelete: .cascade).notNull()
+                table.column("lead_id", .text).notNull().indexed().references("lead", onDelete: .cascade)
                 table.column("outcome", .text).notNull().check(sql: "outcome IN ('won', 'lost', 'closed')")
                 table.column("at", .text).notNull()
             }

@@ -14,6 +14,6 @@ struct Followup: AsyncParsableCommand {
         Example:
           followup generate --store Fixtures/demo/leads.csv --out feeds/
         """,
-        subcommands: [Generate.self, Plan.self, Explain.self, PlaybookCommand.self, Lint.self, Serve.self, Token.self]
+        subcommands: [Generate.self, Plan.self, Explain.self, PlaybookCommand.self, Init.self, Add.self, Log.self, Next.self, Done.self, Snooze.self, Close.self, Import.self, Export.self, Agenda.self, Check.self, Lint.self, Serve.self, Token.self]
     )
 }

@@ -157,6 +157,8 @@ struct Generate: ParsableCommand {
     private func digestOfInputs(_ setup: PlanSetup) -> String? {
         var hasher = InputDigest()
         guard hasher.add(fileAt: input.store) else { return nil }
+        // A SQLite store in WAL mode holds recent writes in its -wal file.
+        if !isSheet(input.store), !hasher.add(fileAt: input.store + "-wal") { hasher.add("no wal") }
         // The playbook as read, holidays from its calendars included.
         for part in [input.now ?? "clock", String(setup.planner.horizonDays), setup.zone, PlaybookFile.render(setup.playbook), profile, String(digest), String(allDay),
                      mode, String(strict)] {
@@ -200,8 +202,8 @@ struct Generate: ParsableCommand {
 
 /// The lead store and how to plan it: shared by `generate`, `plan` and `explain`.
 struct PlanInput: ParsableArguments {
-    @Option(help: ArgumentHelp("The lead store: a .csv lead sheet.", valueName: "path"))
-    var store: String
+    @Option(help: ArgumentHelp("The lead store: a .csv lead sheet, or a SQLite store made by `followup init` (default: $FOLLOWUP_STORE, else leads.sqlite).", valueName: "path"))
+    var store: String = defaultStorePath
 
     @Option(help: ArgumentHelp("Today, for a reproducible run: 2026-12-01, or a date-time such as 2026-12-01T08:00:00Z. Defaults to the clock.", valueName: "date"))
     var now: String?
@@ -222,9 +224,6 @@ struct PlanInput: ParsableArguments {
         }
         if let now, PlanningNow.parse(now, zone: timezone ?? TimeZone.current.identifier) == nil {
             throw ValidationError("--now \"\(now)\" is not a date or date-time; expected 2026-12-01 or 2026-12-01T08:00:00Z.")
-        }
-        guard store.lowercased().hasSuffix(".csv") else {
-            throw ValidationError("--store \"\(store)\": only .csv lead sheets can be read so far.")
         }
     }
 
@@ -258,6 +257,11 @@ struct PlanInput: ParsableArguments {
     /// header is unusable is a failure.
     func readStore() throws -> (LeadSheetResult, TimeZoneCatalog) {
         let catalog = TimeZoneCatalog()
+        if !isSheet(store) {
+            do {
+                return (try SQLiteStore.open(at: store).read(), catalog)
+            } catch { throw Failure(error.description) }
+        }
         let sheet = LeadSheet(path: store, isKnownTimeZone: { Generate.isUsable(zone: $0, catalog) })
         let result: LeadSheetResult
         do { result = try sheet.read() } catch { throw Failure(error.description) }
@@ -267,6 +271,14 @@ struct PlanInput: ParsableArguments {
         }
         return (result, catalog)
     }
+}
+
+/// The store commands use when --store is not given.
+let defaultStorePath = ProcessInfo.processInfo.environment["FOLLOWUP_STORE"].flatMap { $0.isEmpty ? nil : $0 } ?? "leads.sqlite"
+
+/// A `.csv` path is a lead sheet; anything else is a SQLite store.
+func isSheet(_ path: String) -> Bool {
+    path.lowercased().hasSuffix(".csv")
 }
 
 /// What a run plans with.
