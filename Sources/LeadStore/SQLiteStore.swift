@@ -419,9 +419,13 @@ public final class SQLiteStore {
         let values = columns(lead)
         let names = LeadSheet.Column.allCases.map(\.rawValue)
         let arguments = StatementArguments(names.map { values[$0] }) + [position, createdAt, now]
+        // An upsert, not INSERT OR REPLACE: a replace deletes the row first,
+        // and the history's ON DELETE CASCADE would go with it.
+        let updates = (names.dropFirst() + ["updated_at"]).map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
         try db.execute(sql: """
-            INSERT OR REPLACE INTO lead (\(names.joined(separator: ", ")), position, created_at, updated_at)
+            INSERT INTO lead (\(names.joined(separator: ", ")), position, created_at, updated_at)
             VALUES (\(Array(repeating: "?", count: names.count + 3).joined(separator: ", ")))
+            ON CONFLICT(id) DO UPDATE SET \(updates)
             """, arguments: arguments)
     }
 
