@@ -52,7 +52,9 @@ struct Agenda: ParsableCommand {
         func style(_ text: String, _ code: String) -> String { colour ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
         let rows = touches.map { touch -> [String] in
             let who = touch.lead.company.map { "\(touch.lead.name) (\($0))" } ?? touch.lead.name
-            return ["\(touch.time) \(touch.timeZone)", touch.lead.id, who, touch.title, touch.owner]
+            var what = touch.title
+            if [.nextStepMine, .nextStepTheirs].contains(touch.kind), let step = touch.lead.nextStep { what += ": \(step)" }
+            return ["\(touch.time) \(touch.timeZone)", touch.lead.id, who, what, touch.owner]
         }
         let widths = (0..<5).map { column in rows.map { $0[column].count }.max() ?? 0 }
         func line(_ row: [String]) -> String {
