@@ -43,6 +43,9 @@ public struct Lead: Hashable, Sendable {
     public var firstContact: LocalDate?
     public var lastContact: LocalDate?
     public var lastReply: LocalDate?
+    /// The cadence step our last touch fulfilled, when it was recorded
+    /// (`followup log --step`): that step and those before it are done.
+    public var lastStep: String?
     public var nextStep: String?
     public var nextStepDue: LocalDate?
     public var nextStepOwner: StepOwner?
@@ -57,13 +60,13 @@ public struct Lead: Hashable, Sendable {
                 firstContact: LocalDate? = nil, lastContact: LocalDate? = nil, lastReply: LocalDate? = nil,
                 nextStep: String? = nil, nextStepDue: LocalDate? = nil, nextStepOwner: StepOwner? = nil,
                 snoozeUntil: LocalDate? = nil, fiscalYearStart: MonthDay? = nil, launchDate: LocalDate? = nil,
-                events: [LeadEvent] = [], notes: String? = nil) {
+                events: [LeadEvent] = [], notes: String? = nil, lastStep: String? = nil) {
         self.id = id; self.name = name; self.company = company; self.email = email; self.phone = phone
         self.owner = owner; self.timeZone = timeZone; self.status = status
         self.firstContact = firstContact; self.lastContact = lastContact; self.lastReply = lastReply
         self.nextStep = nextStep; self.nextStepDue = nextStepDue; self.nextStepOwner = nextStepOwner
         self.snoozeUntil = snoozeUntil; self.fiscalYearStart = fiscalYearStart; self.launchDate = launchDate
-        self.events = events; self.notes = notes
+        self.events = events; self.notes = notes; self.lastStep = lastStep
     }
 
     /// The owner a lead gets when the sheet names none.

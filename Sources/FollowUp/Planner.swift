@@ -204,12 +204,16 @@ public final class Planner {
         var anchor = lead.firstContact ?? (dayZeroDone ? lead.lastContact! : today)
         let lastContact = isActive ? lead.lastContact : nil
 
-        // Steps whose window had opened by the last contact are done.
+        // Steps whose window had opened by the last contact are done, and
+        // so are the step the last touch was recorded for and those before it.
         var lastDone = dayZeroDone ? 0 : -1
         if let lastContact {
             for (index, step) in steps.enumerated() where anchor.adding(days: step.startDay) <= lastContact {
                 lastDone = max(lastDone, index)
             }
+        }
+        if isActive, let recorded = lead.lastStep, let index = steps.firstIndex(where: { $0.id == recorded }) {
+            lastDone = max(lastDone, index)
         }
         // A step done after its window closed moves the later windows by its slip.
         var shift = 0

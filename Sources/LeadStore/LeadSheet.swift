@@ -17,6 +17,9 @@ public struct LeadSheet {
         case nextStep = "next_step", nextStepDue = "next_step_due", nextStepOwner = "next_step_owner"
         case snoozeUntil = "snooze_until", fiscalYearStart = "fiscal_year_start", launchDate = "launch_date"
         case events, notes
+        /// Not in a hand-made sheet: the step our last touch fulfilled, as
+        /// `followup log --step` records it and `export` writes it.
+        case lastStep = "last_step"
 
         public static let required: [Column] = [.id, .name]
     }
@@ -295,7 +298,7 @@ private struct RowReader {
             firstContact: date(.firstContact), lastContact: date(.lastContact), lastReply: date(.lastReply),
             nextStep: text(.nextStep), nextStepDue: date(.nextStepDue), nextStepOwner: nextStepOwner,
             snoozeUntil: date(.snoozeUntil), fiscalYearStart: fiscalYearStart, launchDate: date(.launchDate),
-            events: events, notes: text(.notes))
+            events: events, notes: text(.notes), lastStep: text(.lastStep))
         return id == nil ? nil : lead
     }
 

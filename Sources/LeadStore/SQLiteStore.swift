@@ -122,7 +122,7 @@ public final class SQLiteStore {
                 table.column("timezone", .text)
                 table.column("status", .text)
                 for column in ["first_contact", "last_contact", "last_reply", "next_step", "next_step_due", "next_step_owner",
-                               "snooze_until", "fiscal_year_start", "launch_date", "events", "notes"] {
+                               "snooze_until", "fiscal_year_start", "launch_date", "events", "notes", "last_step"] {
                     table.column(column, .text)
                 }
                 table.column("created_at", .text).notNull()
@@ -289,6 +289,7 @@ public final class SQLiteStore {
                 lead.lastReply = max(lead.lastReply ?? date, date)
                 if [.new, .active, .notYet].contains(lead.effectiveStatus) { lead.status = .engaged }
             } else {
+                if let step, date >= (lead.lastContact ?? date) { lead.lastStep = step }
                 lead.lastContact = max(lead.lastContact ?? date, date)
                 if lead.firstContact == nil || lead.effectiveStatus == .new {
                     lead.firstContact = min(lead.firstContact ?? date, date)
@@ -412,6 +413,7 @@ public final class SQLiteStore {
         set("launch_date", lead.launchDate?.description)
         set("events", lead.events.isEmpty ? nil : lead.events.map { "\($0.date) \($0.name)" }.joined(separator: "; "))
         set("notes", lead.notes)
+        set("last_step", lead.lastStep)
         return values
     }
 
@@ -444,6 +446,6 @@ public final class SQLiteStore {
             nextStep: row["next_step"], nextStepDue: date("next_step_due"),
             nextStepOwner: (row["next_step_owner"] as String?).flatMap(StepOwner.init(rawValue:)),
             snoozeUntil: date("snooze_until"), fiscalYearStart: (row["fiscal_year_start"] as String?).flatMap { MonthDay($0) },
-            launchDate: date("launch_date"), events: events, notes: row["notes"])
+            launchDate: date("launch_date"), events: events, notes: row["notes"], lastStep: row["last_step"])
     }
 }

@@ -144,6 +144,16 @@ private func notYet(_ id: String = "a", lastContact: String? = nil, snooze: Stri
         #expect(touches.allSatisfy { $0.movedDays == 0 }, "Day 0 moved, not the windows after it")
     }
 
+    @Test func aStepRecordedAsDoneIsDoneEvenBeforeItsWindow() throws {
+        // Day 7–10's case study went out early, on Day 1 (logged with --step day7-10).
+        let lead = Lead(id: "a", name: "A", status: .active, firstContact: day("2026-11-30"), lastContact: day("2026-12-01"),
+                        lastStep: "day7-10")
+        #expect(try planOne(lead).first?.key == "day21-30")
+        var unknown = lead
+        unknown.lastStep = "not-a-step"
+        #expect(try planOne(unknown).first?.key == "day2-3", "an unknown step changes nothing")
+    }
+
     @Test func holidaysAreSkippedAndNamed() throws {
         var playbook = Playbook.standard
         playbook.calendar.holidays = [day("2026-12-03"): "Founders Day"]

@@ -87,6 +87,7 @@ private func readDemo() throws -> LeadSheetResult {
 
         var lead = try store.log("L1", at: nil, on: day("2026-11-20"), channel: "email", inbound: false, step: "day0", note: "Sent", now: "x")
         #expect(lead.firstContact == day("2026-11-20") && lead.lastContact == day("2026-11-20") && lead.status == .active)
+        #expect(lead.lastStep == "day0", "the step a touch fulfilled is kept for the planner")
         lead = try store.log("L1", at: nil, on: day("2026-11-24"), channel: "call", inbound: true, step: nil, note: nil, now: "x")
         #expect(lead.lastReply == day("2026-11-24") && lead.status == .engaged)
         lead = try store.setNextStep("L1", what: "Send numbers", due: day("2026-12-03"), owner: .them, now: "x")
