@@ -228,8 +228,13 @@ private struct Reader {
                 throw fail(index < steps.count ? top["cadence"] : top["close_the_loop"], "cadence", "two steps have the id \"\(step.id)\"; touchpoint ids derive from it, so each must be unique")
             }
         }
-        for (earlier, later) in zip(steps + [closing], (steps + [closing]).dropFirst()) where later.startDay < earlier.startDay {
-            throw fail(top["cadence"] ?? top["close_the_loop"], "cadence",
+        let all = steps + [closing]
+        for index in all.indices.dropFirst() where all[index].startDay < all[index - 1].startDay {
+            let (earlier, later) = (all[index - 1], all[index])
+            let isClosing = index == all.count - 1
+            throw fail(isClosing ? top["close_the_loop"]?.mapping?["from_day"] ?? top["close_the_loop"] ?? top["cadence"]
+                                 : top["cadence"]?.sequence?[index].mapping?["from_day"] ?? top["cadence"],
+                       isClosing ? "close_the_loop.from_day" : "cadence[\(index + 1)].from_day",
                        "step \"\(later.id)\" starts on day \(later.startDay), before the step before it (\"\(earlier.id)\", day \(earlier.startDay)); steps run in order")
         }
         playbook.steps = steps + [closing]

@@ -169,6 +169,8 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         ("cadence:\n  - id: a\n    from_day: 0\n    title: A\n  - id: a\n    from_day: 2\n    title: B", 2, "cadence", "two steps have the id"),
         ("cadence:\n  - id: fresh\n    from_day: 2", 2, "cadence[1].title", "missing"),
         ("close_the_loop:\n  then: forget", 2, "close_the_loop.then", "nurture or close"),
+        ("close_the_loop:\n  from_day: 1", 2, "close_the_loop.from_day", "before the step before it"),
+        ("- a\n- b", 1, "(top level)", "expected a mapping"),
         ("holiday_calendars: [missing.ics]", 1, "holiday_calendars[1]", "cannot be read"),
     ] as [(String, Int, String, String)])
     func badValuesAreErrorsAtTheirLineAndKey(_ text: String, line: Int, key: String, message: String) throws {
