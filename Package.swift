@@ -63,7 +63,10 @@ let package = Package(
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "PlaybooksTests", dependencies: ["Playbooks", "FollowUp"]),
-        .testTarget(name: "LeadStoreTests", dependencies: ["LeadStore", "FollowUp"]),
+        .testTarget(name: "LeadStoreTests", dependencies: [
+            "LeadStore", "FollowUp",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
         .testTarget(name: "FeedsTests", dependencies: ["Feeds", "FollowUp", "ICal"]),
         .testTarget(name: "PublishTests", dependencies: ["Publish", "Feeds", "FollowUp", "ICal"]),
         .testTarget(name: "CLITests", dependencies: [

@@ -137,6 +137,10 @@ struct Add: ParsableCommand {
                 guard let date = LocalDate(iso: entry.prefix(10)), !entry.dropFirst(10).trimmed.isEmpty else {
                     throw Failure("--event \"\(text)\" is not \"YYYY-MM-DD Name\"", code: 64)
                 }
+                // The sheet separates events with ";": a name holding one would come back as two.
+                guard !entry.contains(";") else {
+                    throw Failure("--event \"\(text)\": an event's name cannot hold \";\"; give each event its own --event", code: 64)
+                }
                 return LeadEvent(date: date, name: entry.dropFirst(10).trimmed)
             }
             let store = try options.open()

@@ -1,6 +1,7 @@
 import FollowUp
 import Foundation
 import LeadStore
+import PropertyBased
 import Testing
 
 /// A fresh folder for one test's files.
@@ -166,5 +167,57 @@ private func readDemo() throws -> LeadSheetResult {
         7,Dee Egan,Delta,dee@d.example,Cy
         """)
         #expect(pipedrive.leads.first == Lead(id: "7", name: "Dee Egan", company: "Delta", email: "dee@d.example", owner: "Cy"))
+    }
+}
+
+/// Round trips over generated leads: whatever a lead holds (commas, quotes,
+/// line breaks, non-ASCII text, empty fields), a sheet written from it reads
+/// back to it, and so does the store.
+@Suite struct RoundTripPropertyTests {
+    static let pieces = ["Ann", "Lee", "O'Brien", "Zoë", "Ødegaard", "株式会社", "a, b", "\"quoted\"", "line\nbreak", "tab\there",
+                         "مرحبا", "🙂", "x;y", "=1+2", "  ", ""]
+    static let text = Gen.int(in: 0...(pieces.count - 1)).array(of: 0...4).map { indices in
+        indices.map { pieces[$0] }.joined(separator: " ").trimmed
+    }
+
+    static func lead(_ index: Int, _ texts: [String], _ numbers: [Int]) -> Lead {
+        func optional(_ value: String) -> String? { value.isEmpty ? nil : value }
+        let base = LocalDate(iso: "2026-01-01")!
+        func date(_ value: Int) -> LocalDate? { value % 3 == 0 ? nil : base.adding(days: value % 700) }
+        let eventName = texts[5].replacingOccurrences(of: ";", with: "").trimmed
+        return Lead(
+            id: "L\(index)-" + texts[0].filter { $0.isLetter }, name: texts[1].isEmpty ? "N" : texts[1],
+            company: optional(texts[2]), email: optional(texts[3]), phone: nil,
+            owner: texts[4].isEmpty ? Lead.defaultOwner : texts[4],
+            timeZone: ["UTC", "Asia/Tokyo", nil][numbers[0] % 3],
+            status: numbers[1] % 9 == 8 ? nil : LeadStatus.allCases[numbers[1] % 8],
+            firstContact: date(numbers[2]), lastContact: date(numbers[3]), lastReply: date(numbers[4]),
+            nextStep: optional(texts[6]), nextStepDue: date(numbers[5]),
+            nextStepOwner: numbers[6] % 3 == 0 ? nil : (numbers[6] % 3 == 1 ? .me : .them),
+            snoozeUntil: date(numbers[7]), fiscalYearStart: numbers[8] % 2 == 0 ? nil : MonthDay("02-29"),
+            launchDate: date(numbers[9]),
+            events: eventName.isEmpty || numbers[10] % 2 == 0 ? [] : [LeadEvent(date: base.adding(days: numbers[10] % 400), name: eventName)],
+            notes: optional(texts[7]), lastStep: numbers[11] % 2 == 0 ? nil : "day2-3")
+    }
+
+    @Test func sheetsAndStoresGiveBackTheLeadsTheyWereGiven() async {
+        await propertyCheck(count: 60, input: Self.text.array(of: 8).array(of: 1...12), Gen.int(in: 1...10_000).array(of: 12)) { texts, numbers in
+            let leads = texts.enumerated().map { Self.lead($0.offset, $0.element, numbers.map { $0 &* ($0 + 1) }) }
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("followup-roundtrip-\(UUID().uuidString)")
+            try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            do {
+                let sheet = folder.appendingPathComponent("leads.csv").path
+                try LeadSheetWriter.write(leads, to: sheet)
+                let read = try LeadSheet(path: sheet, isKnownTimeZone: { TimeZone(identifier: $0) != nil }).read()
+                #expect(read.errors.isEmpty, "\(read.errors)")
+                #expect(read.leads == leads)
+                let store = try SQLiteStore.create(at: folder.appendingPathComponent("leads.sqlite").path)
+                _ = try store.upsert(leads, now: "2026-12-01")
+                #expect(try store.leads() == leads)
+            } catch {
+                Issue.record("\(error)")
+            }
+        }
     }
 }
