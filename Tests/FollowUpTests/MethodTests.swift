@@ -320,7 +320,7 @@ private func notYet(_ id: String = "a", lastContact: String? = nil, snooze: Stri
         await propertyCheck(count: 150, input: Self.leadsGen, Self.playbookGen, Gen.int(in: 0...1_000_000)) { genomes, p, seed in
             let (playbook, today) = Self.setup(p)
             let leads = genomes.enumerated().map { Self.lead($0.offset, $0.element, today: today) }
-            var generator = SplitMix(state: UInt64(seed))
+            var generator = PlanInvariantTests.SeededGenerator(state: UInt64(seed))
             let shuffled = leads.shuffled(using: &generator)
             guard let planner = try? Planner(playbook: playbook, defaultTimeZone: "UTC", now: .date(today)) else { return }
             func byLead(_ leads: [Lead]) -> [String: [Touchpoint]] {
@@ -332,17 +332,5 @@ private func notYet(_ id: String = "a", lastContact: String? = nil, snooze: Stri
             let unique = Dictionary(grouping: leads, by: \.id).values.allSatisfy { $0.count == 1 }
             if unique { #expect(byLead(leads) == byLead(shuffled)) }
         }
-    }
-}
-
-/// A seeded generator for shuffling (SplitMix64).
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
