@@ -102,7 +102,9 @@ public struct FeedWriter {
             let a = touchpoints[i], b = touchpoints[j]
             return (stems[i], a.date, a.time, a.lead.id, a.windowStart) < (stems[j], b.date, b.time, b.lead.id, b.windowStart)
         }
-        let sorted = order.map { touchpoints[$0] }
+        // A view, not a copy: a copy of every touchpoint would double the
+        // memory of a large plan.
+        let sorted = order.lazy.map { touchpoints[$0] }
         // How many touches each owner has; sorted by owner, they are consecutive.
         var byStem: [String: Int] = [:]
         for stem in stems { byStem[stem, default: 0] += 1 }

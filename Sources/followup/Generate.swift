@@ -111,7 +111,15 @@ struct Generate: ParsableCommand {
         let planner = setup.planner
         let progress = Progress(enabled: !quiet && isatty(STDERR_FILENO) == 1 && result.leads.count >= 10_000)
         progress.show("planning \(result.leads.count) leads")
-        let touchpoints = planner.plan(result.leads).flatMap { $0 }
+        // Flattened lead by lead, each lead's plan released as it is moved:
+        // `flatMap` would hold both shapes of a large plan at once.
+        var plans = planner.plan(result.leads)
+        var touchpoints: [Touchpoint] = []
+        touchpoints.reserveCapacity(plans.reduce(0) { $0 + $1.count })
+        for index in plans.indices {
+            touchpoints += plans[index]
+            plans[index] = []
+        }
         progress.show("writing feeds to \(out)")
 
         let report: FeedWriteReport
