@@ -242,8 +242,9 @@ struct Done: ParsableCommand {
 
     func run() throws {
         try capture {
-            let before = try options.open().lead(lead)
-            let updated = try options.open().markNextStepDone(lead, on: options.today, now: options.stamp)
+            let store = try options.open()
+            let before = try store.lead(lead)
+            let updated = try store.markNextStepDone(lead, on: options.today, now: options.stamp)
             print("\(updated.id): done: \"\(before.nextStep ?? "the next step")\". Set the one after it with `followup next \(updated.id) \"…\" --due DATE`.")
         }
     }
