@@ -98,9 +98,12 @@ public struct FeedWriter {
 
         // Order is part of byte-identical output: owner, then time, then lead and step.
         let stems = touchpoints.map { stemByKey[OwnerNames.key($0.owner)]! }
+        // The sort keys are gathered once: reading them through a touchpoint
+        // in the comparison copied (retained) the whole touchpoint each time.
+        let keys = touchpoints.map { ($0.date, $0.time, $0.lead.id, $0.windowStart) }
         let order = touchpoints.indices.sorted { i, j in
-            let a = touchpoints[i], b = touchpoints[j]
-            return (stems[i], a.date, a.time, a.lead.id, a.windowStart) < (stems[j], b.date, b.time, b.lead.id, b.windowStart)
+            let a = keys[i], b = keys[j]
+            return (stems[i], a.0, a.1, a.2, a.3) < (stems[j], b.0, b.1, b.2, b.3)
         }
         // A view, not a copy: a copy of every touchpoint would double the
         // memory of a large plan.
