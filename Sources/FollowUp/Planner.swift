@@ -539,10 +539,11 @@ public final class Planner {
                 day = day.adding(days: 1)
             }
             if chosen != nil || leastLoaded != nil { break }
-            // No business day in the window: it slides to the next ones.
+            // No business day in the window: it slides to the next ones. The
+            // slid window starts on a business day, so a second pass ends the loop.
             searched += 1
             start = calendar.firstBusinessDay(onOrAfter: end.adding(days: 1))
-            end = searched > 3 ? start : start.adding(days: length)
+            end = start.adding(days: length)
         }
         var overCapacity = false
         if chosen == nil, let leastLoaded {

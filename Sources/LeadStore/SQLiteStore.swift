@@ -74,10 +74,8 @@ public final class SQLiteStore {
         do {
             let check = try DatabaseQueue(path: path, configuration: configuration(readonly: true))
             defer { try? check.close() }
-            let (application, superseded, migrated) = try check.read { db in
-                (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
-                 try migrator.hasBeenSuperseded(db),
-                 try migrator.hasCompletedMigrations(db))
+            let (application, superseded) = try check.read { db in
+                (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0, try migrator.hasBeenSuperseded(db))
             }
             guard application == applicationID else {
                 throw LeadStoreError("\(path): an SQLite database, but not a followup store; nothing was changed")
@@ -85,7 +83,6 @@ public final class SQLiteStore {
             guard !superseded else {
                 throw LeadStoreError("\(path): made by a newer version of followup; upgrade followup to use it (nothing was changed)")
             }
-            _ = migrated
         } catch let error as LeadStoreError {
             throw error
         } catch {
