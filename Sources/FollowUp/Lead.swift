@@ -25,6 +25,16 @@ public struct LeadEvent: Hashable, Sendable {
         self.date = date
         self.name = name
     }
+
+    /// Reads one `YYYY-MM-DD Name` item, as the sheet's `events` column
+    /// lists them; nil when it is not one.
+    public init?(parsing text: some StringProtocol) {
+        let entry = text.trimmed
+        guard let date = LocalDate(iso: entry.prefix(10)), entry.dropFirst(10).first == " " else { return nil }
+        let name = entry.dropFirst(10).trimmed
+        guard !name.isEmpty else { return nil }
+        self.init(date: date, name: name)
+    }
 }
 
 /// One lead, typed and validated: what a store row becomes.
@@ -76,6 +86,14 @@ public struct Lead: Hashable, Sendable {
     /// first contact is known, else `new`.
     public var effectiveStatus: LeadStatus {
         status ?? (firstContact != nil ? .active : .new)
+    }
+
+    /// A reply later than our last touch: it stops the cadence, and the
+    /// next step governs.
+    public var hasReplied: Bool {
+        guard let reply = lastReply else { return false }
+        let ourLastTouch = effectiveStatus == .active ? [lastContact, firstContact].compactMap { $0 }.max() : lastContact
+        return ourLastTouch.map { reply > $0 } ?? true
     }
 
     /// The name to greet them by: the first word of their name.

@@ -157,7 +157,7 @@ public final class Planner {
         case .engaged, .won, .lost, .closed, .paused: return 0
         case .notYet: return 1
         case .new, .active:
-            return LeadContext.hasReplied(lead) ? 0 : 2
+            return lead.hasReplied ? 0 : 2
         }
     }
 
@@ -735,17 +735,8 @@ private struct LeadContext {
         self.today = today
         ownerKey = lead.owner.lowercased()
         resume = lead.snoozeUntil.flatMap { $0 > today ? playbook.calendar.firstBusinessDay(onOrAfter: $0) : nil }
-        hasReplied = Self.hasReplied(lead)
+        hasReplied = lead.hasReplied
         lastDataChange = [lead.firstContact, lead.lastContact, lead.lastReply].compactMap { $0 }.filter { $0 <= today }.max()
-    }
-
-    /// A reply later than our last touch.
-    static func hasReplied(_ lead: Lead) -> Bool {
-        guard let reply = lead.lastReply else { return false }
-        let ourLastTouch = lead.effectiveStatus == .active
-            ? [lead.lastContact, lead.firstContact].compactMap { $0 }.max()
-            : lead.lastContact
-        return ourLastTouch.map { reply > $0 } ?? true
     }
 }
 

@@ -320,13 +320,11 @@ private struct RowReader {
         for item in value.split(separator: ";") {
             let entry = item.trimmed
             if entry.isEmpty { continue }
-            let date = LocalDate(iso: entry.prefix(10))
-            let name = entry.dropFirst(10).trimmed
-            guard let date, entry.count == 10 || entry.dropFirst(10).first == " ", !name.isEmpty else {
+            guard let event = LeadEvent(parsing: entry) else {
                 fail(.events, "event \"\(entry)\" is not \"YYYY-MM-DD Name\"; separate several events with ;")
                 continue
             }
-            events.append(LeadEvent(date: date, name: name))
+            events.append(event)
         }
         return events
     }

@@ -430,11 +430,8 @@ public final class SQLiteStore {
 
     static func lead(_ row: Row) -> Lead {
         func date(_ column: String) -> LocalDate? { (row[column] as String?).flatMap { LocalDate(iso: $0) } }
-        let events: [LeadEvent] = ((row["events"] as String?) ?? "").split(separator: ";").compactMap { item in
-            let entry = item.trimmed
-            guard let date = LocalDate(iso: entry.prefix(10)) else { return nil }
-            return LeadEvent(date: date, name: entry.dropFirst(10).trimmed)
-        }
+        // Stored as the sheet's `events` column writes them (see `columns`).
+        let events = ((row["events"] as String?) ?? "").split(separator: ";").compactMap { LeadEvent(parsing: $0) }
         return Lead(
             id: row["id"], name: row["name"], company: row["company"], email: row["email"], phone: row["phone"],
             owner: row["owner"] ?? Lead.defaultOwner, timeZone: row["timezone"],

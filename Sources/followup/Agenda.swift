@@ -119,13 +119,7 @@ struct Check: ParsableCommand {
             var input = try PlanInput.parse(["--store", store] + (now.map { ["--now", $0] } ?? []))
             input.timezone = TimeZone.current.identifier
             let (result, _) = try input.readStore()
-            let today: LocalDate
-            switch now.flatMap({ PlanningNow.parse($0, zone: TimeZone.current.identifier) }) {
-            case .date(let date): today = date
-            case .instant(let instant): today = StoreOptions.day(of: instant)
-            case nil: today = StoreOptions.day(of: Date())
-            }
-            let findings = Self.findings(result.leads, today: today, coldDays: coldDays)
+            let findings = Self.findings(result.leads, today: commandToday(now), coldDays: coldDays)
             if findings.isEmpty {
                 print("\(result.leads.count) leads checked: nothing is going cold.")
                 return
@@ -148,8 +142,7 @@ struct Check: ParsableCommand {
             let status = lead.effectiveStatus
             if [.won, .lost, .closed, .paused].contains(status) { continue }
             let who = "\(lead.id) \(lead.name)\(lead.company.map { " (\($0))" } ?? "") [\(lead.owner)]"
-            let replied = lead.lastReply.map { reply in [lead.lastContact, lead.firstContact].compactMap { $0 }.max().map { reply > $0 } ?? true } ?? false
-            if (status == .engaged || replied) && lead.nextStepDue == nil {
+            if (status == .engaged || lead.hasReplied) && lead.nextStepDue == nil {
                 noNextStep.append("\(who): they replied\(lead.lastReply.map { " on \($0)" } ?? ""); agree on a next step (followup next \(lead.id) \"…\" --due DATE)")
             }
             if let due = lead.nextStepDue, due < today {

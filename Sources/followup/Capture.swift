@@ -23,13 +23,7 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Today in this machine's zone, or --now's day.
-    var today: LocalDate {
-        switch now.flatMap({ PlanningNow.parse($0, zone: TimeZone.current.identifier) }) {
-        case .date(let date): return date
-        case .instant(let instant): return Self.day(of: instant)
-        case nil: return Self.day(of: Date())
-        }
-    }
+    var today: LocalDate { commandToday(now) }
 
     /// When a record was made: --now, or the clock, as an ISO 8601 UTC time.
     var stamp: String {
@@ -38,16 +32,29 @@ struct StoreOptions: ParsableArguments {
         return formatter.string(from: Date())
     }
 
-    static func day(of instant: Date) -> LocalDate {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = .current
-        let parts = calendar.dateComponents([.year, .month, .day], from: instant)
-        return LocalDate(year: parts.year!, month: parts.month!, day: parts.day!)!
-    }
-
     func open() throws -> SQLiteStore {
         do { return try SQLiteStore.open(at: store) } catch { throw Failure(error.description) }
     }
+}
+
+/// Today for a command: --now's day (a date-time's, in `zone`), else the clock's.
+func commandToday(_ now: String?, zone: String = TimeZone.current.identifier, clock: Date = Date()) -> LocalDate {
+    let instant: Date
+    switch now.flatMap({ PlanningNow.parse($0, zone: zone) }) {
+    case .date(let date): return date
+    case .instant(let value): instant = value
+    case nil: instant = clock
+    }
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = TimeZone(identifier: zone) ?? .current
+    let parts = calendar.dateComponents([.year, .month, .day], from: instant)
+    return LocalDate(year: parts.year!, month: parts.month!, day: parts.day!)!
+}
+
+/// The days a plan made around `today` can reach: a playbook's holiday
+/// calendars are expanded over them.
+func holidayRange(around today: LocalDate) -> ClosedRange<LocalDate> {
+    today.adding(days: -800)...today.adding(days: 4_100)
 }
 
 /// Runs a capture command: a store error is one line and status 1.
@@ -133,15 +140,14 @@ struct Add: ParsableCommand {
             }
             let launch = try launchDate.map { try parseDate($0, option: "--launch-date") }
             let parsedEvents = try events.map { text -> LeadEvent in
-                let entry = text.trimmed
-                guard let date = LocalDate(iso: entry.prefix(10)), !entry.dropFirst(10).trimmed.isEmpty else {
+                guard let event = LeadEvent(parsing: text) else {
                     throw Failure("--event \"\(text)\" is not \"YYYY-MM-DD Name\"", code: 64)
                 }
                 // The sheet separates events with ";": a name holding one would come back as two.
-                guard !entry.contains(";") else {
+                guard !event.name.contains(";") else {
                     throw Failure("--event \"\(text)\": an event's name cannot hold \";\"; give each event its own --event", code: 64)
                 }
-                return LeadEvent(date: date, name: entry.dropFirst(10).trimmed)
+                return event
             }
             let store = try options.open()
             let leadID = try id?.trimmed ?? store.nextID()

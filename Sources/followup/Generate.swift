@@ -241,15 +241,9 @@ struct PlanInput: ParsableArguments {
         var playbook = Playbook.standard
         if let path = self.playbook {
             // Holiday calendars are read for every day a plan can reach.
-            var today = LocalDate(daysSinceEpoch: Int((clock.timeIntervalSince1970 / 86_400).rounded(.down)))
-            switch now.flatMap({ PlanningNow.parse($0, zone: timezone ?? "UTC") }) {
-            case .date(let date): today = date
-            case .instant(let instant): today = LocalDate(daysSinceEpoch: Int((instant.timeIntervalSince1970 / 86_400).rounded(.down)))
-            case nil: break
-            }
-            let range = today.adding(days: -800)...today.adding(days: 4_100)
+            let today = commandToday(now, zone: timezone ?? "UTC", clock: clock)
             do {
-                playbook = try PlaybookFile.load(path: path, holidayRange: range)
+                playbook = try PlaybookFile.load(path: path, holidayRange: holidayRange(around: today))
             } catch { throw Failure(error.description) }
         }
         let zone = timezone ?? playbook.timeZone ?? TimeZone.current.identifier

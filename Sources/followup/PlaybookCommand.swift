@@ -38,9 +38,8 @@ struct PlaybookCommand: ParsableCommand {
             return
         }
         guard let check else { return }
-        let today = LocalDate(daysSinceEpoch: Int((Date().timeIntervalSince1970 / 86_400).rounded(.down)))
         do {
-            let playbook = try PlaybookFile.load(path: check, holidayRange: today.adding(days: -800)...today.adding(days: 4_100))
+            let playbook = try PlaybookFile.load(path: check, holidayRange: holidayRange(around: commandToday(nil, zone: "UTC")))
             print("\(check): ok: \(playbook.steps.count) steps (the last closes the loop, then \(playbook.afterCloseTheLoop.rawValue)), "
                   + "\(playbook.calendar.holidays.count) holidays, capacity \(playbook.dailyCapacity.map { "\($0) a day" } ?? "unlimited")")
         } catch {
