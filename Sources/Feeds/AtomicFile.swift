@@ -52,7 +52,12 @@ final class AtomicFile {
     }
 
     func write(_ bytes: [UInt8]) throws(FeedError) {
+        try write(bytes[...])
+    }
+
+    func write(_ bytes: ArraySlice<UInt8>) throws(FeedError) {
         guard let handle else { throw FeedError("\(path): written after it was closed") }
+        guard !bytes.isEmpty else { return }
         let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, handle) }
         guard written == bytes.count else {
             throw FeedError("cannot write \(temporaryPath): \(String(cString: strerror(errno)))")

@@ -150,6 +150,22 @@ public final class Planner {
         return plan(lead, ledger: &ledger)
     }
 
+    /// Plans one lead of a stream, sharing its owner's capacity with the
+    /// leads planned before it in `ledger`.
+    ///
+    /// For the same plan as `plan(_: [Lead])`, a caller that plans leads
+    /// one at a time gives each owner's leads in `planningOrder` (leads of
+    /// different owners never meet in the ledger, so owners can be planned
+    /// apart, each with a ledger of its own).
+    public func plan(_ lead: Lead, sharing ledger: inout CapacityLedger) -> [Touchpoint] {
+        plan(lead, ledger: &ledger)
+    }
+
+    /// The order leads are planned in: by this, then by lead id.
+    public func planningOrder(_ lead: Lead) -> Int {
+        planningGroup(lead)
+    }
+
     /// Leads whose touches keep agreed dates come first (0), then "not
     /// yet" leads (1), then leads in the cadence (2).
     private func planningGroup(_ lead: Lead) -> Int {
@@ -694,8 +710,11 @@ private struct Placement {
 }
 
 /// Touches each owner has on each day, as the plan fills up.
-private struct CapacityLedger {
+/// Each owner's touches per day, as planned so far.
+public struct CapacityLedger: Sendable {
     private var loads: [String: [Int: Int]] = [:]
+
+    public init() {}
 
     func load(_ owner: String, _ day: LocalDate) -> Int {
         loads[owner]?[day.daysSinceEpoch] ?? 0

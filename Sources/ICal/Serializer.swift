@@ -10,6 +10,13 @@ public enum ICalSerializer {
     /// The closing line of a calendar opened with `header(_:)`.
     public static let footer: [UInt8] = Array("END:VCALENDAR\r\n".utf8)
 
+    /// Builds libical's lazily made globals (the UTC zone) once, so that
+    /// threads can then serialise components at the same time: libical 3
+    /// keeps its error number and scratch buffers per thread.
+    public static func prepareForThreads() {
+        _ = icaltimezone_get_utc_timezone()
+    }
+
     /// `BEGIN:VCALENDAR` and the calendar's properties, without the END line.
     public static func header(_ info: ICalCalendarInfo) throws(ICalError) -> [UInt8] {
         var calendar = try ComponentHandle(kind: ICAL_VCALENDAR_COMPONENT)

@@ -1,14 +1,19 @@
 internal import CLibical
+import Foundation
 
 /// VTIMEZONE components for IANA zones, from the system's zoneinfo through
 /// libical, each trimmed to the span a feed needs and serialised once.
 ///
 /// libical owns its built-in zones for the life of the process; this type
 /// only clones their components, and owns and frees each clone.
-public final class TimeZoneCatalog {
+///
+/// Safe to share between threads: its caches are behind a lock, and the
+/// libical calls it makes (built-in zone lookup) take libical's own lock.
+public final class TimeZoneCatalog: @unchecked Sendable {
     private struct Key: Hashable { let tzid: String; let years: ClosedRange<Int> }
     private var cache: [Key: [UInt8]] = [:]
     private var known: [String: Bool] = [:]
+    private let lock = NSLock()
 
     public init() {
         Self.configure
@@ -19,6 +24,8 @@ public final class TimeZoneCatalog {
 
     /// True when libical can give a VTIMEZONE for the zone (or it is UTC).
     public func knows(_ tzid: String) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
         if let answer = known[tzid] { return answer }
         let answer = Self.isUTC(tzid)
             || (Self.isZoneName(tzid) && icaltimezone_get_builtin_timezone(tzid).map { icaltimezone_get_component($0) != nil } == true)
@@ -51,6 +58,8 @@ public final class TimeZoneCatalog {
     /// or last day in any offset is covered, instead of every transition
     /// since 1883.
     public func vtimezone(for tzid: String, years: ClosedRange<Int>) throws(ICalError) -> [UInt8] {
+        lock.lock()
+        defer { lock.unlock() }
         let key = Key(tzid: tzid, years: years)
         if let cached = cache[key] { return cached }
         guard Self.isZoneName(tzid), let zone = icaltimezone_get_builtin_timezone(tzid),

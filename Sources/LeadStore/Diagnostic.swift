@@ -41,8 +41,9 @@ public struct LeadSheetResult: Sendable {
     public var rowsRead: Int
     /// Rows that were rejected.
     public var rejectedRows: Int
-    /// The owner of every data row, rejected rows included, in row order:
-    /// each owner keeps their feeds even while their rows need fixing.
+    /// The owners of the data rows, rejected rows included, each once, in
+    /// the order they first appear: each owner keeps their feeds even while
+    /// their rows need fixing.
     public var owners: [String]
     /// True when the header lacks a required column, so no row could be
     /// read: writing feeds from it would empty every subscriber's calendar.

@@ -73,6 +73,16 @@ public struct LeadSheet {
 
     /// Reads every row. Throws only when the file cannot be read as a CSV at all.
     public func read() throws(LeadStoreError) -> LeadSheetResult {
+        var leads: [Lead] = []
+        var result = try read { leads.append($0) }
+        result.leads = leads
+        return result
+    }
+
+    /// Reads every row and hands each valid lead to `each` as its row is
+    /// read, in row order; the result's `leads` stay empty, so a sheet of
+    /// any size can be read without holding it.
+    public func read(each: (Lead) -> Void) throws(LeadStoreError) -> LeadSheetResult {
         guard let stream = InputStream(fileAtPath: path), FileManager.default.isReadableFile(atPath: path) else {
             throw LeadStoreError("\(displayName): cannot open the lead sheet (no such file, or not readable)")
         }
@@ -92,6 +102,7 @@ public struct LeadSheet {
         }
 
         var firstRowOfID: [String: Int] = [:]
+        var owners: Set<String> = []
         var rowNumber = 1
         while let fields = reader.next() {
             rowNumber += 1
@@ -110,7 +121,8 @@ public struct LeadSheet {
             var row = RowReader(fields: fields, header: columns, file: displayName, row: rowNumber,
                                 headerCount: header.count, isKnownTimeZone: isKnownTimeZone)
             let lead = row.lead()
-            result.owners.append(row.text(.owner) ?? Lead.defaultOwner)
+            let owner = row.text(.owner) ?? Lead.defaultOwner
+            if owners.insert(owner).inserted { result.owners.append(owner) }
             if let lead {
                 // Ids are unique across the sheet, rejected rows included.
                 if let first = firstRowOfID[lead.id] {
@@ -120,7 +132,7 @@ public struct LeadSheet {
                 }
             }
             if row.errors.isEmpty, let lead {
-                result.leads.append(lead)
+                each(lead)
             } else {
                 result.rejectedRows += 1
                 result.errors += row.sortedErrors

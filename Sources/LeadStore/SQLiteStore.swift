@@ -172,9 +172,30 @@ public final class SQLiteStore {
 
     /// The store read as a lead sheet is: leads, their owners, no row errors.
     public func read() throws(LeadStoreError) -> LeadSheetResult {
-        let leads = try leads()
-        return LeadSheetResult(leads: leads, errors: [], warnings: [], rowsRead: leads.count, rejectedRows: 0,
-                               owners: leads.map(\.owner))
+        var leads: [Lead] = []
+        var result = try read { leads.append($0) }
+        result.leads = leads
+        return result
+    }
+
+    /// Reads every lead with a cursor and hands each to `each` as it is
+    /// read; the result's `leads` stay empty, so a store of any size can be
+    /// read without holding it.
+    public func read(each: (Lead) -> Void) throws(LeadStoreError) -> LeadSheetResult {
+        var result = LeadSheetResult(leads: [], errors: [], warnings: [], rowsRead: 0, rejectedRows: 0, owners: [])
+        var owners: Set<String> = []
+        do {
+            try pool.read { db in
+                let rows = try Row.fetchCursor(db, sql: "SELECT * FROM lead ORDER BY position")
+                while let row = try rows.next() {
+                    let lead = Self.lead(row)
+                    result.rowsRead += 1
+                    if owners.insert(lead.owner).inserted { result.owners.append(lead.owner) }
+                    each(lead)
+                }
+            }
+        } catch { throw LeadStoreError("\(path): cannot read the leads: \(Self.describe(error))") }
+        return result
     }
 
     public func lead(_ id: String) throws(LeadStoreError) -> Lead {

@@ -103,60 +103,136 @@ struct Generate: ParsableCommand {
             if stamp.rejectedRows > 0 { throw ExitCode(Self.rowsRejected) }
             return
         }
-        let (result, catalog) = try input.readStore()
-        if strict && !result.errors.isEmpty {
-            throw Failure("\(input.store): nothing written (--strict): \(result.rejectedRows) row\(result.rejectedRows == 1 ? "" : "s") rejected",
-                          code: Self.rowsRejected)
-        }
-        let planner = setup.planner
-        let progress = Progress(enabled: !quiet && isatty(STDERR_FILENO) == 1 && result.leads.count >= 10_000)
-        progress.show("planning \(result.leads.count) leads")
-        // Flattened lead by lead, each lead's plan released as it is moved:
-        // `flatMap` would hold both shapes of a large plan at once.
-        var plans = planner.plan(result.leads)
-        var touchpoints: [Touchpoint] = []
-        touchpoints.reserveCapacity(plans.reduce(0) { $0 + $1.count })
-        for index in plans.indices {
-            touchpoints += plans[index]
-            plans[index] = []
-        }
-        progress.show("writing feeds to \(out)")
-
-        let report: FeedWriteReport
+        let catalog = TimeZoneCatalog()
+        var writer = FeedWriter(catalog: catalog, options: FeedOptions(
+            profile: FeedProfile.named(profile) ?? .generic, allDay: allDay, digest: digest, ownerTimeZone: setup.zone))
+        writer.fileMode = Self.fileMode(mode) ?? 0o600
+        writer.lockWait = wait
+        let report: FeedWriteReport, leadCount: Int, zones: Set<String>, result: LeadSheetResult
         do {
-            let options = FeedOptions(profile: FeedProfile.named(profile) ?? .generic, allDay: allDay, digest: digest,
-                                      ownerTimeZone: setup.zone)
-            var writer = FeedWriter(catalog: catalog, options: options)
-            writer.fileMode = Self.fileMode(mode) ?? 0o600
-            writer.lockWait = wait
-            report = try writer.write(owners: result.owners, touchpoints: touchpoints, to: out,
-                                      rejectedRows: result.rejectedRows, leads: result.leads.count)
-        } catch {
-            progress.clear()
+            (report, leadCount, zones, result) = try write(with: writer, setup: setup, catalog: catalog)
+        } catch let error as FeedError {
             throw Failure(error.description, code: error.kind == .locked ? Self.locked : 1)
         }
-        progress.clear()
 
         if let inputDigest {
             // With the clock as today, the plan holds until today moves on in one of its zones.
-            let validUntil = input.now == nil ? Self.nextMidnight(after: clock, in: Set(result.leads.map { $0.timeZone ?? setup.zone } + [setup.zone])) : nil
+            let validUntil = input.now == nil ? Self.nextMidnight(after: clock, in: zones) : nil
             let stamp = RunStamp(input: inputDigest, validUntil: validUntil, files: report.manifest.feeds.map(\.file) + ["index.json"],
                                  rejectedRows: result.rejectedRows)
             do { try stamp.save(in: out, mode: Self.fileMode(mode) ?? 0o600) } catch { throw Failure(error.description) }
         }
 
         if !quiet {
-            let overdue = touchpoints.filter(\.overdue).count
+            // Everyone's tasks feed holds every touchpoint once.
+            let overdue = report.manifest.feeds.first { $0.owner == nil && $0.kind == .tasks }?.overdue ?? 0
             let feeds = report.manifest.feeds.count
             let unchangedFeeds = report.unchanged.filter { $0.hasSuffix(".ics") }.count
-            printError("followup: \(result.leads.count) leads planned, \(result.rejectedRows) rows rejected, "
-                       + "\(touchpoints.count) touchpoints (\(overdue) overdue), \(feeds) feeds in \(out): "
+            printError("followup: \(leadCount) leads planned, \(result.rejectedRows) rows rejected, "
+                       + "\(report.manifest.touchpoints) touchpoints (\(overdue) overdue), \(feeds) feeds in \(out): "
                        + "\(feeds - unchangedFeeds) written, \(unchangedFeeds) unchanged")
             if !report.staleRemoved.isEmpty {
                 printError("followup: removed \(report.staleRemoved.count) temporary file(s) left by a run that was stopped")
             }
         }
         if result.rejectedRows > 0 || !result.errors.isEmpty { throw ExitCode(Self.rowsRejected) }
+    }
+
+    /// Reads the store, plans every lead and writes the feeds, streaming.
+    ///
+    /// Each lead goes to a scratch file in --out as its row is read; only
+    /// what orders the planning stays in memory (id, owner, planning group,
+    /// where the lead is). Owners are then planned on every core, each by
+    /// one thread with a capacity ledger of its own (capacity is per owner,
+    /// so owners never meet), lead by lead in the planner's order, and each
+    /// touch is serialised as soon as it is planned (see `FeedRun`). The
+    /// feeds do not depend on the number of threads, byte for byte.
+    private func write(with writer: FeedWriter, setup: PlanSetup, catalog: TimeZoneCatalog) throws
+        -> (FeedWriteReport, leads: Int, zones: Set<String>, LeadSheetResult) {
+        do {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        } catch {
+            throw Failure("cannot create the output folder \(out): \(error.localizedDescription)")
+        }
+        let spill = try LeadSpill(in: out)
+        var refs: [LeadRef] = []
+        var ownerNames: [String] = [], ownerNumbers: [String: Int32] = [:]
+        var zones: Set<String> = [setup.zone]
+        var spillFailure: FeedError?
+        let planner = setup.planner
+        let result = try input.readStore(catalog: catalog) { lead in
+            guard spillFailure == nil else { return }
+            do throws(FeedError) {
+                let location = try spill.append(lead)
+                let owner: Int32
+                if let known = ownerNumbers[lead.owner] {
+                    owner = known
+                } else {
+                    owner = Int32(ownerNames.count)
+                    ownerNumbers[lead.owner] = owner
+                    ownerNames.append(lead.owner)
+                }
+                refs.append(LeadRef(id: lead.id, location: location, owner: owner, group: UInt8(planner.planningOrder(lead))))
+                if let zone = lead.timeZone { zones.insert(zone) }
+            } catch {
+                spillFailure = error
+            }
+        }
+        if let spillFailure { throw spillFailure }
+        try spill.finishWriting()
+        if strict && !result.errors.isEmpty {
+            throw Failure("\(input.store): nothing written (--strict): \(result.rejectedRows) row\(result.rejectedRows == 1 ? "" : "s") rejected",
+                          code: Self.rowsRejected)
+        }
+
+        let run = try writer.begin(folder: out, owners: result.owners + ownerNames)
+        // A lead's rank in id order stands for its id: planning and the feeds order by it.
+        var rank = [UInt32](repeating: 0, count: refs.count)
+        for (place, index) in refs.indices.sorted(by: { refs[$0].id < refs[$1].id }).enumerated() {
+            rank[index] = UInt32(place)
+        }
+        // Each owner's leads in the planner's order: group, then id.
+        let feedOfOwner = ownerNames.map { owner -> Int in run.feedIndex(ofOwner: owner)! }
+        var work = [[Int32]](repeating: [], count: run.feeds.count)
+        for index in refs.indices { work[feedOfOwner[Int(refs[index].owner)]].append(Int32(index)) }
+        for feed in work.indices {
+            work[feed].sort { (refs[Int($0)].group, rank[Int($0)]) < (refs[Int($1)].group, rank[Int($1)]) }
+        }
+        // Largest owners first, so the cores finish together.
+        let queue = work.indices.filter { !work[$0].isEmpty }.sorted { (work[$0].count, $1) > (work[$1].count, $0) }
+        let threads = max(1, min(ProcessInfo.processInfo.activeProcessorCount, queue.count))
+        let shared = SharedWork(queue: queue, leads: refs.count,
+                                progress: Progress(enabled: !quiet && isatty(STDERR_FILENO) == 1 && refs.count >= 10_000))
+        // A planner and a sink per thread: neither is shared.
+        var kits = [ThreadKit(planner: planner, sink: try run.makeSink())]
+        while kits.count < threads { kits.append(ThreadKit(planner: try setup.makePlanner(), sink: try run.makeSink())) }
+        let frozenRefs = refs, frozenRank = rank, frozenWork = work, frozenKits = kits
+        DispatchQueue.concurrentPerform(iterations: threads) { thread in
+            do {
+                let planner = frozenKits[thread].planner, sink = frozenKits[thread].sink
+                var buffer: [UInt8] = []
+                while let feed = shared.next() {
+                    var ledger = CapacityLedger()
+                    var done = 0
+                    for index in frozenWork[feed].lazy.map(Int.init) {
+                        let lead = try spill.lead(at: frozenRefs[index].location, buffer: &buffer)
+                        for (place, touch) in planner.plan(lead, sharing: &ledger).enumerated() {
+                            try sink.add(touch, feed: feed, leadRank: frozenRank[index], index: place)
+                        }
+                        done += 1
+                        if done == 512 { shared.planned(done, components: sink.components); done = 0 }
+                    }
+                    shared.planned(done, components: sink.components)
+                }
+            } catch {
+                shared.fail(error)
+            }
+        }
+        if let failure = shared.failure { throw failure }
+        shared.progress.show("writing the feeds to \(out)")
+        defer { shared.progress.clear() }
+        let report = try run.finish(rejectedRows: result.rejectedRows, leads: refs.count)
+        return (report, refs.count, zones, result)
     }
 
     /// The digest of everything the feeds are made from: the store's bytes,
@@ -259,19 +335,28 @@ struct PlanInput: ParsableArguments {
     /// header is unusable is a failure.
     func readStore() throws -> (LeadSheetResult, TimeZoneCatalog) {
         let catalog = TimeZoneCatalog()
+        var leads: [Lead] = []
+        var result = try readStore(catalog: catalog) { leads.append($0) }
+        result.leads = leads
+        return (result, catalog)
+    }
+
+    /// Reads the store, handing each valid lead to `each` as it is read (the
+    /// result's `leads` stay empty), and prints every problem on stderr.
+    func readStore(catalog: TimeZoneCatalog, each: (Lead) -> Void) throws -> LeadSheetResult {
         if !isSheet(store) {
             do {
-                return (try SQLiteStore.open(at: store).read(), catalog)
+                return try SQLiteStore.open(at: store).read(each: each)
             } catch { throw Failure(error.description) }
         }
         let sheet = LeadSheet(path: store, isKnownTimeZone: { Generate.isUsable(zone: $0, catalog) })
         let result: LeadSheetResult
-        do { result = try sheet.read() } catch { throw Failure(error.description) }
+        do { result = try sheet.read(each: each) } catch { throw Failure(error.description) }
         for diagnostic in result.warnings + result.errors { printError(diagnostic.description) }
         if result.headerIsUnusable {
             throw Failure("\(store): nothing written: the lead sheet's header must be fixed first")
         }
-        return (result, catalog)
+        return result
     }
 }
 
@@ -289,6 +374,83 @@ struct PlanSetup {
     /// The zone of leads that name none.
     let zone: String
     let planner: Planner
+
+    /// Another planner like `planner`, for another thread.
+    func makePlanner() throws -> Planner {
+        do {
+            return try Planner(playbook: playbook, defaultTimeZone: zone, now: planner.now, horizonDays: planner.horizonDays)
+        } catch { throw Failure(error.description) }
+    }
+}
+
+/// What `generate` keeps of a lead while the store is read: enough to
+/// order the planning and to find the lead again.
+struct LeadRef {
+    var id: String
+    var location: LeadSpill.Location
+    /// The lead's owner, as a number of this run.
+    var owner: Int32
+    /// `Planner.planningOrder`.
+    var group: UInt8
+}
+
+/// What one planning thread works with, and no other thread touches.
+struct ThreadKit: @unchecked Sendable {
+    // @unchecked: each kit is used by its one thread only.
+    let planner: Planner
+    let sink: FeedSink
+}
+
+/// The owners still to plan, progress, and the first failure, shared by
+/// the planning threads.
+final class SharedWork: @unchecked Sendable {
+    // @unchecked: every mutable field is read and written under `lock`.
+    private let lock = NSLock()
+    private var queue: [Int]
+    private var position = 0
+    private(set) var failure: Error?
+    let progress: Progress
+    private let leads: Int
+    private var planned = 0
+    private var components: [ObjectIdentifier: Int] = [:]
+    private let started = Date()
+    private var shown = Date.distantPast
+
+    init(queue: [Int], leads: Int, progress: Progress) {
+        self.queue = queue
+        self.leads = leads
+        self.progress = progress
+    }
+
+    /// The next owner's feed to plan; nil when all are taken or one failed.
+    func next() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard failure == nil, position < queue.count else { return nil }
+        position += 1
+        return queue[position - 1]
+    }
+
+    func fail(_ error: Error) {
+        lock.lock()
+        defer { lock.unlock() }
+        if failure == nil { failure = error }
+    }
+
+    /// Counts leads planned by one thread; `components` is its running total.
+    func planned(_ count: Int, components total: Int, thread: ObjectIdentifier = ObjectIdentifier(Thread.current)) {
+        guard progress.enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        planned += count
+        components[thread] = total
+        let now = Date()
+        guard now.timeIntervalSince(shown) >= 0.25 else { return }
+        shown = now
+        let written = components.values.reduce(0, +)
+        let rate = Double(written) / max(now.timeIntervalSince(started), 0.001)
+        progress.show("\(planned) of \(leads) leads planned, \(written) components serialised (\(Int(rate))/s)")
+    }
 }
 
 /// A progress line on a terminal, rewritten in place; silent otherwise.

@@ -1,0 +1,142 @@
+import FollowUp
+
+/// The leads of a run, kept in a `ScratchFile` as they are read and read
+/// back one at a time when their owner is planned.
+///
+/// Why a format of our own: this is a private, per-run record that never
+/// leaves the process (the file has no name and dies with the run), read
+/// back a million times; it needs to be compact and fast, not portable or
+/// versioned, and no library format (JSON, property lists) is either here.
+/// Every field of `Lead` is kept, so a lead comes back equal to itself
+/// (tested).
+public final class LeadSpill: @unchecked Sendable {
+    // @unchecked: `append` is called from one thread while reading the
+    // store; afterwards `lead(at:)` only reads, from any thread.
+    private let file: ScratchFile
+    private var record: [UInt8] = []
+
+    /// Where one lead's record is.
+    public struct Location: Sendable, Hashable {
+        public let offset: UInt64
+        public let length: UInt32
+    }
+
+    public init(in folder: String) throws(FeedError) {
+        file = try ScratchFile(in: folder)
+    }
+
+    /// Keeps a lead; returns where to find it.
+    public func append(_ lead: Lead) throws(FeedError) -> Location {
+        record.removeAll(keepingCapacity: true)
+        Self.encode(lead, into: &record)
+        let offset = try file.append(record)
+        return Location(offset: offset, length: UInt32(record.count))
+    }
+
+    /// Ends the appending: every lead kept can be read from here on.
+    public func finishWriting() throws(FeedError) {
+        try file.flush()
+    }
+
+    /// The lead kept at `location`. `buffer` is reused between calls.
+    public func lead(at location: Location, buffer: inout [UInt8]) throws(FeedError) -> Lead {
+        try file.read(at: location.offset, count: Int(location.length), into: &buffer)
+        var reader = Reader(bytes: buffer)
+        guard let lead = Self.decode(&reader) else {
+            throw FeedError("a temporary file of this run was damaged while it ran (a lead record at byte \(location.offset) does not read back)")
+        }
+        return lead
+    }
+
+    // MARK: - The record
+
+    static func encode(_ lead: Lead, into out: inout [UInt8]) {
+        func string(_ value: String?) {
+            guard var text = value else { return integer(UInt32.max) }
+            text.withUTF8 { bytes in
+                integer(UInt32(bytes.count))
+                out.append(contentsOf: bytes)
+            }
+        }
+        func integer<T: FixedWidthInteger>(_ value: T) {
+            withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
+        }
+        func date(_ date: LocalDate?) {
+            integer(Int32(clamping: date?.daysSinceEpoch ?? Int(Int32.min)))
+        }
+        string(lead.id); string(lead.name); string(lead.company); string(lead.email); string(lead.phone)
+        string(lead.owner); string(lead.timeZone)
+        integer(lead.status.map { UInt8(LeadStatus.allCases.firstIndex(of: $0)!) } ?? UInt8.max)
+        date(lead.firstContact); date(lead.lastContact); date(lead.lastReply)
+        string(lead.lastStep); string(lead.nextStep); date(lead.nextStepDue)
+        integer(lead.nextStepOwner.map { UInt8(StepOwner.allCases.firstIndex(of: $0)!) } ?? UInt8.max)
+        date(lead.snoozeUntil)
+        string(lead.fiscalYearStart?.description)
+        date(lead.launchDate)
+        integer(UInt32(lead.events.count))
+        for event in lead.events {
+            date(event.date)
+            string(event.name)
+        }
+        string(lead.notes)
+    }
+
+    static func decode(_ reader: inout Reader) -> Lead? {
+        guard let id = reader.string() ?? nil, let name = reader.string() ?? nil,
+              let company = reader.string(), let email = reader.string(), let phone = reader.string(),
+              let owner = reader.string() ?? nil, let timeZone = reader.string(),
+              let status = reader.integer(UInt8.self),
+              let firstContact = reader.date(), let lastContact = reader.date(), let lastReply = reader.date(),
+              let lastStep = reader.string(), let nextStep = reader.string(), let nextStepDue = reader.date(),
+              let nextStepOwner = reader.integer(UInt8.self), let snoozeUntil = reader.date(),
+              let fiscalYearStart = reader.string(), let launchDate = reader.date(),
+              let eventCount = reader.integer(UInt32.self) else { return nil }
+        var events: [LeadEvent] = []
+        for _ in 0..<eventCount {
+            guard let date = reader.date() ?? nil, let name = reader.string() ?? nil else { return nil }
+            events.append(LeadEvent(date: date, name: name))
+        }
+        guard let notes = reader.string(), reader.isAtEnd else { return nil }
+        return Lead(
+            id: id, name: name, company: company, email: email, phone: phone, owner: owner, timeZone: timeZone,
+            status: status == .max ? nil : LeadStatus.allCases[Int(status)],
+            firstContact: firstContact, lastContact: lastContact, lastReply: lastReply,
+            nextStep: nextStep, nextStepDue: nextStepDue,
+            nextStepOwner: nextStepOwner == .max ? nil : StepOwner.allCases[Int(nextStepOwner)],
+            snoozeUntil: snoozeUntil, fiscalYearStart: fiscalYearStart.flatMap { MonthDay($0) }, launchDate: launchDate,
+            events: events, notes: notes, lastStep: lastStep)
+    }
+
+    /// Reads a record's fields in turn; each returns nil past the end.
+    struct Reader {
+        let bytes: [UInt8]
+        var position = 0
+
+        var isAtEnd: Bool { position == bytes.count }
+
+        mutating func integer<T: FixedWidthInteger>(_: T.Type) -> T? {
+            let size = MemoryLayout<T>.size
+            guard position + size <= bytes.count else { return nil }
+            var value = T.zero
+            withUnsafeMutableBytes(of: &value) { raw in
+                bytes.withUnsafeBytes { raw.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[position..<position + size])) }
+            }
+            position += size
+            return T(littleEndian: value)
+        }
+
+        /// nil past the end; .some(nil) for an absent value.
+        mutating func string() -> String?? {
+            guard let length = integer(UInt32.self) else { return nil }
+            if length == .max { return .some(nil) }
+            guard position + Int(length) <= bytes.count else { return nil }
+            defer { position += Int(length) }
+            return .some(String(decoding: bytes[position..<position + Int(length)], as: UTF8.self))
+        }
+
+        mutating func date() -> LocalDate?? {
+            guard let days = integer(Int32.self) else { return nil }
+            return .some(days == .min ? nil : LocalDate(daysSinceEpoch: Int(days)))
+        }
+    }
+}

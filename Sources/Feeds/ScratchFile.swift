@@ -1,0 +1,105 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// A nameless temporary file for one run: appended to by one thread, read
+/// back by offset from any thread.
+///
+/// Generation keeps what it has read and what it has serialised here rather
+/// than in memory, so its memory stays flat however large the store. The
+/// file is created with `O_TMPFILE` (or created and unlinked at once where
+/// the file system lacks it), owner-only: it has no name, no other process
+/// can open it, and the kernel frees it when the run ends, however it ends.
+/// Its pages live in the page cache, which the kernel can write out; they
+/// are not the process's memory.
+public final class ScratchFile: @unchecked Sendable {
+    // @unchecked: appends happen on one thread (the owner's), and `read`
+    // only uses `pread` on bytes already flushed, which is safe from any thread.
+    private let descriptor: Int32
+    private let label: String
+    private var buffer: [UInt8] = []
+    /// Bytes in the file, not counting the buffer.
+    private var flushed: UInt64 = 0
+    private static let bufferSize = 1 << 18
+
+    /// Bytes appended so far.
+    public var size: UInt64 { flushed + UInt64(buffer.count) }
+
+    public init(in folder: String) throws(FeedError) {
+        label = "a temporary file in \(folder)"
+        // O_TMPFILE (Linux's __O_TMPFILE | O_DIRECTORY); Glibc's module map does not export it.
+        let temporaryFile: Int32 = 0o20_000_000 | O_DIRECTORY
+        var descriptor = open(folder, temporaryFile | O_RDWR | O_CLOEXEC, 0o600)
+        if descriptor < 0 {
+            // Not every file system has O_TMPFILE: a unique name, unlinked at once.
+            var template = Array((folder as NSString).appendingPathComponent(".followup-scratch-XXXXXX").utf8CString)
+            descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+            if descriptor >= 0 {
+                template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+                _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+            }
+        }
+        guard descriptor >= 0 else {
+            throw FeedError("cannot create \(label): \(String(cString: strerror(errno)))")
+        }
+        self.descriptor = descriptor
+        buffer.reserveCapacity(Self.bufferSize)
+    }
+
+    deinit { close(descriptor) }
+
+    /// Appends bytes; returns the offset they start at.
+    @discardableResult
+    public func append(_ bytes: [UInt8]) throws(FeedError) -> UInt64 {
+        let offset = size
+        if buffer.count + bytes.count > Self.bufferSize { try flush() }
+        if bytes.count >= Self.bufferSize {
+            let failure = bytes.withUnsafeBytes { raw -> FeedError? in
+                do throws(FeedError) { try writeAll(raw); return nil } catch { return error }
+            }
+            if let failure { throw failure }
+        } else {
+            buffer.append(contentsOf: bytes)
+        }
+        return offset
+    }
+
+    /// Writes the buffered bytes to the file, so `read` sees them.
+    public func flush() throws(FeedError) {
+        guard !buffer.isEmpty else { return }
+        let failure = buffer.withUnsafeBytes { raw -> FeedError? in
+            do throws(FeedError) { try writeAll(raw); return nil } catch { return error }
+        }
+        if let failure { throw failure }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws(FeedError) {
+        var done = 0
+        while done < bytes.count {
+            let result = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(flushed) + off_t(done))
+            if result < 0, errno == EINTR { continue }
+            guard result > 0 else { throw FeedError("cannot write \(label): \(String(cString: strerror(errno)))") }
+            done += result
+        }
+        flushed += UInt64(bytes.count)
+    }
+
+    /// Reads `count` bytes at `offset` into `into` (resized to fit).
+    /// The bytes must have been flushed.
+    public func read(at offset: UInt64, count: Int, into: inout [UInt8]) throws(FeedError) {
+        if into.count != count { into = [UInt8](repeating: 0, count: count) }
+        var done = 0
+        var failure: Int32 = 0
+        into.withUnsafeMutableBytes { raw in
+            while done < count {
+                let result = pread(descriptor, raw.baseAddress! + done, count - done, off_t(offset) + off_t(done))
+                if result < 0, errno == EINTR { continue }
+                guard result > 0 else { failure = result == 0 ? EIO : errno; return }
+                done += result
+            }
+        }
+        if failure != 0 { throw FeedError("cannot read \(label): \(String(cString: strerror(failure)))") }
+    }
+}
