@@ -67,7 +67,10 @@ let package = Package(
             "LeadStore", "FollowUp",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-        .testTarget(name: "FeedsTests", dependencies: ["Feeds", "FollowUp", "ICal"]),
+        .testTarget(name: "FeedsTests", dependencies: [
+            "Feeds", "FollowUp", "ICal",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
         .testTarget(name: "PublishTests", dependencies: ["Publish", "Feeds", "FollowUp", "ICal"]),
         .testTarget(name: "CLITests", dependencies: [
             "followup",

@@ -14,6 +14,8 @@ final class AtomicFile {
     private let temporaryPath: String
     private let mode: mode_t
     private var handle: UnsafeMutablePointer<FILE>?
+    /// Bytes written so far.
+    private(set) var count: UInt64 = 0
 
     /// The name a temporary file of this process has beside `target`.
     static func temporaryName(for target: String) -> String {
@@ -62,6 +64,32 @@ final class AtomicFile {
         guard written == bytes.count else {
             throw FeedError("cannot write \(temporaryPath): \(String(cString: strerror(errno)))")
         }
+        count += UInt64(written)
+    }
+
+    /// Appends `length` bytes of the file at `source` from `offset`, copied
+    /// by the kernel (`sendfile`) without passing through this process.
+    func append(from source: String, offset: UInt64, length: UInt64) throws(FeedError) {
+        guard let handle else { throw FeedError("\(path): written after it was closed") }
+        guard length > 0 else { return }
+        guard fflush(handle) == 0 else {
+            throw FeedError("cannot write \(temporaryPath): \(String(cString: strerror(errno)))")
+        }
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw FeedError("cannot read \(source): \(String(cString: strerror(errno)))") }
+        defer { close(input) }
+        var position = off_t(offset)
+        var left = length
+        while left > 0 {
+            let sent = sendfile(fileno(handle), input, &position, Int(min(left, 1 << 30)))
+            if sent < 0, errno == EINTR { continue }
+            guard sent > 0 else {
+                let reason = sent == 0 ? "it is shorter than expected" : String(cString: strerror(errno))
+                throw FeedError("cannot copy \(source) into \(temporaryPath): \(reason)")
+            }
+            left -= UInt64(sent)
+        }
+        count += length
     }
 
     /// Puts the new file in place, or keeps the old one when they are equal.

@@ -7,13 +7,14 @@ import ICal
 /// Touches are handed to `FeedSink`s (one per thread) as they are planned;
 /// a sink serialises each touch's VEVENT and VTODO once, at once, and keeps
 /// the bytes in a `ScratchFile`, remembering only where they are and the
-/// touch's place in the feed order (a few dozen bytes a touch). `finish`
-/// then writes each feed in order: its header, the VTIMEZONEs of the span
-/// it covers, and the components copied from the scratch files, each
-/// component read once and written to both feeds that carry it (the
-/// owner's and everyone's). Nothing the size of a calendar is ever held in
-/// memory, and the bytes do not depend on how many sinks there were or
-/// which sink serialised which touch.
+/// touch's place in the feed order (a few dozen bytes a touch). When an
+/// owner is done, the sink's thread writes the owner's feeds: header, the
+/// VTIMEZONEs of the span they cover, and the components read back in feed
+/// order. `finish` then writes everyone's feeds: their header, and each
+/// owner's components copied from the owner's file by the kernel, so a
+/// component is serialised once and its bytes reach both feeds that carry
+/// it. Nothing the size of a calendar is ever held in memory, and the bytes
+/// do not depend on how many sinks there were or which sink did which owner.
 public final class FeedRun {
     /// Every owner's feed names, in file-name order.
     public let feeds: [OwnerFeed]
@@ -62,111 +63,108 @@ public final class FeedRun {
         return sink
     }
 
-    /// Writes every feed and the manifest from what the sinks were given.
-    /// Call it once, after every sink has its last touch.
+    /// What writing one owner's feeds left for everyone's.
+    struct OwnerFiles {
+        var events: WrittenFeed
+        var tasks: WrittenFeed
+    }
+
+    /// One owner feed, written and in place.
+    struct WrittenFeed {
+        var entry: FeedEntry
+        var replaced: Bool
+        var span: FeedSpan
+        /// Where its components are in the file, between header and footer.
+        var body: Range<UInt64>
+    }
+
+    private var ownerFiles: [Int: OwnerFiles] = [:]
+
+    fileprivate func record(_ files: OwnerFiles, feed: Int) {
+        sinksLock.lock()
+        ownerFiles[feed] = files
+        sinksLock.unlock()
+    }
+
+    /// Writes one owner's events and tasks feeds from the entries given,
+    /// read from the sinks' scratch files.
+    fileprivate func writeOwner(_ feed: Int, entries: [Entry], digestItems: [DigestItem], spans: (events: FeedSpan, tasks: FeedSpan),
+                                spill: ScratchFile?, builder: ComponentBuilder) throws(FeedError) -> OwnerFiles {
+        let owner = feeds[feed]
+        var spans = spans
+        // Digests are made per day from the touches themselves, on the owner's clock.
+        var digests: [(date: LocalDate, touches: [RankedTouch])] = []
+        if options.digest {
+            let items = digestItems.sorted { $0.entry.precedes($1.entry) }
+            digests = Dictionary(grouping: items.indices) { items[$0].day }
+                .sorted { $0.key < $1.key }
+                .map { day, members in
+                    (day, members.sorted { (items[$0].clock, $0) < (items[$1].clock, $1) }.map { items[$0].touch })
+                }
+            spans.events = FeedSpan()
+            for day in digests {
+                let times = builder.digestTimes(day.date)
+                spans.events.add(times.start)
+                spans.events.add(times.end)
+            }
+        }
+        let events = try FeedStream(folder: folder, stem: owner.stem, kind: .events, owner: owner.owner,
+                                    name: "Follow-ups: \(owner.owner)", span: spans.events, catalog: catalog, mode: fileMode)
+        let tasks = try FeedStream(folder: folder, stem: owner.stem, kind: .tasks, owner: owner.owner,
+                                   name: "Follow-up tasks: \(owner.owner)", span: spans.tasks, catalog: catalog, mode: fileMode)
+        for day in digests {
+            let event = builder.digest(owner: owner.owner, stem: owner.stem, date: day.date, touches: day.touches.map(\.touchpoint))
+            let bytes: [UInt8]
+            do { bytes = try ICalSerializer.serialize(event) } catch { throw FeedError(error.description) }
+            try events.add(bytes[...], overdue: day.touches.contains(where: \.overdue), leads: day.touches.map(\.leadRank))
+        }
+        // Feed order: time, then lead, then the touch's window.
+        var buffer: [UInt8] = []
+        for entry in entries.sorted(by: { $0.precedes($1) }) {
+            let eventLength = Int(entry.eventLength), todoLength = Int(entry.todoLength)
+            try spill?.read(at: entry.offset, count: eventLength + todoLength, into: &buffer)
+            let lead = CollectionOfOne(entry.leadRank)
+            if eventLength > 0 { try events.add(buffer[0..<eventLength], overdue: entry.overdue, leads: lead) }
+            try tasks.add(buffer[eventLength...], overdue: entry.overdue, leads: lead)
+        }
+        return OwnerFiles(events: try events.finish(span: spans.events), tasks: try tasks.finish(span: spans.tasks))
+    }
+
+    /// Writes the feeds of owners no sink finished (those without touches
+    /// among them), then everyone's feeds from the owners' and the
+    /// manifest. Call it once, after every sink has its last touch.
     public func finish(rejectedRows: Int, leads: Int) throws(FeedError) -> FeedWriteReport {
         defer { withExtendedLifetime(lock) {} }
-        for sink in sinks { try sink.spill.flush() }
         let builder = ComponentBuilder(options: options, canWriteZone: { [catalog] in catalog.knows($0) })
+        for sink in sinks { try sink.finishAll(run: self) }
+        for feed in feeds.indices where ownerFiles[feed] == nil {
+            record(try writeOwner(feed, entries: [], digestItems: [], spans: (FeedSpan(), FeedSpan()), spill: nil, builder: builder), feed: feed)
+        }
+        let owners = feeds.indices.map { ownerFiles[$0]! }
 
-        // Digests are made per owner and day from the touches themselves.
-        var digests: [[DigestDay]] = Array(repeating: [], count: feeds.count)
-        if options.digest {
-            for (index, feed) in feeds.enumerated() {
-                let items = sinks.flatMap { $0.digestItems[index] ?? [] }.sorted { $0.entry.precedes($1.entry) }
-                digests[index] = Dictionary(grouping: items.indices) { items[$0].day }
-                    .sorted { $0.key < $1.key }
-                    .map { day, members in
-                        let ordered = members.sorted { (items[$0].clock, $0) < (items[$1].clock, $1) }.map { items[$0].touch }
-                        return DigestDay(date: day, touches: ordered, owner: feed.owner, stem: feed.stem)
-                    }
-            }
-        }
-        // Each feed's header names the zones and years its times fall in.
-        var spans: [(events: FeedSpan, tasks: FeedSpan)] = feeds.indices.map { index in
-            var events = FeedSpan(), tasks = FeedSpan()
-            for sink in sinks {
-                if let span = sink.spans[index] {
-                    events.merge(span.events)
-                    tasks.merge(span.tasks)
-                }
-            }
-            return (events, tasks)
-        }
-        if options.digest {
-            for index in feeds.indices {
-                var events = FeedSpan()
-                for day in digests[index] {
-                    let times = builder.digestTimes(day.date)
-                    events.add(times.start)
-                    events.add(times.end)
-                }
-                spans[index].events = events
-            }
-        }
-        var everyoneEventSpan = FeedSpan(), everyoneTaskSpan = FeedSpan()
-        for span in spans {
-            everyoneEventSpan.merge(span.events)
-            everyoneTaskSpan.merge(span.tasks)
-        }
-
-        var written: [String] = [], unchanged: [String] = []
-        func finish(_ stream: FeedStream) throws(FeedError) -> FeedEntry {
-            let (entry, replaced) = try stream.finish()
-            if replaced { written.append(entry.file) } else { unchanged.append(entry.file) }
-            return entry
+        // Everyone's feeds: their header, then each owner's components as
+        // the owner's file has them, copied by the kernel.
+        var eventSpan = FeedSpan(), taskSpan = FeedSpan()
+        for files in owners {
+            eventSpan.merge(files.events.span)
+            taskSpan.merge(files.tasks.span)
         }
         let everyoneEvents = try FeedStream(folder: folder, stem: OwnerNames.everyone, kind: .events, owner: nil,
-                                            name: "Follow-ups", span: everyoneEventSpan, catalog: catalog, mode: fileMode)
+                                            name: "Follow-ups", span: eventSpan, catalog: catalog, mode: fileMode)
         let everyoneTasks = try FeedStream(folder: folder, stem: OwnerNames.everyone, kind: .tasks, owner: nil,
-                                           name: "Follow-up tasks", span: everyoneTaskSpan, catalog: catalog, mode: fileMode)
-        var entries: [FeedEntry] = []
-        var buffer: [UInt8] = []
-        for (index, feed) in feeds.enumerated() {
-            let ownerEvents = try FeedStream(folder: folder, stem: feed.stem, kind: .events, owner: feed.owner,
-                                             name: "Follow-ups: \(feed.owner)", span: spans[index].events, catalog: catalog, mode: fileMode)
-            let ownerTasks = try FeedStream(folder: folder, stem: feed.stem, kind: .tasks, owner: feed.owner,
-                                            name: "Follow-up tasks: \(feed.owner)", span: spans[index].tasks, catalog: catalog, mode: fileMode)
-            for day in digests[index] {
-                let event = builder.digest(owner: day.owner, stem: day.stem, date: day.date, touches: day.touches)
-                let bytes: [UInt8]
-                do { bytes = try ICalSerializer.serialize(event) } catch { throw FeedError(error.description) }
-                let overdue = day.touches.contains(where: \.overdue)
-                let ranks = day.touches.map(\.leadRank)
-                try ownerEvents.add(bytes[...], overdue: overdue, leads: ranks)
-                try everyoneEvents.add(bytes[...], overdue: overdue, leads: ranks)
-            }
-            // This owner's touches in feed order: time, then lead, then the touch's window.
-            var order: [Entry] = []
-            for (number, sink) in sinks.enumerated() {
-                guard let list = sink.entries[index] else { continue }
-                order.reserveCapacity(order.count + list.count)
-                for var entry in list {
-                    entry.sink = UInt16(number)
-                    order.append(entry)
-                }
-                sink.entries[index] = nil
-            }
-            order.sort { $0.precedes($1) }
-            for entry in order {
-                let eventLength = Int(entry.eventLength), todoLength = Int(entry.todoLength)
-                try sinks[Int(entry.sink)].spill.read(at: entry.offset, count: eventLength + todoLength, into: &buffer)
-                let lead = CollectionOfOne(entry.leadRank)
-                if eventLength > 0 {
-                    try ownerEvents.add(buffer[0..<eventLength], overdue: entry.overdue, leads: lead)
-                    try everyoneEvents.add(buffer[0..<eventLength], overdue: entry.overdue, leads: lead)
-                }
-                try ownerTasks.add(buffer[eventLength...], overdue: entry.overdue, leads: lead)
-                try everyoneTasks.add(buffer[eventLength...], overdue: entry.overdue, leads: lead)
-            }
-            entries.append(try finish(ownerEvents))
-            entries.append(try finish(ownerTasks))
+                                           name: "Follow-up tasks", span: taskSpan, catalog: catalog, mode: fileMode)
+        for files in owners {
+            try everyoneEvents.append(files.events, from: folder)
+            try everyoneTasks.append(files.tasks, from: folder)
         }
-        entries.insert(try finish(everyoneTasks), at: 0)
-        entries.insert(try finish(everyoneEvents), at: 0)
-        let touchpoints = entries[1].components
+        let everyone = [try everyoneEvents.finish(span: eventSpan), try everyoneTasks.finish(span: taskSpan)]
 
-        let manifest = FeedManifest(feeds: entries, leads: leads, touchpoints: touchpoints, rejectedRows: rejectedRows)
+        var entries: [FeedEntry] = [], written: [String] = [], unchanged: [String] = []
+        for feed in everyone + owners.flatMap({ [$0.events, $0.tasks] }) {
+            entries.append(feed.entry)
+            if feed.replaced { written.append(feed.entry.file) } else { unchanged.append(feed.entry.file) }
+        }
+        let manifest = FeedManifest(feeds: entries, leads: leads, touchpoints: everyone[1].entry.components, rejectedRows: rejectedRows)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let json: Data
@@ -186,8 +184,6 @@ struct Entry {
     var minutes: Int16
     /// The touch's place in its lead's plan: no two touches share a key.
     var index: UInt16
-    /// Which sink's scratch file holds the bytes (set when the run finishes).
-    var sink: UInt16 = 0
     var overdue: Bool
     var offset: UInt64
     /// The VEVENT's bytes (0 with digests: events are per day), then the VTODO's.
@@ -216,19 +212,6 @@ struct RankedTouch {
     var overdue: Bool { touchpoint.overdue }
 }
 
-struct DigestDay {
-    var date: LocalDate
-    var touches: [RankedTouch]
-    var owner: String
-    var stem: String
-}
-
-extension ComponentBuilder {
-    func digest(owner: String, stem: String, date: LocalDate, touches: [RankedTouch]) -> ICalEvent {
-        digest(owner: owner, stem: stem, date: date, touches: touches.map(\.touchpoint))
-    }
-}
-
 /// Where one thread's touches go: each is serialised at once and its bytes
 /// kept in the sink's scratch file. Not shared between threads.
 public final class FeedSink: @unchecked Sendable {
@@ -240,6 +223,8 @@ public final class FeedSink: @unchecked Sendable {
     fileprivate(set) var entries: [Int: [Entry]] = [:]
     fileprivate(set) var spans: [Int: (events: FeedSpan, tasks: FeedSpan)] = [:]
     fileprivate(set) var digestItems: [Int: [DigestItem]] = [:]
+    /// Feeds this sink has written.
+    private var finished: Set<Int> = []
     /// Touches added so far.
     public private(set) var touches = 0
     /// Components serialised so far.
@@ -252,8 +237,24 @@ public final class FeedSink: @unchecked Sendable {
         builder = ComponentBuilder(options: options, canWriteZone: { [catalog] in catalog.knows($0) })
     }
 
+    /// Writes the owner's feeds at `feed` (an index of the run's `feeds`):
+    /// every touch of that owner has been added, here and nowhere else.
+    /// Call it on the sink's thread, so owners' feeds are written in parallel.
+    public func finish(feed: Int, run: FeedRun) throws(FeedError) {
+        guard finished.insert(feed).inserted else { return }
+        try spill.flush()
+        let files = try run.writeOwner(feed, entries: entries.removeValue(forKey: feed) ?? [], digestItems: digestItems.removeValue(forKey: feed) ?? [],
+                                       spans: spans[feed] ?? (FeedSpan(), FeedSpan()), spill: spill, builder: builder)
+        run.record(files, feed: feed)
+    }
+
+    /// Writes every feed this sink has touches of and has not written yet.
+    fileprivate func finishAll(run: FeedRun) throws(FeedError) {
+        for feed in Set(entries.keys).union(digestItems.keys).sorted() { try finish(feed: feed, run: run) }
+    }
+
     /// Serialises one touch into the feed at `feed` (an index of the run's
-    /// `feeds`).
+    /// `feeds`). All of one owner's touches go to one sink.
     /// - Parameters:
     ///   - leadRank: the lead's place among the run's lead ids in id order.
     ///   - index: the touch's place in its lead's plan.
@@ -314,6 +315,9 @@ final class FeedStream {
     private let file: AtomicFile
     private var entry: FeedEntry
     private var leads: Set<UInt32> = []
+    private var leadCount = 0
+    /// Where the components start, after the header and VTIMEZONEs.
+    private var bodyStart: UInt64 = 0
 
     init(folder: String, stem: String, kind: FeedEntry.Kind, owner: String?, name: String,
          span: FeedSpan, catalog: TimeZoneCatalog, mode: mode_t) throws(FeedError) {
@@ -329,6 +333,7 @@ final class FeedStream {
                     try file.write(try catalog.vtimezone(for: zone, years: years))
                 }
             }
+            bodyStart = file.count
         } catch let error as ICalError {
             throw FeedError("\(fileName): \(error.description)")
         } catch let error as FeedError {
@@ -346,12 +351,22 @@ final class FeedStream {
         for lead in leads { self.leads.insert(lead) }
     }
 
+    /// Appends the components of an owner's feed, copied from its file.
+    func append(_ owner: FeedRun.WrittenFeed, from folder: String) throws(FeedError) {
+        try file.append(from: (folder as NSString).appendingPathComponent(owner.entry.file),
+                        offset: owner.body.lowerBound, length: owner.body.upperBound - owner.body.lowerBound)
+        entry.components += owner.entry.components
+        entry.overdue += owner.entry.overdue
+        // A lead has one owner: owners' leads never overlap.
+        leadCount += owner.entry.leads
+    }
+
     /// Closes the calendar and puts the file in place.
-    /// - Returns: the manifest entry, and whether the file was replaced.
-    func finish() throws(FeedError) -> (FeedEntry, Bool) {
+    func finish(span: FeedSpan) throws(FeedError) -> FeedRun.WrittenFeed {
+        let body = bodyStart..<file.count
         try file.write(ICalSerializer.footer)
         let replaced = try file.commit()
-        entry.leads = leads.count
-        return (entry, replaced)
+        entry.leads = leads.count + leadCount
+        return FeedRun.WrittenFeed(entry: entry, replaced: replaced, span: span, body: body)
     }
 }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Re-folds lines that libical left longer than 75 octets.
 ///
 /// Why this exists: libical 3.0's folder looks for a space or punctuation to
@@ -12,6 +16,8 @@ enum LineFolder {
 
     static func refold(_ bytes: UnsafePointer<UInt8>, count: Int) -> [UInt8] {
         let input = UnsafeBufferPointer(start: bytes, count: count)
+        // Most components have no line too long: then they are copied as they are.
+        if !hasLongLine(input) { return Array(input) }
         var output = [UInt8]()
         output.reserveCapacity(count + count / 64)
         var lineStart = 0
@@ -29,6 +35,23 @@ enum LineFolder {
             index += 1
         }
         return output
+    }
+
+    /// Whether a physical line (CR excluded) is longer than `maxOctets`.
+    private static func hasLongLine(_ input: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = input.baseAddress else { return false }
+        var start = 0
+        while start < input.count {
+            var end = input.count
+            if let found = memchr(base + start, 0x0A, input.count - start) {
+                end = UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) - base
+            }
+            var contentEnd = end
+            if end < input.count, contentEnd > start, input[contentEnd - 1] == 0x0D { contentEnd -= 1 }
+            if contentEnd - start > maxOctets { return true }
+            start = end + 1
+        }
+        return false
     }
 
     private static func appendFolded(_ input: UnsafeBufferPointer<UInt8>, _ line: Range<Int>, to output: inout [UInt8]) {

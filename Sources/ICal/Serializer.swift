@@ -159,7 +159,7 @@ public enum ICalSerializer {
     /// characters, which RFC 5545 does not allow in TEXT, left out.
     static func clean(_ text: String) -> String {
         // Most text has no control character but LF: keep it as it is.
-        if !text.utf8.contains(where: { ($0 < 0x20 && $0 != 0x0A) || $0 == 0x7F }) { return text }
+        if !hasControlCharacter(text) { return text }
         var scalars = String.UnicodeScalarView()
         var previousWasCR = false
         for scalar in text.unicodeScalars {
@@ -174,6 +174,18 @@ public enum ICalSerializer {
             }
         }
         return String(scalars)
+    }
+
+    /// Whether the text holds a control character other than LF, scanning
+    /// its UTF-8 bytes in place (a byte loop: the generic `contains(where:)`
+    /// over `utf8` showed in profiles, as every text of every component
+    /// passes here).
+    private static func hasControlCharacter(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            for byte in bytes where (byte < 0x20 && byte != 0x0A) || byte == 0x7F { return true }
+            return false
+        }
     }
 
     /// A parameter value holds no line break and no DQUOTE (RFC 5545 §3.2);

@@ -61,11 +61,15 @@ struct Generate: ParsableCommand {
     @Flag(help: "Print only problems (on stderr): no progress, no summary. For cron.")
     var quiet = false
 
+    @Option(help: ArgumentHelp("How many threads plan and serialise, owner by owner (default: one per core). The feeds are the same, byte for byte, whatever the number.", valueName: "n"))
+    var threads: Int?
+
     func validate() throws {
         guard Self.fileMode(mode) != nil else {
             throw ValidationError("--mode \"\(mode)\" is not a file mode; expected octal such as 600 or 644.")
         }
         guard wait >= 0 else { throw ValidationError("--wait must be 0 or more seconds, not \(wait).") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be 1 or more, not \(threads).") }
         guard FeedProfile.named(profile) != nil else {
             throw ValidationError("--profile \"\(profile)\" is not one of \(FeedProfile.all.map(\.name).joined(separator: ", ")).")
         }
@@ -149,11 +153,17 @@ struct Generate: ParsableCommand {
     /// feeds do not depend on the number of threads, byte for byte.
     private func write(with writer: FeedWriter, setup: PlanSetup, catalog: TimeZoneCatalog) throws
         -> (FeedWriteReport, leads: Int, zones: Set<String>, LeadSheetResult) {
+        // The leads wait in a nameless scratch file in --out (the feeds'
+        // disk, owner-only); a run that stops before writing leaves no
+        // folder it made.
+        let outExisted = FileManager.default.fileExists(atPath: out)
         do {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         } catch {
             throw Failure("cannot create the output folder \(out): \(error.localizedDescription)")
         }
+        var writing = false
+        defer { if !writing && !outExisted { rmdir(out) } }
         let spill = try LeadSpill(in: out)
         var refs: [LeadRef] = []
         var ownerNames: [String] = [], ownerNumbers: [String: Int32] = [:]
@@ -185,6 +195,7 @@ struct Generate: ParsableCommand {
                           code: Self.rowsRejected)
         }
 
+        writing = true
         let run = try writer.begin(folder: out, owners: result.owners + ownerNames)
         // A lead's rank in id order stands for its id: planning and the feeds order by it.
         var rank = [UInt32](repeating: 0, count: refs.count)
@@ -200,16 +211,16 @@ struct Generate: ParsableCommand {
         }
         // Largest owners first, so the cores finish together.
         let queue = work.indices.filter { !work[$0].isEmpty }.sorted { (work[$0].count, $1) > (work[$1].count, $0) }
-        let threads = max(1, min(ProcessInfo.processInfo.activeProcessorCount, queue.count))
+        let threads = max(1, min(self.threads ?? ProcessInfo.processInfo.activeProcessorCount, queue.count))
         let shared = SharedWork(queue: queue, leads: refs.count,
                                 progress: Progress(enabled: !quiet && isatty(STDERR_FILENO) == 1 && refs.count >= 10_000))
         // A planner and a sink per thread: neither is shared.
-        var kits = [ThreadKit(planner: planner, sink: try run.makeSink())]
-        while kits.count < threads { kits.append(ThreadKit(planner: try setup.makePlanner(), sink: try run.makeSink())) }
+        var kits = [ThreadKit(planner: planner, sink: try run.makeSink(), run: run)]
+        while kits.count < threads { kits.append(ThreadKit(planner: try setup.makePlanner(), sink: try run.makeSink(), run: run)) }
         let frozenRefs = refs, frozenRank = rank, frozenWork = work, frozenKits = kits
         DispatchQueue.concurrentPerform(iterations: threads) { thread in
             do {
-                let planner = frozenKits[thread].planner, sink = frozenKits[thread].sink
+                let planner = frozenKits[thread].planner, sink = frozenKits[thread].sink, run = frozenKits[thread].run
                 var buffer: [UInt8] = []
                 while let feed = shared.next() {
                     var ledger = CapacityLedger()
@@ -223,6 +234,8 @@ struct Generate: ParsableCommand {
                         if done == 512 { shared.planned(done, components: sink.components); done = 0 }
                     }
                     shared.planned(done, components: sink.components)
+                    // The owner is planned: their feeds are written on this thread.
+                    try sink.finish(feed: feed, run: run)
                 }
             } catch {
                 shared.fail(error)
@@ -399,6 +412,8 @@ struct ThreadKit: @unchecked Sendable {
     // @unchecked: each kit is used by its one thread only.
     let planner: Planner
     let sink: FeedSink
+    /// Shared: a sink writes its owners' feeds through it (under its lock).
+    let run: FeedRun
 }
 
 /// The owners still to plan, progress, and the first failure, shared by

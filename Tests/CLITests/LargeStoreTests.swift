@@ -96,3 +96,58 @@ enum SyntheticSheet {
         #expect(index.contains("\"leads\" : 1000"))
     }
 }
+
+/// Generation plans owners on several threads and serialises as it plans:
+/// the feeds must not depend on how many threads there were.
+@Suite struct StreamingTests {
+    /// Every file in a folder, by name (the run stamp is left out: it records
+    /// the run, not the feeds).
+    static func files(in folder: URL) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where !name.hasPrefix(".") {
+            files[name] = try Data(contentsOf: folder.appendingPathComponent(name))
+        }
+        return files
+    }
+
+    @Test(arguments: [[String](), ["--digest"], ["--all-day", "--profile", "google"]])
+    func theFeedsAreTheSameByteForByteWhateverTheThreads(options: [String]) throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sheet = folder.appendingPathComponent("leads.csv")
+        try SyntheticSheet.write(count: 3_000, today: Date(timeIntervalSince1970: 1_796_083_200), to: sheet, seed: 7)
+        var outputs: [[String: Data]] = []
+        for threads in ["1", "2", "5"] {
+            let out = folder.appendingPathComponent("feeds-\(threads)")
+            let generate = try followup(["generate", "--store", sheet.path, "--out", out.path, "--now", "2026-12-01",
+                                         "--timezone", "UTC", "--quiet", "--threads", threads] + options)
+            #expect(generate.status == 0, "\(generate.stderr)")
+            outputs.append(try Self.files(in: out))
+            // Nothing of the run's scratch files is left beside the feeds.
+            let names = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
+            #expect(names.allSatisfy { $0.hasSuffix(".ics") || [".followup-state.json", ".followup.lock", "index.json"].contains($0) }, "\(names)")
+        }
+        #expect(outputs[0].count == 2 * (SyntheticSheet.owners.count - 1) + 3)  // "" is the default owner, "me"'s own
+        #expect(outputs[0].values.allSatisfy { !$0.isEmpty })
+        #expect(outputs[1] == outputs[0])
+        #expect(outputs[2] == outputs[0])
+    }
+
+    @Test func aStoreAndTheSheetItCameFromGiveTheSameFeedsOnManyThreads() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sheet = folder.appendingPathComponent("leads.csv"), store = folder.appendingPathComponent("leads.sqlite")
+        try SyntheticSheet.write(count: 1_500, today: Date(timeIntervalSince1970: 1_796_083_200), to: sheet, seed: 11)
+        #expect(try followup(["init", store.path]).status == 0)
+        #expect(try followup(["import", sheet.path, "--store", store.path]).status == 0)
+        var outputs: [[String: Data]] = []
+        for (source, threads) in [(sheet, "1"), (store, "2")] {
+            let out = folder.appendingPathComponent("feeds-\(threads)")
+            let generate = try followup(["generate", "--store", source.path, "--out", out.path, "--now", "2026-12-01",
+                                         "--timezone", "UTC", "--quiet", "--threads", threads])
+            #expect(generate.status == 0, "\(generate.stderr)")
+            outputs.append(try Self.files(in: out))
+        }
+        #expect(outputs[0] == outputs[1])
+    }
+}
