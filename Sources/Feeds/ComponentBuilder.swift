@@ -25,14 +25,24 @@ public struct ComponentBuilder {
         "\(encode(leadID)).\(encode(key)).\(component)@followup"
     }
 
+    /// The touch's VEVENT and VTODO, which share their texts (made once).
+    public func eventAndTodo(for touch: Touchpoint) -> (event: ICalEvent, todo: ICalTodo) {
+        let text = TouchTexts(headline: headline(touch), description: description(touch))
+        return (event(for: touch, text), todo(for: touch, text))
+    }
+
     public func event(for touch: Touchpoint) -> ICalEvent {
+        event(for: touch, TouchTexts(headline: headline(touch), description: description(touch)))
+    }
+
+    private func event(for touch: Touchpoint, _ text: TouchTexts) -> ICalEvent {
         let (start, end) = eventTimes(touch)
-        let summary = (touch.overdue ? "Overdue: " : "") + headline(touch)
+        let summary = (touch.overdue ? "Overdue: " : "") + text.headline
         // An all-day event starts at midnight: its alarm counts from there
         // to the touch time.
         let before = options.allDay ? touch.alarmMinutesBefore - touch.time.minutesSinceMidnight : touch.alarmMinutesBefore
         return ICalEvent(
-            common: common(touch, component: "event", summary: summary),
+            common: common(touch, component: "event", summary: summary, description: text.description),
             start: start, end: end, transparent: true,
             alarms: options.profile.alarms ? [ICalAlarm(minutesBefore: before, description: summary)] : [])
     }
@@ -71,8 +81,12 @@ public struct ComponentBuilder {
     }
 
     public func todo(for touch: Touchpoint) -> ICalTodo {
+        todo(for: touch, TouchTexts(headline: headline(touch), description: description(touch)))
+    }
+
+    private func todo(for touch: Touchpoint, _ text: TouchTexts) -> ICalTodo {
         let (start, due) = todoTimes(touch)
-        return ICalTodo(common: common(touch, component: "task", summary: headline(touch)),
+        return ICalTodo(common: common(touch, component: "task", summary: text.headline, description: text.description),
                         start: start, due: due, status: .needsAction)
     }
 
@@ -151,14 +165,20 @@ public struct ComponentBuilder {
         return lines.joined(separator: "\n")
     }
 
-    private func common(_ touch: Touchpoint, component: String, summary: String) -> ICalCommon {
+    /// The texts a touch's event and task both carry.
+    private struct TouchTexts {
+        var headline: String
+        var description: String
+    }
+
+    private func common(_ touch: Touchpoint, component: String, summary: String, description: String) -> ICalCommon {
         let stamp = CivilDateTime(year: touch.lastChanged.year, month: touch.lastChanged.month, day: touch.lastChanged.day)
         var categories = ["Follow-up", category(touch.kind)]
         if touch.overdue { categories.append("Overdue") }
         return ICalCommon(
             uid: Self.uid(leadID: touch.lead.id, key: touch.key, component: component),
             stamp: stamp, lastModified: stamp, sequence: touch.movedDays,
-            summary: summary, description: description(touch), categories: categories,
+            summary: summary, description: description, categories: categories,
             priority: touch.overdue ? 1 : (touch.kind == .cadence ? 5 : 3),
             organizer: organizers.organizer(for: touch.owner))
     }

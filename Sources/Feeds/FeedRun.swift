@@ -266,6 +266,7 @@ public final class FeedSink: @unchecked Sendable {
         var entry = Entry(date: Int32(clamping: touch.date.daysSinceEpoch), windowStart: Int32(clamping: touch.windowStart.daysSinceEpoch),
                           leadRank: leadRank, minutes: Int16(touch.time.minutesSinceMidnight), index: UInt16(clamping: index),
                           overdue: touch.overdue, offset: spill.size, eventLength: 0, todoLength: 0)
+        var pendingTodo: ICalTodo?
         if options.digest {
             let clock = builder.ownerWallTime(touch)
             digestItems[feed, default: []].append(DigestItem(
@@ -275,14 +276,16 @@ public final class FeedSink: @unchecked Sendable {
             let eventTimes = builder.eventTimes(touch)
             span.events.add(eventTimes.start)
             span.events.add(eventTimes.end)
+            let components = builder.eventAndTodo(for: touch)
             let event: [UInt8]
-            do { event = try ICalSerializer.serialize(builder.event(for: touch)) } catch { throw FeedError(error.description) }
+            do { event = try ICalSerializer.serialize(components.event) } catch { throw FeedError(error.description) }
             try spill.append(event)
             entry.eventLength = UInt32(event.count)
-            components += 1
+            self.components += 1
+            pendingTodo = components.todo
         }
         let todo: [UInt8]
-        do { todo = try ICalSerializer.serialize(builder.todo(for: touch)) } catch { throw FeedError(error.description) }
+        do { todo = try ICalSerializer.serialize(pendingTodo ?? builder.todo(for: touch)) } catch { throw FeedError(error.description) }
         try spill.append(todo)
         entry.todoLength = UInt32(todo.count)
         components += 1

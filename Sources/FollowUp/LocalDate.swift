@@ -189,6 +189,8 @@ extension StringProtocol {
     /// Swift, so it skips the Foundation bridge `trimmingCharacters(in:)`
     /// takes for every field of every row.
     public var trimmed: String {
+        // Most values have nothing to trim: they are kept as they are, uncopied.
+        if let first = self.first, let last = self.last, !first.isWhitespace, !last.isWhitespace { return String(self) }
         guard let first = firstIndex(where: { !$0.isWhitespace }),
               let last = lastIndex(where: { !$0.isWhitespace }) else { return "" }
         return String(self[first...last])

@@ -838,7 +838,7 @@ private enum TextTemplate {
     func render(_ values: [String: Any]) -> String {
         switch self {
         case .literal(let text): text
-        case .mustache(let template): template.render(values).trimmingCharacters(in: .whitespacesAndNewlines)
+        case .mustache(let template): template.render(values).trimmed
         }
     }
 }
