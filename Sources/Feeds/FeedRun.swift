@@ -64,13 +64,13 @@ public final class FeedRun {
     }
 
     /// What writing one owner's feeds left for everyone's.
-    struct OwnerFiles {
+    struct OwnerFiles: Sendable {
         var events: WrittenFeed
         var tasks: WrittenFeed
     }
 
     /// One owner feed, written and in place.
-    struct WrittenFeed {
+    struct WrittenFeed: Sendable {
         var entry: FeedEntry
         var replaced: Bool
         var span: FeedSpan
@@ -149,22 +149,29 @@ public final class FeedRun {
             eventSpan.merge(files.events.span)
             taskSpan.merge(files.tasks.span)
         }
-        let everyoneEvents = try FeedStream(folder: folder, stem: OwnerNames.everyone, kind: .events, owner: nil,
-                                            name: "Follow-ups", span: eventSpan, catalog: catalog, mode: fileMode)
-        let everyoneTasks = try FeedStream(folder: folder, stem: OwnerNames.everyone, kind: .tasks, owner: nil,
-                                           name: "Follow-up tasks", span: taskSpan, catalog: catalog, mode: fileMode)
-        for files in owners {
-            try everyoneEvents.append(files.events, from: folder)
-            try everyoneTasks.append(files.tasks, from: folder)
+        // The two are independent: each is written by a thread of its own.
+        let everyone = Everyone()
+        let folder = folder, catalog = catalog, fileMode = fileMode, spans = [eventSpan, taskSpan]
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            do throws(FeedError) {
+                let kind: FeedEntry.Kind = index == 0 ? .events : .tasks
+                let span = spans[index]
+                let stream = try FeedStream(folder: folder, stem: OwnerNames.everyone, kind: kind, owner: nil,
+                                            name: index == 0 ? "Follow-ups" : "Follow-up tasks", span: span, catalog: catalog, mode: fileMode)
+                for files in owners { try stream.append(index == 0 ? files.events : files.tasks, from: folder) }
+                everyone.set(index, .success(try stream.finish(span: span)))
+            } catch {
+                everyone.set(index, .failure(error))
+            }
         }
-        let everyone = [try everyoneEvents.finish(span: eventSpan), try everyoneTasks.finish(span: taskSpan)]
+        let everyoneFeeds = try everyone.feeds()
 
         var entries: [FeedEntry] = [], written: [String] = [], unchanged: [String] = []
-        for feed in everyone + owners.flatMap({ [$0.events, $0.tasks] }) {
+        for feed in everyoneFeeds + owners.flatMap({ [$0.events, $0.tasks] }) {
             entries.append(feed.entry)
             if feed.replaced { written.append(feed.entry.file) } else { unchanged.append(feed.entry.file) }
         }
-        let manifest = FeedManifest(feeds: entries, leads: leads, touchpoints: everyone[1].entry.components, rejectedRows: rejectedRows)
+        let manifest = FeedManifest(feeds: entries, leads: leads, touchpoints: everyoneFeeds[1].entry.components, rejectedRows: rejectedRows)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let json: Data
@@ -173,6 +180,34 @@ public final class FeedRun {
         try index.write(Array(json) + [0x0A])
         if try index.commit() { written.append("index.json") } else { unchanged.append("index.json") }
         return FeedWriteReport(manifest: manifest, written: written, unchanged: unchanged, staleRemoved: staleRemoved)
+    }
+}
+
+/// Everyone's two feeds, as their threads finish them.
+private final class Everyone: @unchecked Sendable {
+    // @unchecked: `results` is read and written under `lock`.
+    private let lock = NSLock()
+    private var results: [Result<FeedRun.WrittenFeed, FeedError>?] = [nil, nil]
+
+    func set(_ index: Int, _ result: Result<FeedRun.WrittenFeed, FeedError>) {
+        lock.lock()
+        results[index] = result
+        lock.unlock()
+    }
+
+    /// The events feed, then the tasks feed; the first failure, if any.
+    func feeds() throws(FeedError) -> [FeedRun.WrittenFeed] {
+        lock.lock()
+        defer { lock.unlock() }
+        var feeds: [FeedRun.WrittenFeed] = []
+        for result in results {
+            switch result {
+            case .success(let feed): feeds.append(feed)
+            case .failure(let error): throw error
+            case nil: throw FeedError("everyone's feeds were not written")
+            }
+        }
+        return feeds
     }
 }
 
@@ -246,6 +281,9 @@ public final class FeedSink: @unchecked Sendable {
         let files = try run.writeOwner(feed, entries: entries.removeValue(forKey: feed) ?? [], digestItems: digestItems.removeValue(forKey: feed) ?? [],
                                        spans: spans[feed] ?? (FeedSpan(), FeedSpan()), spill: spill, builder: builder)
         run.record(files, feed: feed)
+        // Nothing else waits in the scratch file: it is emptied, so its
+        // pages are dropped rather than written to disk.
+        if entries.isEmpty && digestItems.isEmpty { try spill.truncate() }
     }
 
     /// Writes every feed this sink has touches of and has not written yet.
@@ -296,7 +334,7 @@ public final class FeedSink: @unchecked Sendable {
 }
 
 /// The zones a feed names and the years its times fall in.
-struct FeedSpan {
+struct FeedSpan: Sendable {
     var zones: Set<String> = []
     var years: ClosedRange<Int>?
 

@@ -86,6 +86,17 @@ public final class ScratchFile: @unchecked Sendable {
         flushed += UInt64(bytes.count)
     }
 
+    /// Empties the file (what was read from it is not needed any more):
+    /// its pages are dropped, written or not, and appending starts over
+    /// at offset 0.
+    public func truncate() throws(FeedError) {
+        buffer.removeAll(keepingCapacity: true)
+        guard ftruncate(descriptor, 0) == 0 else {
+            throw FeedError("cannot empty \(label): \(String(cString: strerror(errno)))")
+        }
+        flushed = 0
+    }
+
     /// Reads `count` bytes at `offset` into `into` (resized to fit).
     /// The bytes must have been flushed.
     public func read(at offset: UInt64, count: Int, into: inout [UInt8]) throws(FeedError) {
