@@ -62,7 +62,7 @@ public final class LeadSpill: @unchecked Sendable {
             withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
         }
         func date(_ date: LocalDate?) {
-            integer(Int32(clamping: date?.daysSinceEpoch ?? Int(Int32.min)))
+            integer(Int64(date?.daysSinceEpoch ?? Int(Int64.min)))
         }
         string(lead.id); string(lead.name); string(lead.company); string(lead.email); string(lead.phone)
         string(lead.owner); string(lead.timeZone)
@@ -135,7 +135,7 @@ public final class LeadSpill: @unchecked Sendable {
         }
 
         mutating func date() -> LocalDate?? {
-            guard let days = integer(Int32.self) else { return nil }
+            guard let days = integer(Int64.self) else { return nil }
             return .some(days == .min ? nil : LocalDate(daysSinceEpoch: Int(days)))
         }
     }

@@ -55,7 +55,8 @@ public struct LeadSheet {
     ]
 
     /// Says whether a time zone name can be used (known to the system's zoneinfo).
-    public typealias TimeZoneCheck = (String) -> Bool
+    /// Called from several threads at once.
+    public typealias TimeZoneCheck = @Sendable (String) -> Bool
 
     private let path: String
     private let displayName: String
@@ -83,17 +84,19 @@ public struct LeadSheet {
     /// read, in row order; the result's `leads` stay empty, so a sheet of
     /// any size can be read without holding it.
     public func read(each: (Lead) -> Void) throws(LeadStoreError) -> LeadSheetResult {
-        guard let stream = InputStream(fileAtPath: path), FileManager.default.isReadableFile(atPath: path) else {
+        try read(chunkSize: SheetRows<Lead>.defaultChunkSize, each: each)
+    }
+
+    /// `read(each:)`, cutting the sheet into pieces of about `chunkSize`
+    /// bytes for CSV.swift to parse on several threads (tests use small
+    /// pieces to cut small sheets).
+    public func read(chunkSize: Int, each: (Lead) -> Void) throws(LeadStoreError) -> LeadSheetResult {
+        guard FileManager.default.isReadableFile(atPath: path), let rows = SheetRows<CheckedRow>(path: path, chunkSize: chunkSize) else {
             throw LeadStoreError("\(displayName): cannot open the lead sheet (no such file, or not readable)")
         }
-        let reader: CSVReader
-        do {
-            reader = try CSVReader(stream: stream, hasHeaderRow: true)
-        } catch {
+        defer { rows.stop() }
+        guard let header = rows.header else {
             throw LeadStoreError("\(displayName): the lead sheet is empty or unreadable: it needs a header row naming its columns")
-        }
-        guard let header = reader.headerRow else {
-            throw LeadStoreError("\(displayName): the lead sheet has no header row")
         }
         var result = LeadSheetResult(leads: [], errors: [], warnings: [], rowsRead: 0, rejectedRows: 0, owners: [])
         guard let columns = mapHeader(header, into: &result) else {
@@ -101,31 +104,35 @@ public struct LeadSheet {
             return result
         }
 
+        // Each row is checked on the parsing threads; what needs the rows
+        // before it (duplicate ids, row numbers) is done here, in order.
+        let displayName = displayName, isKnownTimeZone = isKnownTimeZone, headerCount = header.count
+        rows.start { fields in
+            if fields.allSatisfy({ $0.allSatisfy(\.isWhitespace) }) { return CheckedRow(reader: nil, lead: nil) }
+            var reader = RowReader(fields: fields, header: columns, file: displayName, row: 0,
+                                   headerCount: headerCount, isKnownTimeZone: isKnownTimeZone)
+            let lead = reader.lead()
+            return CheckedRow(reader: reader, lead: lead)
+        }
         var firstRowOfID: [String: Int] = [:]
         var owners: Set<String> = []
         var rowNumber = 1
-        // CSV.swift parses on a thread of its own while this one checks the
-        // rows and hands the leads on: on a large sheet the two take about
-        // as long as each other.
-        let rows = RowPipe(reader)
-        defer { rows.stop() }
-        while let fields = rows.next() {
+        while let checked = rows.next() {
             rowNumber += 1
             // CSV.swift reports undecodable bytes through `error` and then
             // reads on from the next byte, so a row boundary can no longer be
             // trusted: this row and the rest are reported, not guessed at.
-            guard let fields else {
+            guard let checked else {
                 result.errors.append(Diagnostic(.error, file: displayName, row: rowNumber, column: nil,
                     "the text is not valid UTF-8 from this row on, so this row and the rest were not read; save the sheet as \"CSV UTF-8\""))
                 result.rowsRead += 1
                 result.rejectedRows += 1
                 return result
             }
-            if fields.allSatisfy({ $0.allSatisfy(\.isWhitespace) }) { continue }
+            guard var row = checked.reader else { continue }  // a blank row
+            row.row = rowNumber
+            let lead = checked.lead
             result.rowsRead += 1
-            var row = RowReader(fields: fields, header: columns, file: displayName, row: rowNumber,
-                                headerCount: header.count, isKnownTimeZone: isKnownTimeZone)
-            let lead = row.lead()
             let owner = row.text(.owner) ?? Lead.defaultOwner
             if owners.insert(owner).inserted { result.owners.append(owner) }
             if let lead {
@@ -140,7 +147,11 @@ public struct LeadSheet {
                 each(lead)
             } else {
                 result.rejectedRows += 1
-                result.errors += row.sortedErrors
+                result.errors += row.sortedErrors.map { error in
+                    var error = error
+                    error.row = rowNumber
+                    return error
+                }
             }
         }
         // CSV.swift records `cannotReadFile` when it reaches the end of the
@@ -225,12 +236,19 @@ private struct Header {
 }
 
 /// Reads one row's fields into a `Lead`, collecting every problem.
+/// A data row as a parsing thread checked it: nil `reader` for a blank row.
+private struct CheckedRow {
+    var reader: RowReader?
+    var lead: Lead?
+}
+
 private struct RowReader {
     let fields: [String]
     let header: Header
     var columns: [LeadSheet.Column: (index: Int, name: String)] { header.columns }
     let file: String
-    let row: Int
+    /// The row's number in the sheet; known in order, after the row is checked.
+    var row: Int
     let headerCount: Int
     let isKnownTimeZone: LeadSheet.TimeZoneCheck
     var errors: [Diagnostic] = []
@@ -347,98 +365,3 @@ private struct RowReader {
     }
 }
 
-/// CSV.swift's rows, read ahead on a thread of its own, in order.
-///
-/// Why this exists: reading a sheet is two halves of about equal cost,
-/// CSV.swift's parsing and our checking of each row, and only the second
-/// needs the row order of what came before it (duplicate ids). A bounded
-/// buffer between two threads (a lock and a condition; no library offers a
-/// blocking queue for synchronous code) lets them run at once, so reading a
-/// large sheet takes about half as long.
-private final class RowPipe: @unchecked Sendable {
-    // @unchecked: `reader` is used by the reading thread only; the rest is
-    // read and written under `condition`.
-    private let reader: CSVReader
-    private let condition = NSCondition()
-    /// Batches of rows; nil stands for a row whose text is not valid UTF-8.
-    private var batches: [[[String]?]] = []
-    private var current: [[String]?] = []
-    private var position = 0
-    private var ended = false
-    private var stopped = false
-    private var error: Error?
-    private static let batchSize = 256, batchesAhead = 16
-
-    init(_ reader: CSVReader) {
-        self.reader = reader
-        let thread = Thread { [self] in produce() }
-        thread.stackSize = 1 << 22
-        thread.start()
-    }
-
-    /// The next row: .some(nil) for a row that is not valid UTF-8 (the last
-    /// one given), nil at the end.
-    func next() -> [String]?? {
-        if position == current.count {
-            condition.lock()
-            while batches.isEmpty && !ended { condition.wait() }
-            if batches.isEmpty {
-                condition.unlock()
-                return nil
-            }
-            current = batches.removeFirst()
-            condition.signal()
-            condition.unlock()
-            position = 0
-        }
-        position += 1
-        return .some(current[position - 1])
-    }
-
-    /// What CSV.swift reported when it stopped (it reports the end of the
-    /// stream as an error too). Read it after `next()` returned nil.
-    var endError: Error? {
-        condition.lock()
-        defer { condition.unlock() }
-        return error
-    }
-
-    /// Lets the reading thread end early (the reader gave up on the rows).
-    func stop() {
-        condition.lock()
-        stopped = true
-        condition.signal()
-        condition.unlock()
-    }
-
-    private func produce() {
-        var batch: [[String]?] = []
-        var undecodable = false
-        while !undecodable {
-            batch.removeAll(keepingCapacity: true)
-            while batch.count < Self.batchSize, let fields = reader.next() {
-                if let error = reader.error as? CSVError, case .unicodeDecoding = error {
-                    batch.append(nil)
-                    undecodable = true
-                    break
-                }
-                batch.append(fields)
-            }
-            let last = undecodable || batch.count < Self.batchSize
-            condition.lock()
-            while batches.count >= Self.batchesAhead && !stopped { condition.wait() }
-            if stopped {
-                condition.unlock()
-                return
-            }
-            if !batch.isEmpty { batches.append(batch) }
-            if last {
-                ended = true
-                if !undecodable { error = reader.error }
-            }
-            condition.signal()
-            condition.unlock()
-            if last { return }
-        }
-    }
-}

@@ -157,14 +157,10 @@ struct Generate: ParsableCommand {
         // disk, owner-only); a run that stops before writing leaves no
         // folder it made.
         let outExisted = FileManager.default.fileExists(atPath: out)
-        do {
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        } catch {
-            throw Failure("cannot create the output folder \(out): \(error.localizedDescription)")
-        }
         var writing = false
         defer { if !writing && !outExisted { rmdir(out) } }
-        let spill = try LeadSpill(in: out)
+        // Made at the first lead: a store that cannot be read makes no folder.
+        var leadSpill: LeadSpill?
         var refs: [LeadRef] = []
         var ownerNames: [String] = [], ownerNumbers: [String: Int32] = [:]
         var zones: Set<String> = [setup.zone]
@@ -173,7 +169,15 @@ struct Generate: ParsableCommand {
         let result = try input.readStore(catalog: catalog) { lead in
             guard spillFailure == nil else { return }
             do throws(FeedError) {
-                let location = try spill.append(lead)
+                if leadSpill == nil {
+                    do {
+                        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                    } catch {
+                        throw FeedError("cannot create the output folder \(out): \(error.localizedDescription)")
+                    }
+                    leadSpill = try LeadSpill(in: out)
+                }
+                let location = try leadSpill!.append(lead)
                 let owner: Int32
                 if let known = ownerNumbers[lead.owner] {
                     owner = known
@@ -189,7 +193,7 @@ struct Generate: ParsableCommand {
             }
         }
         if let spillFailure { throw spillFailure }
-        try spill.finishWriting()
+        try leadSpill?.finishWriting()
         if strict && !result.errors.isEmpty {
             throw Failure("\(input.store): nothing written (--strict): \(result.rejectedRows) row\(result.rejectedRows == 1 ? "" : "s") rejected",
                           code: Self.rowsRejected)
@@ -217,12 +221,13 @@ struct Generate: ParsableCommand {
         // A planner and a sink per thread: neither is shared.
         var kits = [ThreadKit(planner: planner, sink: try run.makeSink(), run: run)]
         while kits.count < threads { kits.append(ThreadKit(planner: try setup.makePlanner(), sink: try run.makeSink(), run: run)) }
-        let frozenRefs = refs, frozenRank = rank, frozenWork = work, frozenKits = kits
+        let frozenRefs = refs, frozenRank = rank, frozenWork = work, frozenKits = kits, spill = leadSpill
         DispatchQueue.concurrentPerform(iterations: threads) { thread in
             do {
                 let planner = frozenKits[thread].planner, sink = frozenKits[thread].sink, run = frozenKits[thread].run
                 var buffer: [UInt8] = []
-                while let feed = shared.next() {
+                // Work exists only when some lead was read, and then the spill does.
+                while let spill, let feed = shared.next() {
                     var ledger = CapacityLedger()
                     var done = 0
                     for index in frozenWork[feed].lazy.map(Int.init) {
