@@ -50,6 +50,7 @@ final class SheetRows<Row>: @unchecked Sendable {
 
     // Cutting (under `condition`).
     private var carry: [UInt8] = []
+    private var block: [UInt8] = []
     private var carryOffset: UInt64 = 0
     private var scanned = 0
     private var endOfFile = false
@@ -300,11 +301,9 @@ final class SheetRows<Row>: @unchecked Sendable {
             }
             // Many megabytes without a row end: not worth holding; read on in order.
             if carry.count > 32 * chunkSize && lastEnd == nil { return rest(first: first) }
-            let old = carry.count
-            carry.reserveCapacity(old + chunkSize)
-            carry.append(contentsOf: repeatElement(0, count: chunkSize))
-            let read = carry.withUnsafeMutableBytes { fread($0.baseAddress! + old, 1, chunkSize, file) }
-            carry.removeLast(chunkSize - read)
+            if block.count != chunkSize { block = [UInt8](repeating: 0, count: chunkSize) }
+            let read = block.withUnsafeMutableBytes { fread($0.baseAddress!, 1, chunkSize, file) }
+            carry.append(contentsOf: block[..<read])
             if read < chunkSize { endOfFile = true }
         }
     }

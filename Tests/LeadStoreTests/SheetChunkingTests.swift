@@ -47,7 +47,7 @@ import Testing
     }
 
     static func expectSame(_ bytes: [UInt8], sizes: [Int] = [1, 2, 5, 13, 64, 200]) throws {
-        let whole = try read(bytes, chunkSize: 1 << 24)
+        let whole = try read(bytes, chunkSize: 1 << 20)
         for size in sizes {
             let cut = try read(bytes, chunkSize: size)
             #expect(cut.leads == whole.leads, "chunk size \(size)")
