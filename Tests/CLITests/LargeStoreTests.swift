@@ -133,6 +133,29 @@ enum SyntheticSheet {
         #expect(outputs[2] == outputs[0])
     }
 
+    /// On a terminal a large run shows its progress on stderr; into a pipe
+    /// or a file (cron) it says nothing of it.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a terminal"))
+    func progressShowsOnATerminalOnly() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sheet = folder.appendingPathComponent("leads.csv")
+        try SyntheticSheet.write(count: 12_000, today: Date(timeIntervalSince1970: 1_796_083_200), to: sheet, seed: 3)
+        let arguments = ["generate", "--store", sheet.path, "--now", "2026-12-01", "--timezone", "UTC"]
+        // script(1) gives the run a terminal and copies what it printed to stdout.
+        let command = ([followupBinary.path] + arguments + ["--out", folder.appendingPathComponent("tty").path])
+            .map { "'\($0)'" }.joined(separator: " ")
+        let onTerminal = try run(URL(fileURLWithPath: "/usr/bin/script"), ["-qec", command, "/dev/null"])
+        #expect(onTerminal.status == 0, "\(onTerminal.stdout)")
+        #expect(onTerminal.stdout.contains("of 12000 leads planned"), "\(onTerminal.stdout)")
+        #expect(onTerminal.stdout.contains("components serialised"))
+        let piped = try followup(arguments + ["--out", folder.appendingPathComponent("pipe").path])
+        #expect(piped.status == 0)
+        #expect(!piped.stderr.contains("\u{1B}[2K"))
+        #expect(!piped.stderr.contains("components serialised"))
+        #expect(piped.stderr.contains("12000 leads planned"), "the summary line is still there")
+    }
+
     @Test func aStoreAndTheSheetItCameFromGiveTheSameFeedsOnManyThreads() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
