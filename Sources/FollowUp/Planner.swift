@@ -628,11 +628,10 @@ public final class Planner {
         var titles: [String] = [], prompts: [String] = [], draft = "", channel = "email"
         for (index, (textKey, values)) in parts.enumerated() {
             guard let text = texts[textKey] else { continue }
-            let dictionary = values.dictionary
-            titles.append(text.title.render(dictionary))
-            prompts.append(text.prompt.render(dictionary))
+            titles.append(text.title.render(values))
+            prompts.append(text.prompt.render(values))
             if index == 0 {
-                draft = text.draft.render(dictionary)
+                draft = text.draft.render(values)
                 channel = text.channel
             }
         }
@@ -783,27 +782,39 @@ private struct TemplateValues {
         date = placement.date.description
     }
 
-    var dictionary: [String: Any] {
-        var values: [String: Any] = ["first_name": lead.firstName, "name": lead.name, "owner": lead.owner]
-        func set(_ key: String, _ value: String?) {
-            if let value, !value.isEmpty { values[key] = value }
+}
+
+/// Templates look fields up by name as they render: no dictionary of every
+/// field is built for each text (that showed in profiles). An empty
+/// optional value is no value, so `{{#company}}…{{/company}}` skips an
+/// empty company.
+extension TemplateValues: MustacheParent {
+    func child(named name: String) -> Any? {
+        let value: String?
+        switch name {
+        // Always there, even empty, as they always were.
+        case "first_name": return lead.firstName
+        case "name": return lead.name
+        case "owner": return lead.owner
+        case "company": value = lead.company
+        case "email": value = lead.email
+        case "phone": value = lead.phone
+        case "notes": value = lead.notes
+        case "next_step": value = lead.nextStep
+        case "next_step_due": value = lead.nextStepDue?.description
+        case "step": value = step
+        case "window_start": value = windowStart
+        case "window_end": value = windowEnd
+        case "date": value = date
+        case "fiscal_year": value = fiscalYear
+        case "fiscal_year_start": value = fiscalYearStart ?? lead.fiscalYearStart?.description
+        case "launch_date": value = launchDate ?? lead.launchDate?.description
+        case "event": value = event
+        case "event_date": value = eventDate
+        default: value = nil
         }
-        set("company", lead.company)
-        set("email", lead.email)
-        set("phone", lead.phone)
-        set("notes", lead.notes)
-        set("next_step", lead.nextStep)
-        set("next_step_due", lead.nextStepDue?.description)
-        set("step", step)
-        set("window_start", windowStart)
-        set("window_end", windowEnd)
-        set("date", date)
-        set("fiscal_year", fiscalYear)
-        set("fiscal_year_start", fiscalYearStart ?? lead.fiscalYearStart?.description)
-        set("launch_date", launchDate ?? lead.launchDate?.description)
-        set("event", event)
-        set("event_date", eventDate)
-        return values
+        guard let value, !value.isEmpty else { return nil }
+        return value
     }
 }
 
@@ -835,7 +846,7 @@ private enum TextTemplate {
     case literal(String)
     case mustache(MustacheTemplate)
 
-    func render(_ values: [String: Any]) -> String {
+    func render(_ values: TemplateValues) -> String {
         switch self {
         case .literal(let text): text
         case .mustache(let template): template.render(values).trimmed
