@@ -87,7 +87,8 @@ public final class FeedRun {
     }
 
     /// Writes one owner's events and tasks feeds from the entries given,
-    /// read from the sinks' scratch files.
+    /// their bytes read from `spill` (the scratch file of the sink that
+    /// serialised them; nil for an owner without touches).
     fileprivate func writeOwner(_ feed: Int, entries: [Entry], digestItems: [DigestItem], spans: (events: FeedSpan, tasks: FeedSpan),
                                 spill: ScratchFile?, builder: ComponentBuilder) throws(FeedError) -> OwnerFiles {
         let owner = feeds[feed]
