@@ -30,11 +30,7 @@ public final class FeedRun {
     private let sinksLock = NSLock()
 
     init(folder: String, owners: [String], catalog: TimeZoneCatalog, options: FeedOptions, fileMode: mode_t, lockWait: Double) throws(FeedError) {
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw FeedError("cannot create the output folder \(folder): \(error.localizedDescription)")
-        }
+        try Self.createFolder(folder)
         lock = try FolderLock(folder: folder, waitingUpTo: lockWait)
         staleRemoved = FeedWriter.removeTemporaries(in: folder)
         self.folder = folder
@@ -46,6 +42,15 @@ public final class FeedRun {
         for (index, feed) in feeds.enumerated() { stemByKey[OwnerNames.key(feed.owner)] = index }
         self.stemByKey = stemByKey
         ICalSerializer.prepareForThreads()
+    }
+
+    /// Makes the output folder (and its parents) when it is missing.
+    public static func createFolder(_ folder: String) throws(FeedError) {
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw FeedError("cannot create the output folder \(folder): \(error.localizedDescription)")
+        }
     }
 
     /// The index in `feeds` of an owner's feed; nil for an owner the run was
@@ -115,8 +120,7 @@ public final class FeedRun {
                                    name: "Follow-up tasks: \(owner.owner)", span: spans.tasks, catalog: catalog, mode: fileMode)
         for day in digests {
             let event = builder.digest(owner: owner.owner, stem: owner.stem, date: day.date, touches: day.touches.map(\.touchpoint))
-            let bytes: [UInt8]
-            do { bytes = try ICalSerializer.serialize(event) } catch { throw FeedError(error.description) }
+            let bytes = try serialised { () throws(ICalError) in try ICalSerializer.serialize(event) }
             try events.add(bytes[...], overdue: day.touches.contains(where: \.overdue), leads: day.touches.map(\.leadRank))
         }
         // Feed order: time, then lead, then the touch's window.
@@ -261,8 +265,6 @@ public final class FeedSink: @unchecked Sendable {
     fileprivate(set) var digestItems: [Int: [DigestItem]] = [:]
     /// Feeds this sink has written.
     private var finished: Set<Int> = []
-    /// Touches added so far.
-    public private(set) var touches = 0
     /// Components serialised so far.
     public private(set) var components = 0
 
@@ -299,39 +301,41 @@ public final class FeedSink: @unchecked Sendable {
     ///   - index: the touch's place in its lead's plan.
     public func add(_ touch: Touchpoint, feed: Int, leadRank: UInt32, index: Int) throws(FeedError) {
         var span = spans[feed] ?? (FeedSpan(), FeedSpan())
-        let todoTimes = builder.todoTimes(touch)
-        span.tasks.add(todoTimes.start)
-        span.tasks.add(todoTimes.due)
         var entry = Entry(date: Int32(clamping: touch.date.daysSinceEpoch), windowStart: Int32(clamping: touch.windowStart.daysSinceEpoch),
                           leadRank: leadRank, minutes: Int16(touch.time.minutesSinceMidnight), index: UInt16(clamping: index),
                           overdue: touch.overdue, offset: spill.size, eventLength: 0, todoLength: 0)
-        var pendingTodo: ICalTodo?
+        let todo: ICalTodo
         if options.digest {
             let clock = builder.ownerWallTime(touch)
             digestItems[feed, default: []].append(DigestItem(
                 entry: entry, touch: RankedTouch(touchpoint: touch, leadRank: leadRank), clock: clock,
                 day: LocalDate(year: clock.year, month: clock.month, day: clock.day)!))
+            todo = builder.todo(for: touch)
         } else {
-            let eventTimes = builder.eventTimes(touch)
-            span.events.add(eventTimes.start)
-            span.events.add(eventTimes.end)
             let components = builder.eventAndTodo(for: touch)
-            let event: [UInt8]
-            do { event = try ICalSerializer.serialize(components.event) } catch { throw FeedError(error.description) }
+            // The feed's span is read off the components: their times are made once.
+            span.events.add(components.event.start)
+            span.events.add(components.event.end)
+            let event = try serialised { () throws(ICalError) in try ICalSerializer.serialize(components.event) }
             try spill.append(event)
             entry.eventLength = UInt32(event.count)
             self.components += 1
-            pendingTodo = components.todo
+            todo = components.todo
         }
-        let todo: [UInt8]
-        do { todo = try ICalSerializer.serialize(pendingTodo ?? builder.todo(for: touch)) } catch { throw FeedError(error.description) }
-        try spill.append(todo)
-        entry.todoLength = UInt32(todo.count)
+        span.tasks.add(todo.start)
+        span.tasks.add(todo.due)
+        let todoBytes = try serialised { () throws(ICalError) in try ICalSerializer.serialize(todo) }
+        try spill.append(todoBytes)
+        entry.todoLength = UInt32(todoBytes.count)
         components += 1
-        touches += 1
         spans[feed] = span
         entries[feed, default: []].append(entry)
     }
+}
+
+/// A component's bytes, libical's error as a feed error.
+private func serialised(_ body: () throws(ICalError) -> [UInt8]) throws(FeedError) -> [UInt8] {
+    do { return try body() } catch { throw FeedError(error.description) }
 }
 
 /// The zones a feed names and the years its times fall in.

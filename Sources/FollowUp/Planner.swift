@@ -154,21 +154,17 @@ public final class Planner {
     /// leads planned before it in `ledger`.
     ///
     /// For the same plan as `plan(_: [Lead])`, a caller that plans leads
-    /// one at a time gives each owner's leads in `planningOrder` (leads of
+    /// one at a time gives each owner's leads in `planningGroup` order, then by id (leads of
     /// different owners never meet in the ledger, so owners can be planned
     /// apart, each with a ledger of its own).
     public func plan(_ lead: Lead, sharing ledger: inout CapacityLedger) -> [Touchpoint] {
         plan(lead, ledger: &ledger)
     }
 
-    /// The order leads are planned in: by this, then by lead id.
-    public func planningOrder(_ lead: Lead) -> Int {
-        planningGroup(lead)
-    }
-
+    /// The order leads are planned in: by this group, then by lead id.
     /// Leads whose touches keep agreed dates come first (0), then "not
     /// yet" leads (1), then leads in the cadence (2).
-    private func planningGroup(_ lead: Lead) -> Int {
+    public func planningGroup(_ lead: Lead) -> Int {
         switch lead.effectiveStatus {
         case .engaged, .won, .lost, .closed, .paused: return 0
         case .notYet: return 1

@@ -84,8 +84,11 @@ public struct LeadSheet {
     /// read, in row order; the result's `leads` stay empty, so a sheet of
     /// any size can be read without holding it.
     public func read(each: (Lead) -> Void) throws(LeadStoreError) -> LeadSheetResult {
-        try read(chunkSize: SheetRows<Lead>.defaultChunkSize, each: each)
+        try read(chunkSize: Self.chunkSize, each: each)
     }
+
+    /// About how many bytes of a sheet each CSVReader parses at a time.
+    static let chunkSize = 1 << 21
 
     /// `read(each:)`, cutting the sheet into pieces of about `chunkSize`
     /// bytes for CSV.swift to parse on several threads (tests use small

@@ -25,8 +25,6 @@ import Glibc
 final class SheetRows<Row>: @unchecked Sendable {
     // @unchecked: the file and the cutting state are used under `condition`;
     // results are exchanged under it; the tail reader is the consumer's own.
-    static var defaultChunkSize: Int { 1 << 21 }
-
     /// The header row; nil when the sheet has none (empty, or unreadable).
     private(set) var header: [String]?
 
@@ -54,7 +52,6 @@ final class SheetRows<Row>: @unchecked Sendable {
     private var carryOffset: UInt64 = 0
     private var scanned = 0
     private var endOfFile = false
-    private var cutting = true
     private var scan = QuoteScan()
     private var nextPiece = 0
 
@@ -62,6 +59,8 @@ final class SheetRows<Row>: @unchecked Sendable {
     private var parsed: [Int: Parsed] = [:]
     private var nextToHandOut = 0
     private var stopped = false
+    /// No piece is cut after those already numbered: the end of the sheet,
+    /// an unreadable piece, or the rest handed to one reader.
     private var piecesEnded = false
     private static var piecesAhead: Int { 4 }
 
@@ -92,7 +91,8 @@ final class SheetRows<Row>: @unchecked Sendable {
             self.header = header
             firstRows = rows
             endError = failure
-            if failure != nil || rows.last.map({ $0 == nil }) == true { stopCutting() }
+            // Nothing after an unreadable piece is read (no thread runs yet).
+            if failure != nil || rows.last.map({ $0 == nil }) == true { piecesEnded = true }
         case .rest(let offset, _):
             openRest(at: offset, first: true)
         }
@@ -172,14 +172,6 @@ final class SheetRows<Row>: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func stopCutting() {
-        condition.lock()
-        cutting = false
-        piecesEnded = true
-        condition.broadcast()
-        condition.unlock()
-    }
-
     /// The rest of the sheet from `offset`, read by one CSVReader.
     private func openRest(at offset: UInt64, first: Bool) {
         guard let stream = InputStream(fileAtPath: path) else { return }
@@ -201,14 +193,13 @@ final class SheetRows<Row>: @unchecked Sendable {
     private func work() {
         while true {
             condition.lock()
-            while !stopped && cutting && nextPiece - nextToHandOut >= Self.piecesAhead { condition.wait() }
-            guard !stopped, cutting else {
+            while !stopped && !piecesEnded && nextPiece - nextToHandOut >= Self.piecesAhead { condition.wait() }
+            guard !stopped, !piecesEnded else {
                 condition.unlock()
                 return
             }
             guard let piece = cut() else {
                 // The end of the sheet: the reader gets no more pieces.
-                cutting = false
                 piecesEnded = true
                 condition.broadcast()
                 condition.unlock()
@@ -216,7 +207,6 @@ final class SheetRows<Row>: @unchecked Sendable {
             }
             let number = nextPiece
             nextPiece += 1
-            if case .rest = piece { cutting = false; piecesEnded = true }
             condition.unlock()
             let result: Parsed
             switch piece {
@@ -230,7 +220,6 @@ final class SheetRows<Row>: @unchecked Sendable {
             parsed[number] = result
             if case .rows(let rows, let failure) = result, failure != nil || rows.last.map({ $0 == nil }) == true {
                 // Nothing after an unreadable piece is read.
-                cutting = false
                 piecesEnded = true
             }
             condition.broadcast()
@@ -286,7 +275,7 @@ final class SheetRows<Row>: @unchecked Sendable {
     /// `chunkSize` bytes, or, when no sure row end turns up, the rest.
     private func cut() -> Piece? {
         let first = carryOffset == 0
-        guard cutting else { return nil }
+        guard !piecesEnded else { return nil }
         var lastEnd: Int?
         while true {
             if carry.count - scanned > 0 {
@@ -318,7 +307,6 @@ final class SheetRows<Row>: @unchecked Sendable {
     }
 
     private func rest(first: Bool) -> Piece {
-        cutting = false
         piecesEnded = true
         return .rest(offset: carryOffset, first: first)
     }

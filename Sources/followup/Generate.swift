@@ -170,11 +170,7 @@ struct Generate: ParsableCommand {
             guard spillFailure == nil else { return }
             do throws(FeedError) {
                 if leadSpill == nil {
-                    do {
-                        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-                    } catch {
-                        throw FeedError("cannot create the output folder \(out): \(error.localizedDescription)")
-                    }
+                    try FeedRun.createFolder(out)
                     leadSpill = try LeadSpill(in: out)
                 }
                 let location = try leadSpill!.append(lead)
@@ -186,7 +182,7 @@ struct Generate: ParsableCommand {
                     ownerNumbers[lead.owner] = owner
                     ownerNames.append(lead.owner)
                 }
-                refs.append(LeadRef(id: lead.id, location: location, owner: owner, group: UInt8(planner.planningOrder(lead))))
+                refs.append(LeadRef(id: lead.id, location: location, owner: owner, group: UInt8(planner.planningGroup(lead))))
                 if let zone = lead.timeZone { zones.insert(zone) }
             } catch {
                 spillFailure = error
@@ -408,7 +404,7 @@ struct LeadRef {
     var location: LeadSpill.Location
     /// The lead's owner, as a number of this run.
     var owner: Int32
-    /// `Planner.planningOrder`.
+    /// `Planner.planningGroup`.
     var group: UInt8
 }
 
