@@ -57,7 +57,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "ICalTests", dependencies: ["ICal"]),
+        .testTarget(name: "ICalTests", dependencies: [
+            "ICal",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
         .testTarget(name: "FollowUpTests", dependencies: [
             "FollowUp",
             .product(name: "PropertyBased", package: "swift-property-based"),

@@ -305,6 +305,7 @@ public final class FeedSink: @unchecked Sendable {
                           leadRank: leadRank, minutes: Int16(touch.time.minutesSinceMidnight), index: UInt16(clamping: index),
                           overdue: touch.overdue, offset: spill.size, eventLength: 0, todoLength: 0)
         let todo: ICalTodo
+        var todoText: [UInt8]?
         if options.digest {
             let clock = builder.ownerWallTime(touch)
             digestItems[feed, default: []].append(DigestItem(
@@ -316,15 +317,19 @@ public final class FeedSink: @unchecked Sendable {
             // The feed's span is read off the components: their times are made once.
             span.events.add(components.event.start)
             span.events.add(components.event.end)
-            let event = try serialised { () throws(ICalError) in try ICalSerializer.serialize(components.event) }
-            try spill.append(event)
-            entry.eventLength = UInt32(event.count)
+            let texts = try serialised { () throws(ICalError) in try ICalSerializer.serialize(components.event, components.todo) }
+            try spill.append(texts.event)
+            entry.eventLength = UInt32(texts.event.count)
             self.components += 1
             todo = components.todo
+            todoText = texts.todo
         }
         span.tasks.add(todo.start)
         span.tasks.add(todo.due)
-        let todoBytes = try serialised { () throws(ICalError) in try ICalSerializer.serialize(todo) }
+        let todoBytes: [UInt8]
+        if let todoText { todoBytes = todoText } else {
+            todoBytes = try serialised { () throws(ICalError) in try ICalSerializer.serialize(todo) }
+        }
         try spill.append(todoBytes)
         entry.todoLength = UInt32(todoBytes.count)
         components += 1
@@ -334,7 +339,7 @@ public final class FeedSink: @unchecked Sendable {
 }
 
 /// A component's bytes, libical's error as a feed error.
-private func serialised(_ body: () throws(ICalError) -> [UInt8]) throws(FeedError) -> [UInt8] {
+private func serialised<Bytes>(_ body: () throws(ICalError) -> Bytes) throws(FeedError) -> Bytes {
     do { return try body() } catch { throw FeedError(error.description) }
 }
 

@@ -94,6 +94,12 @@ struct PropertyHandle: ~Copyable {
         icalproperty_set_x_name(raw, name)
     }
 
+    /// The property's text from the `_r` serialiser: the caller owns the
+    /// buffer and frees it with `icalmemory_free_buffer`.
+    func serialized() -> UnsafeMutablePointer<CChar>? {
+        icalproperty_as_ical_string_r(raw)
+    }
+
     consuming func release() -> OpaquePointer {
         let raw = self.raw
         discard self

@@ -47,110 +47,79 @@ public enum ICalSerializer {
 
     /// One VEVENT, with its alarms.
     public static func serialize(_ event: ICalEvent) throws(ICalError) -> [UInt8] {
-        var component = try ComponentHandle(kind: ICAL_VEVENT_COMPONENT)
-        try addCommonHead(event.common, to: &component)
-        component.add(try time(event.start, icalproperty_new_dtstart, "DTSTART"))
-        component.add(try time(event.end, icalproperty_new_dtend, "DTEND"))
-        try addCommonTail(event.common, to: &component)
-        component.add(try PropertyHandle(icalproperty_new_status(ICAL_STATUS_CONFIRMED), "STATUS"))
-        component.add(try PropertyHandle(
-            icalproperty_new_transp(event.transparent ? ICAL_TRANSP_TRANSPARENT : ICAL_TRANSP_OPAQUE), "TRANSP"))
-        for alarm in event.alarms {
-            component.add(try valarm(alarm))
-        }
-        return try component.serialized()
+        var texts = PropertyTexts()
+        return try texts.text(of: component(event))
     }
 
     /// One VTODO.
     public static func serialize(_ todo: ICalTodo) throws(ICalError) -> [UInt8] {
-        var component = try ComponentHandle(kind: ICAL_VTODO_COMPONENT)
-        try addCommonHead(todo.common, to: &component)
-        component.add(try time(todo.start, icalproperty_new_dtstart, "DTSTART"))
-        component.add(try time(todo.due, icalproperty_new_due, "DUE"))
-        try addCommonTail(todo.common, to: &component)
-        let status: icalproperty_status = switch todo.status {
-        case .needsAction: ICAL_STATUS_NEEDSACTION
-        case .inProcess: ICAL_STATUS_INPROCESS
-        case .completed: ICAL_STATUS_COMPLETED
-        case .cancelled: ICAL_STATUS_CANCELLED
-        }
-        component.add(try PropertyHandle(icalproperty_new_status(status), "STATUS"))
-        return try component.serialized()
+        var texts = PropertyTexts()
+        return try texts.text(of: component(todo))
     }
 
-    // MARK: - Pieces
-
-    private static func addCommonHead(_ common: ICalCommon, to component: inout ComponentHandle) throws(ICalError) {
-        component.add(try PropertyHandle(icalproperty_new_uid(common.uid), "UID"))
-        component.add(try time(.utc(common.stamp), icalproperty_new_dtstamp, "DTSTAMP"))
+    /// A touch's VEVENT and VTODO, which share most of their properties
+    /// (the description above all): a property both carry is built and
+    /// serialised by libical once, and its text is written into both.
+    public static func serialize(_ event: ICalEvent, _ todo: ICalTodo) throws(ICalError) -> (event: [UInt8], todo: [UInt8]) {
+        var texts = PropertyTexts()
+        let eventText = try texts.text(of: component(event))
+        return (eventText, try texts.text(of: component(todo)))
     }
 
-    private static func addCommonTail(_ common: ICalCommon, to component: inout ComponentHandle) throws(ICalError) {
-        if let lastModified = common.lastModified {
-            component.add(try time(.utc(lastModified), icalproperty_new_lastmodified, "LAST-MODIFIED"))
+    // MARK: - Components as values
+
+    static func component(_ event: ICalEvent) -> ComponentValue {
+        var properties = head(event.common)
+        properties.append(.time(.dtstart, event.start))
+        properties.append(.time(.dtend, event.end))
+        properties += tail(event.common)
+        properties.append(.status(.confirmed))
+        properties.append(.transparency(event.transparent))
+        return ComponentValue(kind: .event, properties: properties, children: event.alarms.map { alarm in
+            ComponentValue(kind: .alarm, properties: [
+                .action, .text(.description, clean(alarm.description)), .trigger(seconds: -60 * alarm.minutesBefore),
+            ])
+        })
+    }
+
+    static func component(_ todo: ICalTodo) -> ComponentValue {
+        var properties = head(todo.common)
+        properties.append(.time(.dtstart, todo.start))
+        properties.append(.time(.due, todo.due))
+        properties += tail(todo.common)
+        let status: PropertyValue.Status = switch todo.status {
+        case .needsAction: .needsAction
+        case .inProcess: .inProcess
+        case .completed: .completed
+        case .cancelled: .cancelled
         }
-        component.add(try PropertyHandle(icalproperty_new_sequence(Int32(clamping: common.sequence)), "SEQUENCE"))
-        component.add(try PropertyHandle(icalproperty_new_summary(clean(common.summary)), "SUMMARY"))
-        component.add(try PropertyHandle(icalproperty_new_description(clean(common.description)), "DESCRIPTION"))
+        properties.append(.status(status))
+        return ComponentValue(kind: .todo, properties: properties)
+    }
+
+    private static func head(_ common: ICalCommon) -> [PropertyValue] {
+        [.uid(common.uid), .time(.dtstamp, .utc(common.stamp))]
+    }
+
+    private static func tail(_ common: ICalCommon) -> [PropertyValue] {
+        var properties: [PropertyValue] = []
+        if let lastModified = common.lastModified { properties.append(.time(.lastModified, .utc(lastModified))) }
+        properties.append(.sequence(common.sequence))
+        properties.append(.text(.summary, clean(common.summary)))
+        properties.append(.text(.description, clean(common.description)))
         let categories = common.categories.map(categoryName).filter { !$0.isEmpty }
-        if !categories.isEmpty {
-            component.add(try PropertyHandle(icalproperty_new_categories(categories.joined(separator: ",")), "CATEGORIES"))
-        }
-        if let priority = common.priority {
-            component.add(try PropertyHandle(icalproperty_new_priority(Int32(min(max(priority, 0), 9))), "PRIORITY"))
-        }
-        if let url = common.url {
-            component.add(try PropertyHandle(icalproperty_new_url(url), "URL"))
-        }
+        if !categories.isEmpty { properties.append(.categories(categories.joined(separator: ","))) }
+        if let priority = common.priority { properties.append(.priority(min(max(priority, 0), 9))) }
+        if let url = common.url { properties.append(.url(url)) }
         if let organizer = common.organizer {
-            let property = try PropertyHandle(icalproperty_new_organizer(organizer.address), "ORGANIZER")
-            property.add(parameter: icalparameter_new_cn(parameterText(organizer.name)))
-            component.add(property)
+            properties.append(.organizer(address: organizer.address, name: parameterText(organizer.name)))
         }
-    }
-
-    private static func valarm(_ alarm: ICalAlarm) throws(ICalError) -> ComponentHandle {
-        var component = try ComponentHandle(kind: ICAL_VALARM_COMPONENT)
-        component.add(try PropertyHandle(icalproperty_new_action(ICAL_ACTION_DISPLAY), "ACTION"))
-        component.add(try PropertyHandle(icalproperty_new_description(clean(alarm.description)), "alarm DESCRIPTION"))
-        var trigger = icaltriggertype()
-        trigger.time = icaltime_null_time()
-        trigger.duration = PropertyHandle.duration(seconds: -60 * alarm.minutesBefore)
-        component.add(try PropertyHandle(icalproperty_new_trigger(trigger), "TRIGGER"))
-        return component
+        return properties
     }
 
     private static func xProperty(_ name: String, _ value: String) throws(ICalError) -> PropertyHandle {
         let property = try PropertyHandle(icalproperty_new_x(value), name)
         property.setXName(name)
-        return property
-    }
-
-    /// Builds a DATE or DATE-TIME property. A zoned time is written as a
-    /// floating value plus an explicit `TZID` parameter holding the plain
-    /// IANA name: giving libical an `icaltimezone` instead would make it write
-    /// the zone's own TZID, with libical's `/freeassociation.sourceforge.net/`
-    /// prefix.
-    private static func time(_ value: ICalTime, _ make: (icaltimetype) -> OpaquePointer?, _ name: String) throws(ICalError) -> PropertyHandle {
-        var raw = icaltime_null_time()
-        switch value {
-        case .date(let year, let month, let day):
-            raw.year = Int32(year); raw.month = Int32(month); raw.day = Int32(day)
-            raw.is_date = 1
-        case .zoned(let civil, _), .utc(let civil):
-            raw.year = Int32(civil.year); raw.month = Int32(civil.month); raw.day = Int32(civil.day)
-            raw.hour = Int32(civil.hour); raw.minute = Int32(civil.minute); raw.second = Int32(civil.second)
-            if case .utc = value { raw.zone = icaltimezone_get_utc_timezone() }
-        }
-        let property = try PropertyHandle(make(raw), name)
-        switch value {
-        case .date:
-            property.add(parameter: icalparameter_new_value(ICAL_VALUE_DATE))
-        case .zoned(_, let tzid):
-            property.add(parameter: icalparameter_new_tzid(tzid))
-        case .utc:
-            break
-        }
         return property
     }
 

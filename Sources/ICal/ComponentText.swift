@@ -1,0 +1,188 @@
+internal import CLibical
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A component as values: its kind, its properties in order, its
+/// subcomponents. Nothing of libical is made until it is serialised.
+struct ComponentValue: Equatable {
+    enum Kind: String {
+        case event = "VEVENT", todo = "VTODO", alarm = "VALARM"
+
+        var libical: icalcomponent_kind {
+            switch self {
+            case .event: ICAL_VEVENT_COMPONENT
+            case .todo: ICAL_VTODO_COMPONENT
+            case .alarm: ICAL_VALARM_COMPONENT
+            }
+        }
+    }
+
+    var kind: Kind
+    var properties: [PropertyValue]
+    var children: [ComponentValue] = []
+}
+
+/// One property as a value, made into a libical property by its own
+/// constructor (so escaping and folding are libical's) when it is serialised.
+enum PropertyValue: Equatable {
+    enum TimeName: Equatable { case dtstamp, dtstart, dtend, due, lastModified }
+    enum TextName: Equatable { case summary, description }
+    enum Status: Equatable { case confirmed, needsAction, inProcess, completed, cancelled }
+
+    case uid(String)
+    case time(TimeName, ICalTime)
+    case sequence(Int)
+    /// Text already cleaned of control characters (`ICalSerializer.clean`).
+    case text(TextName, String)
+    /// The names, already joined with commas.
+    case categories(String)
+    case priority(Int)
+    case url(String)
+    /// `name` is already fit for a parameter (`ICalSerializer.parameterText`).
+    case organizer(address: String, name: String)
+    case status(Status)
+    case transparency(Bool)
+    /// ACTION:DISPLAY.
+    case action
+    case trigger(seconds: Int)
+
+    func make() throws(ICalError) -> PropertyHandle {
+        switch self {
+        case .uid(let uid):
+            return try PropertyHandle(icalproperty_new_uid(uid), "UID")
+        case .time(let name, let value):
+            return try Self.time(name, value)
+        case .sequence(let sequence):
+            return try PropertyHandle(icalproperty_new_sequence(Int32(clamping: sequence)), "SEQUENCE")
+        case .text(.summary, let text):
+            return try PropertyHandle(icalproperty_new_summary(text), "SUMMARY")
+        case .text(.description, let text):
+            return try PropertyHandle(icalproperty_new_description(text), "DESCRIPTION")
+        case .categories(let names):
+            return try PropertyHandle(icalproperty_new_categories(names), "CATEGORIES")
+        case .priority(let priority):
+            return try PropertyHandle(icalproperty_new_priority(Int32(priority)), "PRIORITY")
+        case .url(let url):
+            return try PropertyHandle(icalproperty_new_url(url), "URL")
+        case .organizer(let address, let name):
+            let property = try PropertyHandle(icalproperty_new_organizer(address), "ORGANIZER")
+            property.add(parameter: icalparameter_new_cn(name))
+            return property
+        case .status(let status):
+            let value: icalproperty_status = switch status {
+            case .confirmed: ICAL_STATUS_CONFIRMED
+            case .needsAction: ICAL_STATUS_NEEDSACTION
+            case .inProcess: ICAL_STATUS_INPROCESS
+            case .completed: ICAL_STATUS_COMPLETED
+            case .cancelled: ICAL_STATUS_CANCELLED
+            }
+            return try PropertyHandle(icalproperty_new_status(value), "STATUS")
+        case .transparency(let transparent):
+            return try PropertyHandle(icalproperty_new_transp(transparent ? ICAL_TRANSP_TRANSPARENT : ICAL_TRANSP_OPAQUE), "TRANSP")
+        case .action:
+            return try PropertyHandle(icalproperty_new_action(ICAL_ACTION_DISPLAY), "ACTION")
+        case .trigger(let seconds):
+            var trigger = icaltriggertype()
+            trigger.time = icaltime_null_time()
+            trigger.duration = PropertyHandle.duration(seconds: seconds)
+            return try PropertyHandle(icalproperty_new_trigger(trigger), "TRIGGER")
+        }
+    }
+
+    /// Builds a DATE or DATE-TIME property. A zoned time is written as a
+    /// floating value plus an explicit `TZID` parameter holding the plain
+    /// IANA name: giving libical an `icaltimezone` instead would make it write
+    /// the zone's own TZID, with libical's `/freeassociation.sourceforge.net/`
+    /// prefix.
+    private static func time(_ name: TimeName, _ value: ICalTime) throws(ICalError) -> PropertyHandle {
+        var raw = icaltime_null_time()
+        switch value {
+        case .date(let year, let month, let day):
+            raw.year = Int32(year); raw.month = Int32(month); raw.day = Int32(day)
+            raw.is_date = 1
+        case .zoned(let civil, _), .utc(let civil):
+            raw.year = Int32(civil.year); raw.month = Int32(civil.month); raw.day = Int32(civil.day)
+            raw.hour = Int32(civil.hour); raw.minute = Int32(civil.minute); raw.second = Int32(civil.second)
+            if case .utc = value { raw.zone = icaltimezone_get_utc_timezone() }
+        }
+        let property = switch name {
+        case .dtstamp: try PropertyHandle(icalproperty_new_dtstamp(raw), "DTSTAMP")
+        case .dtstart: try PropertyHandle(icalproperty_new_dtstart(raw), "DTSTART")
+        case .dtend: try PropertyHandle(icalproperty_new_dtend(raw), "DTEND")
+        case .due: try PropertyHandle(icalproperty_new_due(raw), "DUE")
+        case .lastModified: try PropertyHandle(icalproperty_new_lastmodified(raw), "LAST-MODIFIED")
+        }
+        switch value {
+        case .date:
+            property.add(parameter: icalparameter_new_value(ICAL_VALUE_DATE))
+        case .zoned(_, let tzid):
+            property.add(parameter: icalparameter_new_tzid(tzid))
+        case .utc:
+            break
+        }
+        return property
+    }
+}
+
+/// Serialises components a property at a time, and keeps each property's
+/// text, so that a component written after another (a touch's VTODO after
+/// its VEVENT) reuses the text of every property the two share.
+///
+/// Why not `icalcomponent_as_ical_string_r` on a whole component: a touch's
+/// event and task carry the same description, summary, organizer and
+/// categories, and building and escaping those twice was a large share of
+/// a run. libical's component serialiser writes nothing of its own but
+/// `BEGIN:<kind>` CRLF, each property's `icalproperty_as_ical_string_r`
+/// text in order, each subcomponent, and `END:<kind>` CRLF; this writes the
+/// same, and a test holds the two byte for byte (`libicalText`).
+struct PropertyTexts {
+    private var known: [(value: PropertyValue, text: [UInt8])] = []
+
+    mutating func text(of component: ComponentValue) throws(ICalError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(2048)
+        try append(component, to: &bytes)
+        return bytes
+    }
+
+    private mutating func append(_ component: ComponentValue, to bytes: inout [UInt8]) throws(ICalError) {
+        bytes += "BEGIN:\(component.kind.rawValue)\r\n".utf8
+        for property in component.properties {
+            // Equal texts are the same string here (both components are
+            // made from one touch's texts), so the comparison is cheap.
+            if let index = known.firstIndex(where: { $0.value == property }) {
+                bytes += known[index].text
+            } else {
+                let text = try Self.serialize(property.make())
+                bytes += text
+                known.append((property, text))
+            }
+        }
+        for child in component.children { try append(child, to: &bytes) }
+        bytes += "END:\(component.kind.rawValue)\r\n".utf8
+    }
+
+    /// One property's text through the `_r` serialiser (the buffer is the
+    /// caller's, freed with `icalmemory_free_buffer`), with long lines re-folded.
+    private static func serialize(_ property: borrowing PropertyHandle) throws(ICalError) -> [UInt8] {
+        guard let text = property.serialized() else { throw ICalError.current("serialising a property") }
+        defer { icalmemory_free_buffer(text) }
+        return LineFolder.refold(UnsafeRawPointer(text).assumingMemoryBound(to: UInt8.self), count: Int(bitPattern: UInt(strlen(text))))
+    }
+}
+
+extension ComponentValue {
+    /// The component built whole in libical and serialised by
+    /// `icalcomponent_as_ical_string_r`: what `PropertyTexts` must equal.
+    func libicalText() throws(ICalError) -> [UInt8] {
+        try handle().serialized()
+    }
+
+    private func handle() throws(ICalError) -> ComponentHandle {
+        var component = try ComponentHandle(kind: kind.libical)
+        for property in properties { component.add(try property.make()) }
+        for child in children { component.add(try child.handle()) }
+        return component
+    }
+}
