@@ -5,16 +5,21 @@ public struct BusinessCalendar: Hashable, Sendable {
         didSet { weekdayMask = Self.mask(workingWeekdays) }
     }
     /// Days off, with their names ("Christmas Day"; empty when unnamed).
-    public var holidays: [LocalDate: String]
+    public var holidays: [LocalDate: String] {
+        didSet { holidayBits = HolidayBits(holidays.keys) }
+    }
     /// Bit `d` is set when ISO weekday `d` is a working day: the planner asks
     /// for every day it considers, and a bit test costs less than hashing.
     private var weekdayMask: UInt8
+    /// The holidays as bits, for the same reason.
+    private var holidayBits: HolidayBits
 
     public init(workingWeekdays: Set<Int> = [1, 2, 3, 4, 5], holidays: [LocalDate: String] = [:]) {
         precondition(!workingWeekdays.isEmpty && workingWeekdays.isSubset(of: 1...7), "a week needs a working day")
         self.workingWeekdays = workingWeekdays
         self.holidays = holidays
         weekdayMask = Self.mask(workingWeekdays)
+        holidayBits = HolidayBits(holidays.keys)
     }
 
     private static func mask(_ weekdays: Set<Int>) -> UInt8 {
@@ -22,12 +27,12 @@ public struct BusinessCalendar: Hashable, Sendable {
     }
 
     public func isBusinessDay(_ date: LocalDate) -> Bool {
-        weekdayMask & (1 << UInt8(date.weekday)) != 0 && (holidays.isEmpty || holidays[date] == nil)
+        weekdayMask & (1 << UInt8(date.weekday)) != 0 && !holidayBits.contains(date)
     }
 
     /// Why `date` is not a business day, nil when it is one.
     public func dayOff(_ date: LocalDate) -> SkipReason? {
-        if let name = holidays[date] { return .holiday(name) }
+        if holidayBits.contains(date), let name = holidays[date] { return .holiday(name) }
         return weekdayMask & (1 << UInt8(date.weekday)) == 0 ? .weekend : nil
     }
 
@@ -35,14 +40,23 @@ public struct BusinessCalendar: Hashable, Sendable {
     public func firstBusinessDay(onOrAfter date: LocalDate) -> LocalDate {
         var day = date
         // Bounded: a year of holidays on every working day is not a calendar.
-        for _ in 0..<366 where !isBusinessDay(day) { day = day.adding(days: 1) }
+        // (A `for … where` loop would test all 366 days, not stop at the first.)
+        var steps = 0
+        while steps < 366, !isBusinessDay(day) {
+            day = day.adding(days: 1)
+            steps += 1
+        }
         return day
     }
 
     /// `date` itself when it is a business day, else the one before it.
     public func lastBusinessDay(onOrBefore date: LocalDate) -> LocalDate {
         var day = date
-        for _ in 0..<366 where !isBusinessDay(day) { day = day.adding(days: -1) }
+        var steps = 0
+        while steps < 366, !isBusinessDay(day) {
+            day = day.adding(days: -1)
+            steps += 1
+        }
         return day
     }
 
@@ -56,5 +70,27 @@ public struct BusinessCalendar: Hashable, Sendable {
         var day = date
         for _ in 0..<max(count, 0) { day = nextBusinessDay(after: day) }
         return day
+    }
+}
+
+/// A set of days as one bit a day from the first to the last.
+private struct HolidayBits: Hashable, Sendable {
+    private var first = 0
+    private var words: [UInt64] = []
+
+    init(_ days: some Collection<LocalDate>) {
+        guard let low = days.min()?.daysSinceEpoch, let high = days.max()?.daysSinceEpoch else { return }
+        first = low
+        words = Array(repeating: 0, count: (high - low) / 64 + 1)
+        for day in days {
+            let offset = day.daysSinceEpoch - low
+            words[offset / 64] |= 1 << UInt64(offset % 64)
+        }
+    }
+
+    func contains(_ day: LocalDate) -> Bool {
+        let offset = day.daysSinceEpoch - first
+        guard offset >= 0, offset / 64 < words.count else { return false }
+        return words[offset / 64] & (1 << UInt64(offset % 64)) != 0
     }
 }

@@ -98,6 +98,8 @@ public struct Lead: Hashable, Sendable {
 
     /// The name to greet them by: the first word of their name.
     public var firstName: String {
-        name.split(separator: " ").first.map(String.init) ?? name
+        // The first run of non-spaces (`split` would make every word).
+        guard let start = name.firstIndex(where: { $0 != " " }) else { return name }
+        return String(name[start..<(name[start...].firstIndex(of: " ") ?? name.endIndex)])
     }
 }

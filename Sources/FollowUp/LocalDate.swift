@@ -80,7 +80,16 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
     /// `YYYY-MM-DD`.
     public var description: String {
         let (year, month, day) = parts
-        return "\(Self.pad(year, 4))-\(Self.pad(month, 2))-\(Self.pad(day, 2))"
+        // Written byte by byte: every touch names several dates.
+        guard (0...9999).contains(year) else { return "\(Self.pad(year, 4))-\(Self.pad(month, 2))-\(Self.pad(day, 2))" }
+        return String(unsafeUninitializedCapacity: 10) { buffer in
+            func digit(_ value: Int) -> UInt8 { UInt8(ascii: "0") + UInt8(value) }
+            buffer[0] = digit(year / 1000); buffer[1] = digit(year / 100 % 10)
+            buffer[2] = digit(year / 10 % 10); buffer[3] = digit(year % 10)
+            buffer[4] = UInt8(ascii: "-"); buffer[5] = digit(month / 10); buffer[6] = digit(month % 10)
+            buffer[7] = UInt8(ascii: "-"); buffer[8] = digit(day / 10); buffer[9] = digit(day % 10)
+            return 10
+        }
     }
 
     static func daysIn(month: Int, year: Int) -> Int {
@@ -189,10 +198,21 @@ extension StringProtocol {
     /// Swift, so it skips the Foundation bridge `trimmingCharacters(in:)`
     /// takes for every field of every row.
     public var trimmed: String {
-        // Most values have nothing to trim: they are kept as they are, uncopied.
-        if let first = self.first, let last = self.last, !first.isWhitespace, !last.isWhitespace { return String(self) }
-        guard let first = firstIndex(where: { !$0.isWhitespace }),
-              let last = lastIndex(where: { !$0.isWhitespace }) else { return "" }
-        return String(self[first...last])
+        let text = String(self)
+        // Most values have nothing to trim: they are kept as they are,
+        // uncopied, and an ASCII end byte is checked without Character's
+        // Unicode lookups.
+        if let first = text.utf8.first, let last = text.utf8.last, first < 0x80, last < 0x80,
+           !Self.isASCIIWhitespace(first), !Self.isASCIIWhitespace(last) { return text }
+        if let first = text.first, let last = text.last, !first.isWhitespace, !last.isWhitespace { return text }
+        guard let first = text.firstIndex(where: { !$0.isWhitespace }),
+              let last = text.lastIndex(where: { !$0.isWhitespace }) else { return "" }
+        return String(text[first...last])
+    }
+
+    /// Tab, line feed, vertical tab, form feed, carriage return, space: the
+    /// ASCII characters `Character.isWhitespace` is true for.
+    private static func isASCIIWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (0x09...0x0D).contains(byte)
     }
 }

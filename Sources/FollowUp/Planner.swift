@@ -454,9 +454,9 @@ public final class Planner {
             let kind: Touchpoint.Kind = isCheckBack ? .checkBack : .nurture
             let texts = group.map { milestone -> (String, TemplateValues) in
                 var values = milestone.values
-                values.windowStart = placement.windowStart.description
-                values.windowEnd = placement.windowEnd.description
-                values.date = placement.date.description
+                values.windowStart = placement.windowStart
+                values.windowEnd = placement.windowEnd
+                values.date = placement.date
                 return (milestone.kind.rawValue, values)
             }
             append(makeTouchpoint(
@@ -758,9 +758,10 @@ private struct LeadContext {
 private struct TemplateValues {
     let lead: Lead
     var step: String?
-    var windowStart: String?
-    var windowEnd: String?
-    var date: String?
+    // Dates are written out only when a template asks for them.
+    var windowStart: LocalDate?
+    var windowEnd: LocalDate?
+    var date: LocalDate?
     var fiscalYear: String?
     var fiscalYearStart: String?
     var launchDate: String?
@@ -773,9 +774,9 @@ private struct TemplateValues {
 
     init(lead: Lead, placement: Placement) {
         self.lead = lead
-        windowStart = placement.windowStart.description
-        windowEnd = placement.windowEnd.description
-        date = placement.date.description
+        windowStart = placement.windowStart
+        windowEnd = placement.windowEnd
+        date = placement.date
     }
 
 }
@@ -799,9 +800,9 @@ extension TemplateValues: MustacheParent {
         case "next_step": value = lead.nextStep
         case "next_step_due": value = lead.nextStepDue?.description
         case "step": value = step
-        case "window_start": value = windowStart
-        case "window_end": value = windowEnd
-        case "date": value = date
+        case "window_start": value = windowStart?.description
+        case "window_end": value = windowEnd?.description
+        case "date": value = date?.description
         case "fiscal_year": value = fiscalYear
         case "fiscal_year_start": value = fiscalYearStart ?? lead.fiscalYearStart?.description
         case "launch_date": value = launchDate ?? lead.launchDate?.description

@@ -152,7 +152,24 @@ public enum ICalSerializer {
     private static func hasControlCharacter(_ text: String) -> Bool {
         var text = text
         return text.withUTF8 { bytes in
-            for byte in bytes where (byte < 0x20 && byte != 0x0A) || byte == 0x7F { return true }
+            // Eight bytes at a time: a word with no byte below 0x20 and no
+            // 0x7F (Bit Twiddling Hacks' `hasless`) is passed over whole;
+            // only a word that has one (most often a LF) is looked at byte by byte.
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            var index = 0
+            if let base = bytes.baseAddress {
+                while index + 8 <= bytes.count {
+                    let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+                    let below20 = (word &- ones &* 0x20) & ~word & highs
+                    let deletes = word ^ (ones &* 0x7F)
+                    let has7F = (deletes &- ones) & ~deletes & highs
+                    if below20 | has7F != 0 {
+                        for byte in bytes[index..<(index + 8)] where (byte < 0x20 && byte != 0x0A) || byte == 0x7F { return true }
+                    }
+                    index += 8
+                }
+            }
+            for byte in bytes[index...] where (byte < 0x20 && byte != 0x0A) || byte == 0x7F { return true }
             return false
         }
     }
@@ -161,11 +178,17 @@ public enum ICalSerializer {
     /// libical would write them in RFC 6868's caret form (`^n`, `^'`), which
     /// few readers decode, so they become a space and an apostrophe.
     static func parameterText(_ text: String) -> String {
-        String(String.UnicodeScalarView(clean(text).unicodeScalars.map { $0 == "\n" ? " " : $0 == "\"" ? "'" : $0 }))
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 < 0x20 || $0 == 0x7F }) { return text }
+        return String(String.UnicodeScalarView(clean(text).unicodeScalars.map { $0 == "\n" ? " " : $0 == "\"" ? "'" : $0 }))
     }
 
     static func categoryName(_ name: String) -> String {
-        clean(name).unicodeScalars
+        // Most names have nothing to take out.
+        if let first = name.utf8.first, let last = name.utf8.last, first != 0x20, last != 0x20,
+           !name.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: "\\") || $0 < 0x20 || $0 == 0x7F }) {
+            return name
+        }
+        return clean(name).unicodeScalars
             .map { ",;\\\n".unicodeScalars.contains($0) ? " " : String($0) }
             .joined()
             .trimmingSpaces()

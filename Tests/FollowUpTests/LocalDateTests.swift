@@ -46,6 +46,48 @@ import Testing
         #expect(calendar.firstBusinessDay(onOrAfter: LocalDate(iso: "2026-12-25")!) == LocalDate(iso: "2026-12-28"))
         #expect(calendar.firstBusinessDay(onOrAfter: friday) == friday)
     }
+
+    /// Holidays are kept as bits: every day, in and around a spread of
+    /// holidays wider than one word, answers as the named days say.
+    @Test func holidaysAcrossManyWeeks() throws {
+        let start = try #require(LocalDate(iso: "2026-11-20"))
+        let days = [0, 1, 5, 63, 64, 65, 127, 200].map { start.adding(days: $0) }
+        let holidays = Dictionary(uniqueKeysWithValues: days.enumerated().map { ($0.element, "Day off \($0.offset)") })
+        let calendar = BusinessCalendar(workingWeekdays: [1, 2, 3, 4, 5, 6], holidays: holidays)
+        for offset in -70...280 {
+            let day = start.adding(days: offset)
+            let weekend = day.weekday == 7
+            #expect(calendar.isBusinessDay(day) == (!weekend && holidays[day] == nil), "\(day)")
+            #expect(calendar.dayOff(day) == holidays[day].map { .holiday($0) } ?? (weekend ? .weekend : nil), "\(day)")
+        }
+        #expect(calendar.firstBusinessDay(onOrAfter: start) == start.adding(days: 3), "Friday and Saturday off, then Sunday")
+        #expect(calendar.lastBusinessDay(onOrBefore: start.adding(days: 1)) == start.adding(days: -1))
+        // A calendar with no working day left gives up after a year.
+        var every = BusinessCalendar(workingWeekdays: [1])
+        every.holidays = Dictionary(uniqueKeysWithValues: (0..<400).map { (start.adding(days: $0), "") })
+        #expect(every.firstBusinessDay(onOrAfter: start) == start.adding(days: 366))
+    }
+
+    @Test func descriptionsOfAnyYear() throws {
+        #expect(try #require(LocalDate(year: 999, month: 1, day: 5)).description == "0999-01-05")
+        #expect(try #require(LocalDate(year: 9999, month: 12, day: 31)).description == "9999-12-31")
+        #expect(try #require(LocalDate(year: 10_000, month: 1, day: 1)).description == "10000-01-01")
+        #expect(try #require(LocalDate(year: 1, month: 10, day: 10)).description == "0001-10-10")
+    }
+
+    @Test(arguments: [
+        ("plain", "plain"), ("  padded\t", "padded"), ("line\r\n", "line"), ("\u{00A0}nbsp\u{2003}", "nbsp"),
+        ("", ""), ("   ", ""), ("é ", "é"), ("\u{85}x", "x"), ("a b", "a b"), ("\u{1F}x", "\u{1F}x"),
+    ])
+    func trimming(_ text: String, _ expected: String) {
+        #expect(text.trimmed == expected)
+        #expect(text[...].trimmed == expected)
+    }
+
+    @Test(arguments: [("Ann Lee", "Ann"), ("  Bo   Diddley", "Bo"), ("Zoë", "Zoë"), ("", ""), ("   ", "   "), ("李 小龍", "李")])
+    func firstNames(_ name: String, _ expected: String) {
+        #expect(Lead(id: "1", name: name, owner: "o").firstName == expected)
+    }
 }
 
 @Suite struct PlanningNowTests {
