@@ -48,10 +48,15 @@ final class AtomicFile {
             throw FeedError("cannot write \(temporaryPath): \(String(cString: strerror(errno)))")
         }
         // Components are written one by one; a large buffer keeps that to
-        // few system calls.
-        setvbuf(handle, nil, _IOFBF, 1 << 16)
+        // few system calls. It is ours: given no buffer, glibc ignores the
+        // size and writes in blocks of 4 KiB.
+        setvbuf(handle, buffer, _IOFBF, Self.bufferSize)
         self.handle = handle
     }
+
+    private static let bufferSize = 1 << 18
+    /// The stream's buffer; freed only after the stream is closed.
+    private let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: AtomicFile.bufferSize)
 
     func write(_ bytes: [UInt8]) throws(FeedError) {
         try write(bytes[...])
@@ -123,6 +128,7 @@ final class AtomicFile {
             fclose(handle)
             unlink(temporaryPath)
         }
+        buffer.deallocate()
     }
 
     /// Compares two files byte for byte, reading both in blocks.

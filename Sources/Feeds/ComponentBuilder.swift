@@ -246,6 +246,8 @@ public struct ComponentBuilder {
     private static let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~".utf8)
 
     static func encode(_ text: String) -> String {
+        // Most ids and keys need no escape: they are kept as they are.
+        if text.utf8.allSatisfy({ unreserved.contains($0) }) { return text }
         var result = ""
         for byte in text.utf8 {
             if unreserved.contains(byte) {
