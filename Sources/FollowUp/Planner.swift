@@ -790,9 +790,9 @@ extension TemplateValues: MustacheParent {
         let value: String?
         switch name {
         // Always there, even empty, as they always were.
-        case "first_name": return lead.firstName
-        case "name": return lead.name
-        case "owner": return lead.owner
+        case "first_name": return TemplateText(lead.firstName)
+        case "name": return TemplateText(lead.name)
+        case "owner": return TemplateText(lead.owner)
         case "company": value = lead.company
         case "email": value = lead.email
         case "phone": value = lead.phone
@@ -811,8 +811,26 @@ extension TemplateValues: MustacheParent {
         default: value = nil
         }
         guard let value, !value.isEmpty else { return nil }
-        return value
+        return TemplateText(value)
     }
+}
+
+/// A field's value as templates see it. A String would render the same,
+/// but inside a section (`{{#company}}…{{/company}}`) Mustache puts the
+/// value on its context and looks every name up on it first, by reflection
+/// (`Mirror`) for a String, which showed in profiles. As a parent with no
+/// children of its own, the lookup passes straight on to the touch's fields.
+private struct TemplateText: MustacheParent, MustacheCustomRenderable, MustacheTransformable, CustomStringConvertible {
+    let text: String
+
+    init(_ text: String) { self.text = text }
+
+    func child(named name: String) -> Any? { nil }
+    var renderText: String { text }
+    /// Present, so a section over it renders (an empty name included, as a String would).
+    var isNull: Bool { false }
+    var description: String { text }
+    func transform(_ name: String) -> Any? { text.transform(name) }
 }
 
 /// A touch's texts, compiled once per run.
