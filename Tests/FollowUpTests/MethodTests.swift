@@ -334,3 +334,26 @@ private func notYet(_ id: String = "a", lastContact: String? = nil, snooze: Stri
         }
     }
 }
+
+/// What a draft's template sees: fields as variables and as sections, the
+/// section's own value as `{{.}}`, empty fields as absent.
+@Suite struct TemplateTests {
+    static let template = """
+    Hi {{first_name}}{{#company}} at {{.}} ({{company}}, {{name}}){{/company}}{{^company}}, no company{{/company}}.
+    {{#notes}}Notes: {{notes}}{{/notes}}{{^phone}} No phone.{{/phone}} {{&owner}} / {{{first_name}}}
+    """
+
+    static func draft(_ lead: Lead) throws -> String {
+        var playbook = Playbook.standard
+        playbook.steps[0].draft = template
+        let touches = try planOne(lead, playbook: playbook)
+        return try #require(touches.first).draft
+    }
+
+    @Test func fieldsAndSections() throws {
+        let full = Lead(id: "1", name: "Ann Lee", company: "Acme & Sons", owner: "Olga", notes: "Likes <tea>")
+        #expect(try Self.draft(full) == "Hi Ann at Acme & Sons (Acme & Sons, Ann Lee).\nNotes: Likes <tea> No phone. Olga / Ann")
+        let bare = Lead(id: "2", name: "Bo", company: "", phone: "+1 555", owner: "Olga")
+        #expect(try Self.draft(bare) == "Hi Bo, no company.\n Olga / Bo")
+    }
+}
