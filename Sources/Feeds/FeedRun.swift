@@ -60,8 +60,9 @@ public final class FeedRun {
     }
 
     /// A sink for one thread to add touches to.
-    public func makeSink() throws(FeedError) -> FeedSink {
-        let sink = try FeedSink(folder: folder, options: options, catalog: catalog)
+    /// - Parameter memoryLimit: serialised bytes the sink keeps in memory before its scratch file.
+    public func makeSink(memoryLimit: Int = FeedSink.memoryLimit) throws(FeedError) -> FeedSink {
+        let sink = try FeedSink(folder: folder, options: options, catalog: catalog, memoryLimit: memoryLimit)
         sinksLock.lock()
         sinks.append(sink)
         sinksLock.unlock()
@@ -127,10 +128,10 @@ public final class FeedRun {
         var buffer: [UInt8] = []
         for entry in entries.sorted(by: { $0.precedes($1) }) {
             let eventLength = Int(entry.eventLength), todoLength = Int(entry.todoLength)
-            try spill?.read(at: entry.offset, count: eventLength + todoLength, into: &buffer)
+            guard let bytes = try spill?.read(at: entry.offset, count: eventLength + todoLength, buffer: &buffer) else { continue }
             let lead = CollectionOfOne(entry.leadRank)
-            if eventLength > 0 { try events.add(buffer[0..<eventLength], overdue: entry.overdue, leads: lead) }
-            try tasks.add(buffer[eventLength...], overdue: entry.overdue, leads: lead)
+            if eventLength > 0 { try events.add(bytes.prefix(eventLength), overdue: entry.overdue, leads: lead) }
+            try tasks.add(bytes.dropFirst(eventLength), overdue: entry.overdue, leads: lead)
         }
         return OwnerFiles(events: try events.finish(span: spans.events), tasks: try tasks.finish(span: spans.tasks))
     }
@@ -267,9 +268,15 @@ public final class FeedSink: @unchecked Sendable {
     private var finished: Set<Int> = []
     /// Components serialised so far.
     public private(set) var components = 0
+    /// Serialised components a sink keeps in memory before its scratch
+    /// file takes the rest: an owner of a small or middling store never
+    /// touches the file (reading each component back from it cost a system
+    /// call), one of a large store spills the overflow. Per thread, so
+    /// memory stays flat: at a million leads it stays well under 400 MB.
+    public static let memoryLimit = 32 << 20
 
-    fileprivate init(folder: String, options: FeedOptions, catalog: TimeZoneCatalog) throws(FeedError) {
-        spill = try ScratchFile(in: folder)
+    fileprivate init(folder: String, options: FeedOptions, catalog: TimeZoneCatalog, memoryLimit: Int) throws(FeedError) {
+        spill = try ScratchFile(in: folder, memoryLimit: memoryLimit)
         self.options = options
         // A builder per sink: its organizer cache is not shared between threads.
         builder = ComponentBuilder(options: options, canWriteZone: { [catalog] in catalog.knows($0) })

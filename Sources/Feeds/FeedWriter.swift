@@ -90,9 +90,11 @@ public struct FeedWriter {
     ///   - owners: every owner in the store, so an owner with nothing
     ///     planned still gets (empty) feeds and no subscription breaks.
     ///   - touchpoints: the plan, in any order.
-    public func write(owners: [String], touchpoints: [Touchpoint], to folder: String, rejectedRows: Int, leads: Int) throws(FeedError) -> FeedWriteReport {
+    /// - Parameter memoryLimit: serialised bytes kept in memory before the scratch file.
+    public func write(owners: [String], touchpoints: [Touchpoint], to folder: String, rejectedRows: Int, leads: Int,
+                      memoryLimit: Int = FeedSink.memoryLimit) throws(FeedError) -> FeedWriteReport {
         let run = try begin(folder: folder, owners: owners + touchpoints.map(\.owner))
-        let sink = try run.makeSink()
+        let sink = try run.makeSink(memoryLimit: memoryLimit)
         // Feeds order touches of one time by lead id: a lead's rank stands for its id.
         var rank: [String: UInt32] = [:]
         for (index, id) in Set(touchpoints.map(\.lead.id)).sorted().enumerated() { rank[id] = UInt32(index) }

@@ -40,8 +40,8 @@ public final class LeadSpill: @unchecked Sendable {
 
     /// The lead kept at `location`. `buffer` is reused between calls.
     public func lead(at location: Location, buffer: inout [UInt8]) throws(FeedError) -> Lead {
-        try file.read(at: location.offset, count: Int(location.length), into: &buffer)
-        var reader = Reader(bytes: buffer)
+        let bytes = try file.read(at: location.offset, count: Int(location.length), buffer: &buffer)
+        var reader = Reader(bytes: bytes)
         guard let lead = Self.decode(&reader) else {
             throw FeedError("a temporary file of this run was damaged while it ran (a lead record at byte \(location.offset) does not read back)")
         }
@@ -109,17 +109,25 @@ public final class LeadSpill: @unchecked Sendable {
 
     /// Reads a record's fields in turn; each returns nil past the end.
     struct Reader {
-        let bytes: [UInt8]
-        var position = 0
+        let bytes: ArraySlice<UInt8>
+        var position: Int
 
-        var isAtEnd: Bool { position == bytes.count }
+        init(bytes: ArraySlice<UInt8>) {
+            self.bytes = bytes
+            position = bytes.startIndex
+        }
+
+        init(bytes: [UInt8]) { self.init(bytes: bytes[...]) }
+
+        var isAtEnd: Bool { position == bytes.endIndex }
 
         mutating func integer<T: FixedWidthInteger>(_: T.Type) -> T? {
             let size = MemoryLayout<T>.size
-            guard position + size <= bytes.count else { return nil }
+            guard position + size <= bytes.endIndex else { return nil }
             var value = T.zero
+            let start = position - bytes.startIndex
             withUnsafeMutableBytes(of: &value) { raw in
-                bytes.withUnsafeBytes { raw.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[position..<position + size])) }
+                bytes.withUnsafeBytes { raw.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[start..<start + size])) }
             }
             position += size
             return T(littleEndian: value)
@@ -129,7 +137,7 @@ public final class LeadSpill: @unchecked Sendable {
         mutating func string() -> String?? {
             guard let length = integer(UInt32.self) else { return nil }
             if length == .max { return .some(nil) }
-            guard position + Int(length) <= bytes.count else { return nil }
+            guard position + Int(length) <= bytes.endIndex else { return nil }
             defer { position += Int(length) }
             return .some(String(decoding: bytes[position..<position + Int(length)], as: UTF8.self))
         }

@@ -18,15 +18,25 @@ public final class ScratchFile: @unchecked Sendable {
     // only uses `pread` on bytes already flushed, which is safe from any thread.
     private let descriptor: Int32
     private let label: String
+    /// The first bytes, kept in memory while they fit in `memoryLimit`:
+    /// then nothing goes to the file (a small run never writes it).
+    private var head: [UInt8] = []
+    private let memoryLimit: Int
+    /// Set once bytes did not fit in memory: from then on they all go to the file.
+    private var spilled = false
     private var buffer: [UInt8] = []
     /// Bytes in the file, not counting the buffer.
     private var flushed: UInt64 = 0
     private static let bufferSize = 1 << 18
 
     /// Bytes appended so far.
-    public var size: UInt64 { flushed + UInt64(buffer.count) }
+    public var size: UInt64 { UInt64(head.count) + flushed + UInt64(buffer.count) }
 
-    public init(in folder: String) throws(FeedError) {
+    /// - Parameter memoryLimit: how many of the first bytes may stay in
+    ///   memory instead of the file. Bytes in memory must not be read while
+    ///   another thread appends.
+    public init(in folder: String, memoryLimit: Int = 0) throws(FeedError) {
+        self.memoryLimit = memoryLimit
         label = "a temporary file in \(folder)"
         // O_TMPFILE (Linux's __O_TMPFILE | O_DIRECTORY); Glibc's module map does not export it.
         let temporaryFile: Int32 = 0o20_000_000 | O_DIRECTORY
@@ -53,6 +63,11 @@ public final class ScratchFile: @unchecked Sendable {
     @discardableResult
     public func append(_ bytes: [UInt8]) throws(FeedError) -> UInt64 {
         let offset = size
+        if !spilled, head.count + bytes.count <= memoryLimit {
+            head.append(contentsOf: bytes)
+            return offset
+        }
+        spilled = true
         if buffer.count + bytes.count > Self.bufferSize { try flush() }
         if bytes.count >= Self.bufferSize {
             let failure = bytes.withUnsafeBytes { raw -> FeedError? in
@@ -90,6 +105,8 @@ public final class ScratchFile: @unchecked Sendable {
     /// its pages are dropped, written or not, and appending starts over
     /// at offset 0.
     public func truncate() throws(FeedError) {
+        head.removeAll(keepingCapacity: true)
+        spilled = false
         buffer.removeAll(keepingCapacity: true)
         guard ftruncate(descriptor, 0) == 0 else {
             throw FeedError("cannot empty \(label): \(String(cString: strerror(errno)))")
@@ -97,20 +114,25 @@ public final class ScratchFile: @unchecked Sendable {
         flushed = 0
     }
 
-    /// Reads `count` bytes at `offset` into `into` (resized to fit).
-    /// The bytes must have been flushed.
-    public func read(at offset: UInt64, count: Int, into: inout [UInt8]) throws(FeedError) {
-        if into.count != count { into = [UInt8](repeating: 0, count: count) }
+    /// The `count` bytes at `offset`: a slice of the bytes in memory, or
+    /// of `buffer` (grown to fit) read from the file. Bytes in the file must
+    /// have been flushed.
+    public func read(at offset: UInt64, count: Int, buffer: inout [UInt8]) throws(FeedError) -> ArraySlice<UInt8> {
+        if offset + UInt64(count) <= UInt64(head.count) { return head[Int(offset)..<(Int(offset) + count)] }
+        // A record is appended whole, so it is all in memory or all in the file.
+        let position = offset - UInt64(head.count)
+        if buffer.count < count { buffer = [UInt8](repeating: 0, count: max(count, buffer.count * 2)) }
         var done = 0
         var failure: Int32 = 0
-        into.withUnsafeMutableBytes { raw in
+        buffer.withUnsafeMutableBytes { raw in
             while done < count {
-                let result = pread(descriptor, raw.baseAddress! + done, count - done, off_t(offset) + off_t(done))
+                let result = pread(descriptor, raw.baseAddress! + done, count - done, off_t(position) + off_t(done))
                 if result < 0, errno == EINTR { continue }
                 guard result > 0 else { failure = result == 0 ? EIO : errno; return }
                 done += result
             }
         }
         if failure != 0 { throw FeedError("cannot read \(label): \(String(cString: strerror(failure)))") }
+        return buffer[0..<count]
     }
 }

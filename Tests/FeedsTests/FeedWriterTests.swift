@@ -13,11 +13,11 @@ func temporaryFolder() throws -> URL {
 }
 
 func writeFeeds(_ leads: [Lead], owners: [String]? = nil, now: String = "2026-12-01", options: FeedOptions = FeedOptions(),
-                into folder: URL) throws -> FeedManifest {
+                memoryLimit: Int = FeedSink.memoryLimit, into folder: URL) throws -> FeedManifest {
     let planner = try Planner(defaultTimeZone: "America/New_York", now: .date(day(now)))
     return try FeedWriter(catalog: TimeZoneCatalog(), options: options).write(
         owners: owners ?? leads.map(\.owner), touchpoints: leads.flatMap(planner.plan), to: folder.path,
-        rejectedRows: 0, leads: leads.count).manifest
+        rejectedRows: 0, leads: leads.count, memoryLimit: memoryLimit).manifest
 }
 
 func read(_ folder: URL, _ file: String) throws -> String {
@@ -40,6 +40,33 @@ let sampleLeads = [
 ]
 
 @Suite struct FeedWriterTests {
+    /// Serialised components wait in memory, in the scratch file, or first
+    /// in one and then in the other: the feeds are the same bytes.
+    @Test(arguments: [0, 3_000, 40_000], [FeedOptions(), FeedOptions(profile: .google, digest: true)])
+    func feedsAreTheSameWhereverComponentsWait(_ memoryLimit: Int, _ options: FeedOptions) throws {
+        let leads = (0..<60).map { index in
+            Lead(id: "L\(index)", name: "Lead \(index)", company: index % 3 == 0 ? nil : "Co \(index)",
+                 owner: ["Alice", "Bob", "Carol"][index % 3], timeZone: ["Europe/Berlin", "Asia/Tokyo", "UTC"][index % 3],
+                 status: [.new, .active, .engaged, .notYet][index % 4], firstContact: day("2026-11-02").adding(days: index % 20),
+                 nextStep: index % 4 == 2 ? "Call back" : nil, nextStepDue: index % 4 == 2 ? day("2026-12-03").adding(days: index) : nil,
+                 notes: "Note \(index), \"quoted\"")
+        }
+        let inMemory = try temporaryFolder(), spilled = try temporaryFolder()
+        defer {
+            try? FileManager.default.removeItem(at: inMemory)
+            try? FileManager.default.removeItem(at: spilled)
+        }
+        _ = try writeFeeds(leads, options: options, into: inMemory)
+        _ = try writeFeeds(leads, options: options, memoryLimit: memoryLimit, into: spilled)
+        let files = try FileManager.default.contentsOfDirectory(atPath: inMemory.path).filter { $0.hasSuffix(".ics") }.sorted()
+        #expect(files.count == 8)
+        for file in files {
+            let expected = try Data(contentsOf: inMemory.appendingPathComponent(file))
+            #expect(try Data(contentsOf: spilled.appendingPathComponent(file)) == expected, "\(file)")
+        }
+        #expect(try read(inMemory, "alice.tasks.ics").contains("BEGIN:VTODO"))
+    }
+
     @Test func writesExactlyTheNamedFilesForEveryOwner() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
