@@ -119,14 +119,21 @@ public final class ScratchFile: @unchecked Sendable {
     /// have been flushed.
     public func read(at offset: UInt64, count: Int, buffer: inout [UInt8]) throws(FeedError) -> ArraySlice<UInt8> {
         if offset + UInt64(count) <= UInt64(head.count) { return head[Int(offset)..<(Int(offset) + count)] }
-        // A record is appended whole, so it is all in memory or all in the file.
-        let position = offset - UInt64(head.count)
         if buffer.count < count { buffer = [UInt8](repeating: 0, count: max(count, buffer.count * 2)) }
+        // Bytes may start in memory and go on in the file (two appends read as one).
         var done = 0
+        if offset < UInt64(head.count) {
+            done = head.count - Int(offset)
+            buffer.withUnsafeMutableBytes { raw in
+                head.withUnsafeBytes { raw.baseAddress!.copyMemory(from: $0.baseAddress! + Int(offset), byteCount: done) }
+            }
+        }
+        // Byte `i` of the request is at `offset + i - head.count` in the file.
+        let fileStart = off_t(offset) - off_t(head.count)
         var failure: Int32 = 0
         buffer.withUnsafeMutableBytes { raw in
             while done < count {
-                let result = pread(descriptor, raw.baseAddress! + done, count - done, off_t(position) + off_t(done))
+                let result = pread(descriptor, raw.baseAddress! + done, count - done, fileStart + off_t(done))
                 if result < 0, errno == EINTR { continue }
                 guard result > 0 else { failure = result == 0 ? EIO : errno; return }
                 done += result

@@ -42,7 +42,7 @@ let sampleLeads = [
 @Suite struct FeedWriterTests {
     /// Serialised components wait in memory, in the scratch file, or first
     /// in one and then in the other: the feeds are the same bytes.
-    @Test(arguments: [0, 3_000, 40_000], [FeedOptions(), FeedOptions(profile: .google, digest: true)])
+    @Test(arguments: [0, 1_000, 2_000, 3_000, 4_000, 5_000, 7_000, 40_000], [FeedOptions(), FeedOptions(profile: .google, digest: true)])
     func feedsAreTheSameWhereverComponentsWait(_ memoryLimit: Int, _ options: FeedOptions) throws {
         let leads = (0..<60).map { index in
             Lead(id: "L\(index)", name: "Lead \(index)", company: index % 3 == 0 ? nil : "Co \(index)",

@@ -70,6 +70,12 @@ import Testing
             for (offset, bytes) in records.reversed() {
                 #expect(Array(try file.read(at: offset, count: bytes.count, buffer: &buffer)) == bytes)
             }
+            // Two records appended one after the other read as one, even
+            // when the first stayed in memory and the second went to the file.
+            for (first, second) in zip(records, records.dropFirst()) {
+                let both = try file.read(at: first.0, count: first.1.count + second.1.count, buffer: &buffer)
+                #expect(Array(both) == first.1 + second.1)
+            }
             #expect(records.map(\.0) == records.indices.map { UInt64(records[..<$0].map(\.1.count).reduce(0, +)) })
             #expect(file.size == UInt64(records.map(\.1.count).reduce(0, +)))
             try file.truncate()
