@@ -140,29 +140,43 @@ public struct ComponentBuilder {
     /// Who, which step, why now, what to bring, their notes, a draft.
     func description(_ touch: Touchpoint) -> String {
         let lead = touch.lead
-        var who = lead.name
-        if let company = lead.company { who += ", \(company)" }
-        let contact = [lead.email, lead.phone].compactMap { $0 }
-        if !contact.isEmpty { who += " (\(contact.joined(separator: ", ")))" }
-        var step = touch.kind == .cadence ? "\(touch.label): \(touch.title)" : touch.title
-        if let number = touch.stepNumber, let count = touch.stepCount { step += " (step \(number) of \(count))" }
-        step += " by \(touch.channel)"
-        var lines = [
-            "Who: \(who)",
-            "Owner: \(lead.owner)",
-            "Step: \(step)",
-        ]
-        if let next = lead.nextStep, touch.kind != .cadence {
-            lines.append("Next step: \(next)" + (lead.nextStepDue.map { ", due \($0)" } ?? "")
-                         + (lead.nextStepOwner.map { " (owner: \($0.rawValue))" } ?? ""))
+        // One string appended to in place: it is made for every touch.
+        var text = ""
+        text.reserveCapacity(512 + touch.draft.utf8.count + (lead.notes?.utf8.count ?? 0) + touch.prompt.utf8.count)
+        text += "Who: "
+        text += lead.name
+        if let company = lead.company { text += ", "; text += company }
+        switch (lead.email, lead.phone) {
+        case let (email?, phone?): text += " ("; text += email; text += ", "; text += phone; text += ")"
+        case let (email?, nil): text += " ("; text += email; text += ")"
+        case let (nil, phone?): text += " ("; text += phone; text += ")"
+        case (nil, nil): break
         }
-        lines.append("Why now: \(touch.reason)")
-        lines.append("Bring: \(touch.prompt)")
-        if let notes = lead.notes { lines.append("Notes: \(notes)") }
-        lines.append("")
-        lines.append("Draft:")
-        lines.append(touch.draft)
-        return lines.joined(separator: "\n")
+        text += "\nOwner: "
+        text += lead.owner
+        text += "\nStep: "
+        if touch.kind == .cadence { text += touch.label; text += ": " }
+        text += touch.title
+        if let number = touch.stepNumber, let count = touch.stepCount { text += " (step \(number) of \(count))" }
+        text += " by "
+        text += touch.channel
+        if let next = lead.nextStep, touch.kind != .cadence {
+            text += "\nNext step: "
+            text += next
+            if let due = lead.nextStepDue { text += ", due "; text += due.description }
+            if let owner = lead.nextStepOwner { text += " (owner: "; text += owner.rawValue; text += ")" }
+        }
+        text += "\nWhy now: "
+        for (index, part) in touch.explanation.enumerated() {
+            if index > 0 { text += " " }
+            text += part
+        }
+        text += "\nBring: "
+        text += touch.prompt
+        if let notes = lead.notes { text += "\nNotes: "; text += notes }
+        text += "\n\nDraft:\n"
+        text += touch.draft
+        return text
     }
 
     /// The texts a touch's event and task both carry.

@@ -624,10 +624,11 @@ public final class Planner {
         var titles: [String] = [], prompts: [String] = [], draft = "", channel = "email"
         for (index, (textKey, values)) in parts.enumerated() {
             guard let text = texts[textKey] else { continue }
-            titles.append(text.title.render(values))
-            prompts.append(text.prompt.render(values))
+            let scope = TemplateScope(values)
+            titles.append(text.title.render(scope))
+            prompts.append(text.prompt.render(scope))
             if index == 0 {
-                draft = text.draft.render(values)
+                draft = text.draft.render(scope)
                 channel = text.channel
             }
         }
@@ -785,7 +786,7 @@ private struct TemplateValues {
 /// field is built for each text (that showed in profiles). An empty
 /// optional value is no value, so `{{#company}}…{{/company}}` skips an
 /// empty company.
-extension TemplateValues: MustacheParent {
+extension TemplateValues {
     func child(named name: String) -> Any? {
         let value: String?
         switch name {
@@ -813,6 +814,17 @@ extension TemplateValues: MustacheParent {
         guard let value, !value.isEmpty else { return nil }
         return TemplateText(value)
     }
+}
+
+/// The values of one text's templates, as Mustache holds them: a class, so
+/// that passing it around as `Any` copies a reference, not every field of
+/// the lead.
+private final class TemplateScope: MustacheParent {
+    let values: TemplateValues
+
+    init(_ values: TemplateValues) { self.values = values }
+
+    func child(named name: String) -> Any? { values.child(named: name) }
 }
 
 /// A field's value as templates see it. A String would render the same,
@@ -861,10 +873,10 @@ private enum TextTemplate {
     case literal(String)
     case mustache(MustacheTemplate)
 
-    func render(_ values: TemplateValues) -> String {
+    func render(_ scope: TemplateScope) -> String {
         switch self {
         case .literal(let text): text
-        case .mustache(let template): template.render(values).trimmed
+        case .mustache(let template): template.render(scope).trimmed
         }
     }
 }

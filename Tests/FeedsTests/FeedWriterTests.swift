@@ -356,4 +356,22 @@ let sampleLeads = [
         #expect(a.hex == c.hex)
         #expect(a.hex.count == 32)
     }
+
+    /// A change to any one byte, in the words or the tail, changes the digest.
+    @Test func everyByteCounts() {
+        let bytes = (0..<1_003).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        func digest(_ bytes: [UInt8]) -> String {
+            var digest = InputDigest()
+            bytes.withUnsafeBytes { digest.add($0) }
+            return digest.hex
+        }
+        var seen: Set<String> = [digest(bytes)]
+        for index in bytes.indices {
+            for flip: UInt8 in [0x01, 0x80] {
+                var changed = bytes
+                changed[index] ^= flip
+                #expect(seen.insert(digest(changed)).inserted, "byte \(index)")
+            }
+        }
+    }
 }
