@@ -261,6 +261,8 @@ public final class FeedSink: @unchecked Sendable {
     let spill: ScratchFile
     private let builder: ComponentBuilder
     private let options: FeedOptions
+    /// Texts of property values that recur from touch to touch, this thread's.
+    private let properties = PropertyCache()
     fileprivate(set) var entries: [Int: [Entry]] = [:]
     fileprivate(set) var spans: [Int: (events: FeedSpan, tasks: FeedSpan)] = [:]
     fileprivate(set) var digestItems: [Int: [DigestItem]] = [:]
@@ -324,7 +326,7 @@ public final class FeedSink: @unchecked Sendable {
             // The feed's span is read off the components: their times are made once.
             span.events.add(components.event.start)
             span.events.add(components.event.end)
-            let texts = try serialised { () throws(ICalError) in try ICalSerializer.serialize(components.event, components.todo) }
+            let texts = try serialised { () throws(ICalError) in try ICalSerializer.serialize(components.event, components.todo, cache: properties) }
             try spill.append(texts.event)
             entry.eventLength = UInt32(texts.event.count)
             self.components += 1
@@ -335,7 +337,7 @@ public final class FeedSink: @unchecked Sendable {
         span.tasks.add(todo.due)
         let todoBytes: [UInt8]
         if let todoText { todoBytes = todoText } else {
-            todoBytes = try serialised { () throws(ICalError) in try ICalSerializer.serialize(todo) }
+            todoBytes = try serialised { () throws(ICalError) in try ICalSerializer.serialize(todo, cache: properties) }
         }
         try spill.append(todoBytes)
         entry.todoLength = UInt32(todoBytes.count)

@@ -5,8 +5,8 @@ import Glibc
 
 /// A component as values: its kind, its properties in order, its
 /// subcomponents. Nothing of libical is made until it is serialised.
-struct ComponentValue: Equatable {
-    enum Kind: String {
+struct ComponentValue: Hashable {
+    enum Kind: String, Hashable {
         case event = "VEVENT", todo = "VTODO", alarm = "VALARM"
 
         var libical: icalcomponent_kind {
@@ -25,10 +25,10 @@ struct ComponentValue: Equatable {
 
 /// One property as a value, made into a libical property by its own
 /// constructor (so escaping and folding are libical's) when it is serialised.
-enum PropertyValue: Equatable {
-    enum TimeName: Equatable { case dtstamp, dtstart, dtend, due, lastModified }
-    enum TextName: Equatable { case summary, description }
-    enum Status: Equatable { case confirmed, needsAction, inProcess, completed, cancelled }
+enum PropertyValue: Hashable {
+    enum TimeName: Hashable { case dtstamp, dtstart, dtend, due, lastModified }
+    enum TextName: Hashable { case summary, description }
+    enum Status: Hashable { case confirmed, needsAction, inProcess, completed, cancelled }
 
     case uid(String)
     case time(TimeName, ICalTime)
@@ -127,17 +127,24 @@ enum PropertyValue: Equatable {
 
 /// Serialises components a property at a time, and keeps each property's
 /// text, so that a component written after another (a touch's VTODO after
-/// its VEVENT) reuses the text of every property the two share.
+/// its VEVENT) reuses the text of every property the two share, and any
+/// component reuses the text of a property value that recurs from touch to
+/// touch (a status, a category list, an owner, a day and time) from `cache`.
 ///
 /// Why not `icalcomponent_as_ical_string_r` on a whole component: a touch's
 /// event and task carry the same description, summary, organizer and
-/// categories, and building and escaping those twice was a large share of
-/// a run. libical's component serialiser writes nothing of its own but
-/// `BEGIN:<kind>` CRLF, each property's `icalproperty_as_ical_string_r`
-/// text in order, each subcomponent, and `END:<kind>` CRLF; this writes the
-/// same, and a test holds the two byte for byte (`libicalText`).
+/// categories, and most properties of one touch equal those of others;
+/// building and escaping them again was most of a run. libical's component
+/// serialiser writes nothing of its own but `BEGIN:<kind>` CRLF, each
+/// property's `icalproperty_as_ical_string_r` text in order, each
+/// subcomponent, and `END:<kind>` CRLF; this writes the same, and a test
+/// holds the two byte for byte (`libicalText`). A property's text is a pure
+/// function of its value, so a text made once stands for every equal value.
 struct PropertyTexts {
     private var known: [(value: PropertyValue, text: [UInt8])] = []
+    private let cache: PropertyCache?
+
+    init(cache: PropertyCache? = nil) { self.cache = cache }
 
     mutating func text(of component: ComponentValue) throws(ICalError) -> [UInt8] {
         var bytes: [UInt8] = []
@@ -149,9 +156,11 @@ struct PropertyTexts {
     private mutating func append(_ component: ComponentValue, to bytes: inout [UInt8]) throws(ICalError) {
         bytes += "BEGIN:\(component.kind.rawValue)\r\n".utf8
         for property in component.properties {
-            // Equal texts are the same string here (both components are
-            // made from one touch's texts), so the comparison is cheap.
-            if let index = known.firstIndex(where: { $0.value == property }) {
+            if let cache, cache.holds(property) {
+                bytes += try cache.text(of: property)
+            } else if let index = known.firstIndex(where: { $0.value == property }) {
+                // Equal texts are the same string here (both components are
+                // made from one touch's texts), so the comparison is cheap.
                 bytes += known[index].text
             } else {
                 let text = try Self.serialize(property.make())
@@ -165,10 +174,37 @@ struct PropertyTexts {
 
     /// One property's text through the `_r` serialiser (the buffer is the
     /// caller's, freed with `icalmemory_free_buffer`), with long lines re-folded.
-    private static func serialize(_ property: borrowing PropertyHandle) throws(ICalError) -> [UInt8] {
+    fileprivate static func serialize(_ property: borrowing PropertyHandle) throws(ICalError) -> [UInt8] {
         guard let text = property.serialized() else { throw ICalError.current("serialising a property") }
         defer { icalmemory_free_buffer(text) }
         return LineFolder.refold(UnsafeRawPointer(text).assumingMemoryBound(to: UInt8.self), count: Int(bitPattern: UInt(strlen(text))))
+    }
+}
+
+/// The texts of property values that recur across components: statuses,
+/// category lists, priorities, organizers, alarm triggers, times. One per
+/// thread (it is not locked); bounded, so a long run does not grow it
+/// without end. Per-touch texts (UID, SUMMARY, DESCRIPTION, URL) never
+/// enter it.
+public final class PropertyCache {
+    private var texts: [PropertyValue: [UInt8]] = [:]
+    static let limit = 20_000
+
+    public init() {}
+
+    func holds(_ value: PropertyValue) -> Bool {
+        switch value {
+        case .uid, .text, .url: false
+        case .time, .sequence, .categories, .priority, .organizer, .status, .transparency, .action, .trigger: true
+        }
+    }
+
+    func text(of value: PropertyValue) throws(ICalError) -> [UInt8] {
+        if let known = texts[value] { return known }
+        let text = try PropertyTexts.serialize(value.make())
+        if texts.count >= Self.limit { texts.removeAll(keepingCapacity: true) }
+        texts[value] = text
+        return text
     }
 }
 

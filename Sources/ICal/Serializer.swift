@@ -46,22 +46,24 @@ public enum ICalSerializer {
     }
 
     /// One VEVENT, with its alarms.
-    public static func serialize(_ event: ICalEvent) throws(ICalError) -> [UInt8] {
-        var texts = PropertyTexts()
+    /// - Parameter cache: texts of recurring property values (one per thread).
+    public static func serialize(_ event: ICalEvent, cache: PropertyCache? = nil) throws(ICalError) -> [UInt8] {
+        var texts = PropertyTexts(cache: cache)
         return try texts.text(of: component(event))
     }
 
     /// One VTODO.
-    public static func serialize(_ todo: ICalTodo) throws(ICalError) -> [UInt8] {
-        var texts = PropertyTexts()
+    public static func serialize(_ todo: ICalTodo, cache: PropertyCache? = nil) throws(ICalError) -> [UInt8] {
+        var texts = PropertyTexts(cache: cache)
         return try texts.text(of: component(todo))
     }
 
     /// A touch's VEVENT and VTODO, which share most of their properties
     /// (the description above all): a property both carry is built and
     /// serialised by libical once, and its text is written into both.
-    public static func serialize(_ event: ICalEvent, _ todo: ICalTodo) throws(ICalError) -> (event: [UInt8], todo: [UInt8]) {
-        var texts = PropertyTexts()
+    public static func serialize(_ event: ICalEvent, _ todo: ICalTodo, cache: PropertyCache? = nil) throws(ICalError)
+        -> (event: [UInt8], todo: [UInt8]) {
+        var texts = PropertyTexts(cache: cache)
         let eventText = try texts.text(of: component(event))
         return (eventText, try texts.text(of: component(todo)))
     }

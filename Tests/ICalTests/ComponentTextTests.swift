@@ -77,6 +77,21 @@ import Testing
         }
     }
 
+    /// Texts of recurring values kept from component to component stand
+    /// for the values they were made from, and for nothing else.
+    @Test func aCacheAcrossComponentsChangesNoByte() async {
+        await propertyCheck(count: 100, input: Self.choices.array(of: 6)) { draws in
+            let cache = PropertyCache()
+            for (first, second) in zip(draws, draws.dropFirst()) {
+                let event = Self.event(first), todo = Self.todo(second)
+                let pair = try ICalSerializer.serialize(event, todo, cache: cache)
+                #expect(pair.event == (try ICalSerializer.component(event).libicalText()))
+                #expect(pair.todo == (try ICalSerializer.component(todo).libicalText()))
+                #expect(try ICalSerializer.serialize(event, cache: cache) == pair.event)
+            }
+        }
+    }
+
     @Test func sharedPropertiesAreWrittenIntoBoth() throws {
         let common = Self.common(Array(repeating: 5, count: 16), uid: "a@test")
         let event = ICalEvent(common: common, start: Self.time(1), end: Self.time(4))
