@@ -9,9 +9,13 @@ import Foundation
 /// the old file is left untouched (same bytes, same modification time), so
 /// web servers keep their ETags and clients their caches. Dropped without a
 /// commit, it removes its temporary file.
-final class AtomicFile {
+final class AtomicFile: @unchecked Sendable {
+    // @unchecked: used by one thread at a time (the one writing it, then,
+    // once it is closed, the one syncing or placing it).
     let path: String
-    private let temporaryPath: String
+    let temporaryPath: String
+    /// Renamed into place, or dropped: nothing of it is left to remove.
+    private var placed = false
     private let mode: mode_t
     private var handle: UnsafeMutablePointer<FILE>?
     /// Bytes written so far.
@@ -43,7 +47,7 @@ final class AtomicFile {
         // The umask may have taken bits away; the mode asked for is the mode given.
         fchmod(descriptor, mode)
         guard let handle = fdopen(descriptor, "wb") else {
-            close(descriptor)
+            Glibc.close(descriptor)
             unlink(temporaryPath)
             throw FeedError("cannot write \(temporaryPath): \(String(cString: strerror(errno)))")
         }
@@ -82,7 +86,7 @@ final class AtomicFile {
         }
         let input = open(source, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw FeedError("cannot read \(source): \(String(cString: strerror(errno)))") }
-        defer { close(input) }
+        defer { Glibc.close(input) }
         var position = off_t(offset)
         var left = length
         while left > 0 {
@@ -101,15 +105,46 @@ final class AtomicFile {
     /// - Returns: true when the file was replaced, false when it was unchanged.
     @discardableResult
     func commit() throws(FeedError) -> Bool {
-        guard let handle else { return false }
+        try close()
+        try sync()
+        return try place()
+    }
+
+    /// Ends writing: the bytes go to the kernel and the file is closed
+    /// (a run may have more files waiting than it may keep open). It is
+    /// still only the temporary file, readable at `temporaryPath`.
+    func close() throws(FeedError) {
+        guard let handle else { return }
         self.handle = nil
-        let flushed = fflush(handle) == 0 && fsync(fileno(handle)) == 0
+        let flushed = fflush(handle) == 0
         let error = errno
         fclose(handle)
         guard flushed else {
             unlink(temporaryPath)
+            placed = true
             throw FeedError("cannot write \(temporaryPath): \(String(cString: strerror(error)))")
         }
+    }
+
+    /// Waits until the closed file's bytes are on the disk, so that a crash
+    /// after the rename cannot leave an empty file in place. Files of one
+    /// run are synced together at its end (`syncAll`): each waits mostly on
+    /// the disk, not on the processor.
+    func sync() throws(FeedError) {
+        let descriptor = open(temporaryPath, O_RDONLY | O_CLOEXEC)
+        let synced = descriptor >= 0 && fsync(descriptor) == 0
+        let error = errno
+        if descriptor >= 0 { Glibc.close(descriptor) }
+        guard synced else {
+            throw FeedError("cannot write \(temporaryPath): \(String(cString: strerror(error)))")
+        }
+    }
+
+    /// Renames the synced file into place, or drops it when the file in
+    /// place has the same bytes. - Returns: true when the file was replaced.
+    func place() throws(FeedError) -> Bool {
+        guard !placed else { return false }
+        placed = true
         if Self.sameContents(temporaryPath, path) {
             unlink(temporaryPath)
             chmod(path, mode)  // a new --mode applies to an unchanged file too
@@ -123,11 +158,28 @@ final class AtomicFile {
         return true
     }
 
-    deinit {
-        if let handle {
-            fclose(handle)
-            unlink(temporaryPath)
+    /// Syncs closed files on several threads of their own: a sync waits on
+    /// the disk (a journal commit each), and waits overlap.
+    static func syncAll(_ files: [AtomicFile]) throws(FeedError) {
+        let failures = Failures()
+        let next = Failures.Counter()
+        let group = DispatchGroup()
+        for _ in 0..<min(8, files.count) {
+            group.enter()
+            Thread {
+                while let index = next.take(below: files.count) {
+                    do throws(FeedError) { try files[index].sync() } catch { failures.add(error) }
+                }
+                group.leave()
+            }.start()
         }
+        group.wait()
+        if let first = failures.first { throw first }
+    }
+
+    deinit {
+        if let handle { fclose(handle) }
+        if !placed { unlink(temporaryPath) }
         buffer.deallocate()
     }
 
@@ -179,5 +231,38 @@ final class FolderLock {
     deinit {
         flock(descriptor, LOCK_UN)
         close(descriptor)
+    }
+}
+
+/// Errors of threads working together, and a shared count of work taken.
+private final class Failures: @unchecked Sendable {
+    // @unchecked: everything is under `lock`.
+    private let lock = NSLock()
+    private var errors: [FeedError] = []
+
+    func add(_ error: FeedError) {
+        lock.lock()
+        errors.append(error)
+        lock.unlock()
+    }
+
+    var first: FeedError? {
+        lock.lock()
+        defer { lock.unlock() }
+        return errors.first
+    }
+
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+
+        /// The next index, or nil when all `count` are taken.
+        func take(below count: Int) -> Int? {
+            lock.lock()
+            defer { lock.unlock() }
+            guard value < count else { return nil }
+            value += 1
+            return value - 1
+        }
     }
 }

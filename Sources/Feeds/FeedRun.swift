@@ -75,10 +75,11 @@ public final class FeedRun {
         var tasks: WrittenFeed
     }
 
-    /// One owner feed, written and in place.
+    /// One feed, written and closed; it is synced and put in place when
+    /// the whole run is written.
     struct WrittenFeed: Sendable {
         var entry: FeedEntry
-        var replaced: Bool
+        var file: AtomicFile
         var span: FeedSpan
         /// Where its components are in the file, between header and footer.
         var body: Range<UInt64>
@@ -164,7 +165,7 @@ public final class FeedRun {
                 let span = spans[index]
                 let stream = try FeedStream(folder: folder, stem: OwnerNames.everyone, kind: kind, owner: nil,
                                             name: index == 0 ? "Follow-ups" : "Follow-up tasks", span: span, catalog: catalog, mode: fileMode)
-                for files in owners { try stream.append(index == 0 ? files.events : files.tasks, from: folder) }
+                for files in owners { try stream.append(index == 0 ? files.events : files.tasks) }
                 everyone.set(index, .success(try stream.finish(span: span)))
             } catch {
                 everyone.set(index, .failure(error))
@@ -172,10 +173,17 @@ public final class FeedRun {
         }
         let everyoneFeeds = try everyone.feeds()
 
+        // Every feed goes in place at the end, owners' first: the disk
+        // writes of all of them are waited for together, not one by one on
+        // the threads that plan.
+        let ownerFeeds = owners.flatMap { [$0.events, $0.tasks] }
+        try AtomicFile.syncAll((ownerFeeds + everyoneFeeds).map(\.file))
+        var replaced: [String: Bool] = [:]
+        for feed in ownerFeeds + everyoneFeeds { replaced[feed.entry.file] = try feed.file.place() }
         var entries: [FeedEntry] = [], written: [String] = [], unchanged: [String] = []
-        for feed in everyoneFeeds + owners.flatMap({ [$0.events, $0.tasks] }) {
+        for feed in everyoneFeeds + ownerFeeds {
             entries.append(feed.entry)
-            if feed.replaced { written.append(feed.entry.file) } else { unchanged.append(feed.entry.file) }
+            if replaced[feed.entry.file] == true { written.append(feed.entry.file) } else { unchanged.append(feed.entry.file) }
         }
         let manifest = FeedManifest(feeds: entries, leads: leads, touchpoints: everyoneFeeds[1].entry.components, rejectedRows: rejectedRows)
         let encoder = JSONEncoder()
@@ -411,9 +419,9 @@ final class FeedStream {
         for lead in leads { self.leads.insert(lead) }
     }
 
-    /// Appends the components of an owner's feed, copied from its file.
-    func append(_ owner: FeedRun.WrittenFeed, from folder: String) throws(FeedError) {
-        try file.append(from: (folder as NSString).appendingPathComponent(owner.entry.file),
+    /// Appends the components of an owner's feed, copied from its (still temporary) file.
+    func append(_ owner: FeedRun.WrittenFeed) throws(FeedError) {
+        try file.append(from: owner.file.temporaryPath,
                         offset: owner.body.lowerBound, length: owner.body.upperBound - owner.body.lowerBound)
         entry.components += owner.entry.components
         entry.overdue += owner.entry.overdue
@@ -425,8 +433,8 @@ final class FeedStream {
     func finish(span: FeedSpan) throws(FeedError) -> FeedRun.WrittenFeed {
         let body = bodyStart..<file.count
         try file.write(ICalSerializer.footer)
-        let replaced = try file.commit()
+        try file.close()
         entry.leads = leads.count + leadCount
-        return FeedRun.WrittenFeed(entry: entry, replaced: replaced, span: span, body: body)
+        return FeedRun.WrittenFeed(entry: entry, file: file, span: span, body: body)
     }
 }
