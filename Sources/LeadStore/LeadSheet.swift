@@ -236,6 +236,50 @@ private struct Header {
     /// First and last name columns (CRM exports), when there is no `name`.
     let firstName: Int?
     let lastName: Int?
+    /// Each column's field index (-1 when the sheet lacks it), by the
+    /// column's place in `Column.allCases`: every field of every row is
+    /// looked up, and an enum with String raw values hashes its raw value.
+    let fieldIndex: [Int]
+
+    init(columns: [LeadSheet.Column: (index: Int, name: String)], firstName: Int?, lastName: Int?) {
+        self.columns = columns
+        self.firstName = firstName
+        self.lastName = lastName
+        fieldIndex = LeadSheet.Column.allCases.map { columns[$0]?.index ?? -1 }
+    }
+
+    func index(of column: LeadSheet.Column) -> Int? {
+        let index = fieldIndex[column.ordinal]
+        return index < 0 ? nil : index
+    }
+}
+
+extension LeadSheet.Column {
+    /// The column's place in `allCases`.
+    var ordinal: Int {
+        switch self {
+        case .id: 0
+        case .name: 1
+        case .company: 2
+        case .email: 3
+        case .phone: 4
+        case .owner: 5
+        case .timezone: 6
+        case .status: 7
+        case .firstContact: 8
+        case .lastContact: 9
+        case .lastReply: 10
+        case .nextStep: 11
+        case .nextStepDue: 12
+        case .nextStepOwner: 13
+        case .snoozeUntil: 14
+        case .fiscalYearStart: 15
+        case .launchDate: 16
+        case .events: 17
+        case .notes: 18
+        case .lastStep: 19
+        }
+    }
 }
 
 /// Reads one row's fields into a `Lead`, collecting every problem.
@@ -278,7 +322,7 @@ private struct RowReader {
 
     /// The trimmed value of a column; nil when absent or empty.
     func text(_ column: LeadSheet.Column) -> String? {
-        guard let index = columns[column]?.index, index < fields.count else { return nil }
+        guard let index = header.index(of: column), index < fields.count else { return nil }
         let value = fields[index].trimmed
         return value.isEmpty ? nil : value
     }

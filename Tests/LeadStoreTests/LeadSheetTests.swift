@@ -1,6 +1,6 @@
 import FollowUp
 import Foundation
-import LeadStore
+@testable import LeadStore
 import Testing
 
 /// Writes a sheet into a fresh temporary folder and reads it.
@@ -153,5 +153,12 @@ func readSheet(_ text: String, bytes: [UInt8]? = nil, name: String = "leads.csv"
         #expect(throws: LeadStoreError.self) {
             try LeadSheet(path: "/nonexistent/leads.csv", isKnownTimeZone: { _ in true }).read()
         }
+    }
+}
+
+@Suite struct ColumnTests {
+    /// Rows find their fields by a column's ordinal: it must be its place.
+    @Test func ordinalsAreThePlacesInAllCases() {
+        #expect(LeadSheet.Column.allCases.map(\.ordinal) == Array(LeadSheet.Column.allCases.indices))
     }
 }
