@@ -21,9 +21,16 @@ public final class LeadSpill: @unchecked Sendable {
         public let length: UInt32
     }
 
-    public init(in folder: String) throws(FeedError) {
-        file = try ScratchFile(in: folder)
+    /// - Parameter memoryLimit: how many bytes of leads stay in memory
+    ///   before the file takes the rest: a small or middling store is read
+    ///   back without a system call a lead.
+    public init(in folder: String, memoryLimit: Int = LeadSpill.memoryLimit) throws(FeedError) {
+        file = try ScratchFile(in: folder, memoryLimit: memoryLimit)
     }
+
+    /// About 100,000 leads of a typical sheet; at a million leads the rest
+    /// go to the file, and memory stays flat.
+    public static let memoryLimit = 32 << 20
 
     /// Keeps a lead; returns where to find it.
     public func append(_ lead: Lead) throws(FeedError) -> Location {

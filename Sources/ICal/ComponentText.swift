@@ -26,6 +26,41 @@ struct ComponentValue: Hashable {
 /// One property as a value, made into a libical property by its own
 /// constructor (so escaping and folding are libical's) when it is serialised.
 enum PropertyValue: Hashable {
+    /// Hashes what tells values apart cheaply (the cache looks values up
+    /// for every component): a time as one number and its zone's length,
+    /// an organizer by its address. Equal values hash equal; `==` decides.
+    func hash(into hasher: inout Hasher) {
+        switch self {
+        case .time(let name, let value):
+            hasher.combine(name)
+            switch value {
+            case .date(let year, let month, let day):
+                hasher.combine((year * 13 + month) * 32 + day)
+            case .zoned(let civil, let tzid):
+                hasher.combine(Self.packed(civil))
+                hasher.combine(tzid.utf8.count)
+            case .utc(let civil):
+                hasher.combine(Self.packed(civil) &+ 1)
+            }
+        case .organizer(let address, _):
+            hasher.combine(address)
+        case .uid(let text), .text(_, let text), .url(let text), .categories(let text):
+            hasher.combine(text)
+        case .sequence(let number), .priority(let number), .trigger(let number):
+            hasher.combine(number)
+        case .status(let status):
+            hasher.combine(status)
+        case .transparency(let transparent):
+            hasher.combine(transparent)
+        case .action:
+            hasher.combine(0)
+        }
+    }
+
+    private static func packed(_ time: CivilDateTime) -> Int {
+        ((((time.year * 13 + time.month) * 32 + time.day) * 24 + time.hour) * 60 + time.minute) * 61 + time.second
+    }
+
     enum TimeName: Hashable { case dtstamp, dtstart, dtend, due, lastModified }
     enum TextName: Hashable { case summary, description }
     enum Status: Hashable { case confirmed, needsAction, inProcess, completed, cancelled }
@@ -156,14 +191,12 @@ struct PropertyTexts {
     private mutating func append(_ component: ComponentValue, to bytes: inout [UInt8]) throws(ICalError) {
         bytes += "BEGIN:\(component.kind.rawValue)\r\n".utf8
         for property in component.properties {
-            if let cache, cache.holds(property) {
-                bytes += try cache.text(of: property)
-            } else if let index = known.firstIndex(where: { $0.value == property }) {
+            if let index = known.firstIndex(where: { $0.value == property }) {
                 // Equal texts are the same string here (both components are
                 // made from one touch's texts), so the comparison is cheap.
                 bytes += known[index].text
             } else {
-                let text = try Self.serialize(property.make())
+                let text = if let cache, cache.holds(property) { try cache.text(of: property) } else { try Self.serialize(property.make()) }
                 bytes += text
                 known.append((property, text))
             }

@@ -34,7 +34,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         await propertyCheck(count: 80, input: Self.text.array(of: 20).array(of: 1...20), Gen.int(in: 1...100_000).array(of: 20)) { texts, numbers in
             do {
-                let spill = try LeadSpill(in: folder.path)
+                // In memory, in the file, or first one and then the other.
+                let spill = try LeadSpill(in: folder.path, memoryLimit: [0, 300, LeadSpill.memoryLimit][numbers[0] % 3])
                 let leads = texts.enumerated().map { Self.lead($0.element, numbers.map { $0 &+ $0 &* $0 }) }
                 let locations = try leads.map { try spill.append($0) }
                 try spill.finishWriting()
