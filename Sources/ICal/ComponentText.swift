@@ -176,30 +176,46 @@ enum PropertyValue: Hashable {
 /// holds the two byte for byte (`libicalText`). A property's text is a pure
 /// function of its value, so a text made once stands for every equal value.
 struct PropertyTexts {
-    private var known: [(value: PropertyValue, text: [UInt8])] = []
+    /// Where the text of a value already written is: in a component this
+    /// made before (`done`) or in the one being made (`component` nil).
+    private var known: [(value: PropertyValue, component: Int?, range: Range<Int>)] = []
+    private var done: [[UInt8]] = []
     private let cache: PropertyCache?
 
     init(cache: PropertyCache? = nil) { self.cache = cache }
 
     mutating func text(of component: ComponentValue) throws(ICalError) -> [UInt8] {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(2048)
+        bytes.reserveCapacity(4096)
         try append(component, to: &bytes)
+        // The component's texts stay where they are, for the next one to reuse.
+        for index in known.indices where known[index].component == nil { known[index].component = done.count }
+        done.append(bytes)
         return bytes
     }
 
     private mutating func append(_ component: ComponentValue, to bytes: inout [UInt8]) throws(ICalError) {
         bytes += "BEGIN:\(component.kind.rawValue)\r\n".utf8
         for property in component.properties {
+            let start = bytes.count
             if let index = known.firstIndex(where: { $0.value == property }) {
                 // Equal texts are the same string here (both components are
                 // made from one touch's texts), so the comparison is cheap.
-                bytes += known[index].text
-            } else {
-                let text = if let cache, cache.holds(property) { try cache.text(of: property) } else { try Self.serialize(property.make()) }
-                bytes += text
-                known.append((property, text))
+                let entry = known[index]
+                if let source = entry.component {
+                    bytes += done[source][entry.range]
+                } else {
+                    bytes += Array(bytes[entry.range])
+                }
+                continue
             }
+            if let cache, cache.holds(property) {
+                bytes += try cache.text(of: property)
+            } else {
+                // libical's text goes straight into the component.
+                try Self.serialize(property.make(), appendingTo: &bytes)
+            }
+            known.append((property, nil, start..<bytes.count))
         }
         for child in component.children { try append(child, to: &bytes) }
         bytes += "END:\(component.kind.rawValue)\r\n".utf8
@@ -207,10 +223,11 @@ struct PropertyTexts {
 
     /// One property's text through the `_r` serialiser (the buffer is the
     /// caller's, freed with `icalmemory_free_buffer`), with long lines re-folded.
-    fileprivate static func serialize(_ property: borrowing PropertyHandle) throws(ICalError) -> [UInt8] {
+    fileprivate static func serialize(_ property: borrowing PropertyHandle, appendingTo output: inout [UInt8]) throws(ICalError) {
         guard let text = property.serialized() else { throw ICalError.current("serialising a property") }
         defer { icalmemory_free_buffer(text) }
-        return LineFolder.refold(UnsafeRawPointer(text).assumingMemoryBound(to: UInt8.self), count: Int(bitPattern: UInt(strlen(text))))
+        LineFolder.refold(UnsafeRawPointer(text).assumingMemoryBound(to: UInt8.self), count: Int(bitPattern: UInt(strlen(text))),
+                          appendingTo: &output)
     }
 }
 
@@ -234,7 +251,8 @@ public final class PropertyCache {
 
     func text(of value: PropertyValue) throws(ICalError) -> [UInt8] {
         if let known = texts[value] { return known }
-        let text = try PropertyTexts.serialize(value.make())
+        var text: [UInt8] = []
+        try PropertyTexts.serialize(value.make(), appendingTo: &text)
         if texts.count >= Self.limit { texts.removeAll(keepingCapacity: true) }
         texts[value] = text
         return text

@@ -15,11 +15,17 @@ enum LineFolder {
     static let maxOctets = 75
 
     static func refold(_ bytes: UnsafePointer<UInt8>, count: Int) -> [UInt8] {
-        let input = UnsafeBufferPointer(start: bytes, count: count)
-        // Most components have no line too long: then they are copied as they are.
-        if !hasLongLine(input) { return Array(input) }
         var output = [UInt8]()
-        output.reserveCapacity(count + count / 64)
+        refold(bytes, count: count, appendingTo: &output)
+        return output
+    }
+
+    /// Appends the re-folded text to `output`.
+    static func refold(_ bytes: UnsafePointer<UInt8>, count: Int, appendingTo output: inout [UInt8]) {
+        let input = UnsafeBufferPointer(start: bytes, count: count)
+        // Most texts have no line too long: then they are copied as they are.
+        if !hasLongLine(input) { output.append(contentsOf: input); return }
+        output.reserveCapacity(output.count + count + count / 64)
         var lineStart = 0
         var index = 0
         while index <= count {
@@ -34,7 +40,6 @@ enum LineFolder {
             }
             index += 1
         }
-        return output
     }
 
     /// Whether a physical line (CR excluded) is longer than `maxOctets`.
