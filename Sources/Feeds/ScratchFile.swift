@@ -14,8 +14,10 @@ import Foundation
 /// Its pages live in the page cache, which the kernel can write out; they
 /// are not the process's memory.
 public final class ScratchFile: @unchecked Sendable {
-    // @unchecked: appends happen on one thread (the owner's), and `read`
-    // only uses `pread` on bytes already flushed, which is safe from any thread.
+    // @unchecked: appends happen on one thread (the owner's); `read` uses
+    // `pread` on bytes already flushed, which is safe from any thread, and
+    // reads the bytes in memory only on the appending thread (a sink) or
+    // once appending is over (the lead spill, read by every planning thread).
     private let descriptor: Int32
     private let label: String
     /// The first bytes, kept in memory while they fit in `memoryLimit`:
