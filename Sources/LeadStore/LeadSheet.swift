@@ -150,11 +150,7 @@ public struct LeadSheet {
                 each(lead)
             } else {
                 result.rejectedRows += 1
-                result.errors += row.sortedErrors.map { error in
-                    var error = error
-                    error.row = rowNumber
-                    return error
-                }
+                result.errors += row.sortedErrors
             }
         }
         // CSV.swift records `cannotReadFile` when it reaches the end of the
@@ -314,10 +310,16 @@ private struct RowReader {
     }
 
     /// The row's errors from left to right, as a person reads the row.
+    /// Each names the row's number as it is now: a row is checked on a
+    /// parsing thread before its number is known.
     var sortedErrors: [Diagnostic] {
         zip(errorPositions, errors).enumerated()
             .sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }
-            .map(\.element.1)
+            .map { entry in
+                var error = entry.element.1
+                error.row = row
+                return error
+            }
     }
 
     /// The trimmed value of a column; nil when absent or empty.
