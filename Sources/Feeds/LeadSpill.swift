@@ -124,8 +124,6 @@ public final class LeadSpill: @unchecked Sendable {
             position = bytes.startIndex
         }
 
-        init(bytes: [UInt8]) { self.init(bytes: bytes[...]) }
-
         var isAtEnd: Bool { position == bytes.endIndex }
 
         mutating func integer<T: FixedWidthInteger>(_: T.Type) -> T? {

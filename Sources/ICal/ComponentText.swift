@@ -226,8 +226,7 @@ struct PropertyTexts {
     fileprivate static func serialize(_ property: borrowing PropertyHandle, appendingTo output: inout [UInt8]) throws(ICalError) {
         guard let text = property.serialized() else { throw ICalError.current("serialising a property") }
         defer { icalmemory_free_buffer(text) }
-        LineFolder.refold(UnsafeRawPointer(text).assumingMemoryBound(to: UInt8.self), count: Int(bitPattern: UInt(strlen(text))),
-                          appendingTo: &output)
+        LineFolder.refold(text, appendingTo: &output)
     }
 }
 

@@ -45,7 +45,9 @@ struct ComponentHandle: ~Copyable {
             throw ICalError.current("serialising a component")
         }
         defer { icalmemory_free_buffer(text) }
-        return LineFolder.refold(UnsafeRawPointer(text).assumingMemoryBound(to: UInt8.self), count: Int(bitPattern: UInt(strlen(text))))
+        var bytes: [UInt8] = []
+        LineFolder.refold(text, appendingTo: &bytes)
+        return bytes
     }
 
     /// The VCALENDARs of a parse result: itself, or the children of an XROOT.

@@ -14,15 +14,11 @@ import Glibc
 enum LineFolder {
     static let maxOctets = 75
 
-    static func refold(_ bytes: UnsafePointer<UInt8>, count: Int) -> [UInt8] {
-        var output = [UInt8]()
-        refold(bytes, count: count, appendingTo: &output)
-        return output
-    }
-
-    /// Appends the re-folded text to `output`.
-    static func refold(_ bytes: UnsafePointer<UInt8>, count: Int, appendingTo output: inout [UInt8]) {
-        let input = UnsafeBufferPointer(start: bytes, count: count)
+    /// Appends the re-folded text of a NUL-terminated string from libical's
+    /// serialisers to `output`.
+    static func refold(_ text: UnsafePointer<CChar>, appendingTo output: inout [UInt8]) {
+        let count = Int(bitPattern: UInt(strlen(text)))
+        let input = UnsafeBufferPointer(start: UnsafeRawPointer(text).assumingMemoryBound(to: UInt8.self), count: count)
         // Most texts have no line too long: then they are copied as they are.
         if !hasLongLine(input) { output.append(contentsOf: input); return }
         output.reserveCapacity(output.count + count + count / 64)
