@@ -7,10 +7,10 @@ let goldenFolder = packageRoot.appendingPathComponent("Fixtures/demo/golden")
 
 @Suite(.serialized) struct GenerateTests {
     /// Set FOLLOWUP_RECORD=1 to write the golden feeds anew; never silently.
-    @Test func demoSheetMatchesTheGoldenFeedsByteForByte() throws {
+    @Test func demoSheetMatchesTheGoldenFeedsByteForByte() async throws {
         let out = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: out) }
-        let result = try followup(demoArguments + ["--out", out.path])
+        let result = try await followup(demoArguments + ["--out", out.path])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("33 leads planned, 0 rows rejected"))
 
@@ -30,21 +30,21 @@ let goldenFolder = packageRoot.appendingPathComponent("Fixtures/demo/golden")
         }
     }
 
-    @Test func aSecondRunIsByteIdentical() throws {
+    @Test func aSecondRunIsByteIdentical() async throws {
         let first = try temporaryFolder(), second = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: first); try? FileManager.default.removeItem(at: second) }
-        #expect(try followup(demoArguments + ["--out", first.path]).status == 0)
-        #expect(try followup(demoArguments + ["--out", second.path, "--quiet"]).status == 0)
+        #expect(try await followup(demoArguments + ["--out", first.path]).status == 0)
+        #expect(try await followup(demoArguments + ["--out", second.path, "--quiet"]).status == 0)
         #expect(try files(in: first) == files(in: second))
         for file in try files(in: first) {
             #expect(try Data(contentsOf: first.appendingPathComponent(file)) == Data(contentsOf: second.appendingPathComponent(file)), "\(file)")
         }
     }
 
-    @Test func badRowsAreReportedAndTheRestIsWritten() throws {
+    @Test func badRowsAreReportedAndTheRestIsWritten() async throws {
         let out = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: out) }
-        let result = try followup(["generate", "--store", "Fixtures/bad/leads.csv", "--out", out.path, "--now", "2026-12-01", "--timezone", "UTC"])
+        let result = try await followup(["generate", "--store", "Fixtures/bad/leads.csv", "--out", out.path, "--now", "2026-12-01", "--timezone", "UTC"])
         #expect(result.status == 65)
         let lines = result.stderr.split(separator: "\n").map(String.init)
         // Row 8's note spans two lines of the file: Gus is spreadsheet row 9, on line 10.
@@ -77,22 +77,22 @@ let goldenFolder = packageRoot.appendingPathComponent("Fixtures/demo/golden")
         #expect(!all.contains("Dee Duplicate"), "the second row of an id is not planned")
     }
 
-    @Test func strictWritesNothingWhenARowIsBad() throws {
+    @Test func strictWritesNothingWhenARowIsBad() async throws {
         let out = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: out) }
-        let result = try followup(["generate", "--store", "Fixtures/bad/leads.csv", "--out", out.path, "--now", "2026-12-01", "--timezone", "UTC", "--strict"])
+        let result = try await followup(["generate", "--store", "Fixtures/bad/leads.csv", "--out", out.path, "--now", "2026-12-01", "--timezone", "UTC", "--strict"])
         #expect(result.status == 65)
         #expect(result.stderr.contains("nothing written (--strict)"))
         #expect(try files(in: out).isEmpty)
     }
 
-    @Test func aSheetWithoutARequiredColumnWritesNothing() throws {
+    @Test func aSheetWithoutARequiredColumnWritesNothing() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let sheet = folder.appendingPathComponent("leads.csv")
         try "id,company\n1,Acme\n".write(to: sheet, atomically: true, encoding: .utf8)
         let out = folder.appendingPathComponent("out")
-        let result = try followup(["generate", "--store", sheet.path, "--out", out.path, "--timezone", "UTC"])
+        let result = try await followup(["generate", "--store", sheet.path, "--out", out.path, "--timezone", "UTC"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("leads.csv:1:name: missing required column \"name\""))
         #expect(!FileManager.default.fileExists(atPath: out.path))
@@ -103,25 +103,25 @@ let goldenFolder = packageRoot.appendingPathComponent("Fixtures/demo/golden")
         (["--now", "next tuesday"], "--now"),
         (["--horizon", "-5"], "--horizon"),
     ])
-    func badOptionsAreUsageErrors(_ extra: [String], _ named: String) throws {
-        let result = try followup(["generate", "--store", "Fixtures/demo/leads.csv", "--out", "/tmp/unused-followup"] + extra)
+    func badOptionsAreUsageErrors(_ extra: [String], _ named: String) async throws {
+        let result = try await followup(["generate", "--store", "Fixtures/demo/leads.csv", "--out", "/tmp/unused-followup"] + extra)
         #expect(result.status == 64)
         #expect(result.stderr.contains(named))
         #expect(!FileManager.default.fileExists(atPath: "/tmp/unused-followup"))
     }
 
-    @Test func aMissingStoreIsOneReadableError() throws {
-        let result = try followup(["generate", "--store", "nowhere/leads.csv", "--out", "/tmp/unused-followup", "--timezone", "UTC"])
+    @Test func aMissingStoreIsOneReadableError() async throws {
+        let result = try await followup(["generate", "--store", "nowhere/leads.csv", "--out", "/tmp/unused-followup", "--timezone", "UTC"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("nowhere/leads.csv: cannot open the lead sheet"))
     }
 
-    @Test func lintPassesOurFeedsAndNamesTheLineOfAProblem() throws {
+    @Test func lintPassesOurFeedsAndNamesTheLineOfAProblem() async throws {
         let out = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: out) }
-        #expect(try followup(demoArguments + ["--out", out.path, "--quiet"]).status == 0)
+        #expect(try await followup(demoArguments + ["--out", out.path, "--quiet"]).status == 0)
         let feeds = try files(in: out).filter { $0.hasSuffix(".ics") }.map { out.appendingPathComponent($0).path }
-        let clean = try followup(["lint"] + feeds)
+        let clean = try await followup(["lint"] + feeds)
         #expect(clean.status == 0, "\(clean.stdout)")
         #expect(clean.stdout.isEmpty)
         #expect(clean.stderr.contains("0 problems in 10 files"))
@@ -129,14 +129,14 @@ let goldenFolder = packageRoot.appendingPathComponent("Fixtures/demo/golden")
         let broken = out.appendingPathComponent("broken.ics")
         let text = try String(contentsOf: out.appendingPathComponent("me.tasks.ics"), encoding: .utf8)
         try text.replacingOccurrences(of: "UID:L015.day0.task@followup\r\n", with: "").write(to: broken, atomically: true, encoding: .utf8)
-        let result = try followup(["lint", broken.path])
+        let result = try await followup(["lint", broken.path])
         #expect(result.status == 1)
         let line = text.components(separatedBy: "\r\n").firstIndex(of: "UID:L015.day0.task@followup")!  // BEGIN:VTODO is the line before
         #expect(result.stdout.contains("\(broken.path):\(line): VTODO has no UID"), "\(result.stdout)")
     }
 
-    @Test func planPrintsTheSameTouchpointsAsJSONLines() throws {
-        let result = try followup(["plan", "--store", "Fixtures/demo/leads.csv", "--now", "2026-12-01", "--timezone", "America/New_York"])
+    @Test func planPrintsTheSameTouchpointsAsJSONLines() async throws {
+        let result = try await followup(["plan", "--store", "Fixtures/demo/leads.csv", "--now", "2026-12-01", "--timezone", "America/New_York"])
         #expect(result.status == 0)
         let lines = result.stdout.split(separator: "\n")
         let index = try JSONSerialization.jsonObject(with: Data(contentsOf: goldenFolder.appendingPathComponent("index.json"))) as? [String: Any]
@@ -148,13 +148,13 @@ let goldenFolder = packageRoot.appendingPathComponent("Fixtures/demo/golden")
         #expect(dana["date"] as? String == "2026-12-01")
         #expect(dana["window_start"] as? String == "2026-11-09")
         #expect((dana["reason"] as? String)?.contains("Overdue") == true)
-        let one = try followup(["plan", "--store", "Fixtures/demo/leads.csv", "--now", "2026-12-01", "--timezone", "UTC", "--lead", "L018"])
+        let one = try await followup(["plan", "--store", "Fixtures/demo/leads.csv", "--now", "2026-12-01", "--timezone", "UTC", "--lead", "L018"])
         #expect(one.stdout.split(separator: "\n").count == 1)
-        #expect(try followup(["plan", "--store", "Fixtures/demo/leads.csv", "--lead", "nope", "--timezone", "UTC"]).status == 1)
+        #expect(try await followup(["plan", "--store", "Fixtures/demo/leads.csv", "--lead", "nope", "--timezone", "UTC"]).status == 1)
     }
 
-    @Test func helpShowsAnExample() throws {
-        let result = try followup(["generate", "--help"])
+    @Test func helpShowsAnExample() async throws {
+        let result = try await followup(["generate", "--help"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("followup generate --store leads.csv --out feeds/"))
     }
@@ -167,24 +167,24 @@ let goldenFolder = packageRoot.appendingPathComponent("Fixtures/demo/golden")
 /// and 10 kB notes.
 @Suite struct GauntletTests {
     @Test(.enabled(if: gauntlet != nil, "needs ../shared/gauntlet/check (or FOLLOWUP_GAUNTLET)"), .timeLimit(.minutes(15)))
-    func feedsPassEveryConsumer() throws {
+    func feedsPassEveryConsumer() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         // The golden feeds are what the demo sheet yields (another test holds them to it).
         let demo = goldenFolder, hostile = folder.appendingPathComponent("hostile")
         let digest = folder.appendingPathComponent("digest"), allDay = folder.appendingPathComponent("all-day")
-        #expect(try followup(["generate", "--store", "Fixtures/hostile/leads.csv", "--out", hostile.path,
+        #expect(try await followup(["generate", "--store", "Fixtures/hostile/leads.csv", "--out", hostile.path,
                               "--now", "2026-12-01", "--timezone", "UTC", "--quiet"]).status == 0)
         // The shapes the events feeds take for other clients.
-        #expect(try followup(demoArguments + ["--out", digest.path, "--quiet", "--digest"]).status == 0)
-        #expect(try followup(demoArguments + ["--out", allDay.path, "--quiet", "--all-day", "--profile", "google"]).status == 0)
+        #expect(try await followup(demoArguments + ["--out", digest.path, "--quiet", "--digest"]).status == 0)
+        #expect(try await followup(demoArguments + ["--out", allDay.path, "--quiet", "--all-day", "--profile", "google"]).status == 0)
         // Nurture milestones, merged titles, holidays and capacity from a playbook file.
         let team = folder.appendingPathComponent("team")
-        #expect(try followup(demoArguments + ["--out", team.path, "--quiet", "--playbook", teamPlaybook]).status == 0)
+        #expect(try await followup(demoArguments + ["--out", team.path, "--quiet", "--playbook", teamPlaybook]).status == 0)
         let events = { (folder: URL) in folder.appendingPathComponent("all.events.ics").path }
         let tasks = team.appendingPathComponent("all.tasks.ics").path
         let report = folder.appendingPathComponent("gauntlet.json")
-        let result = try run(gauntlet!, ["--json", report.path, demo.path, hostile.path, events(digest), events(allDay), events(team), tasks])
+        let result = try await run(gauntlet!, ["--json", report.path, demo.path, hostile.path, events(digest), events(allDay), events(team), tasks])
         #expect(result.status == 0, "gauntlet failed:\n\(result.stdout)\n\(result.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any]
         let files = json?["files"] as? [String: [String: Any]] ?? [:]

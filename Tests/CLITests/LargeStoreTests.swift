@@ -72,18 +72,18 @@ enum SyntheticSheet {
     /// 1,000 leads across 20 zones: both feeds that hold every component,
     /// through every consumer of the gauntlet, with no disagreement.
     @Test(.enabled(if: gauntlet != nil, "needs ../shared/gauntlet/check (or FOLLOWUP_GAUNTLET)"), .timeLimit(.minutes(20)))
-    func aThousandLeadsPassEveryConsumer() throws {
+    func aThousandLeadsPassEveryConsumer() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let sheet = folder.appendingPathComponent("leads.csv"), out = folder.appendingPathComponent("feeds")
         try SyntheticSheet.write(count: 1_000, today: Date(timeIntervalSince1970: 1_796_083_200), to: sheet)
-        let generate = try followup(["generate", "--store", sheet.path, "--out", out.path,
+        let generate = try await followup(["generate", "--store", sheet.path, "--out", out.path,
                                      "--now", "2026-12-01", "--timezone", "UTC", "--quiet"])
         #expect(generate.status == 0, "\(generate.stderr)")
 
         let report = folder.appendingPathComponent("gauntlet.json")
         let feeds = ["all.events.ics", "all.tasks.ics"].map { out.appendingPathComponent($0).path }
-        let result = try run(gauntlet!, ["--json", report.path, "--timeout", "600"] + feeds)
+        let result = try await run(gauntlet!, ["--json", report.path, "--timeout", "600"] + feeds)
         #expect(result.status == 0, "gauntlet failed:\n\(result.stdout)\n\(result.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any]
         let files = json?["files"] as? [String: [String: Any]] ?? [:]
@@ -111,7 +111,7 @@ enum SyntheticSheet {
     }
 
     @Test(arguments: [[String](), ["--digest"], ["--all-day", "--profile", "google"]])
-    func theFeedsAreTheSameByteForByteWhateverTheThreads(options: [String]) throws {
+    func theFeedsAreTheSameByteForByteWhateverTheThreads(options: [String]) async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let sheet = folder.appendingPathComponent("leads.csv")
@@ -119,7 +119,7 @@ enum SyntheticSheet {
         var outputs: [[String: Data]] = []
         for threads in ["1", "2", "5"] {
             let out = folder.appendingPathComponent("feeds-\(threads)")
-            let generate = try followup(["generate", "--store", sheet.path, "--out", out.path, "--now", "2026-12-01",
+            let generate = try await followup(["generate", "--store", sheet.path, "--out", out.path, "--now", "2026-12-01",
                                          "--timezone", "UTC", "--quiet", "--threads", threads] + options)
             #expect(generate.status == 0, "\(generate.stderr)")
             outputs.append(try Self.files(in: out))
@@ -136,7 +136,7 @@ enum SyntheticSheet {
     /// On a terminal a large run shows its progress on stderr; into a pipe
     /// or a file (cron) it says nothing of it.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a terminal"))
-    func progressShowsOnATerminalOnly() throws {
+    func progressShowsOnATerminalOnly() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let sheet = folder.appendingPathComponent("leads.csv")
@@ -145,28 +145,28 @@ enum SyntheticSheet {
         // script(1) gives the run a terminal and copies what it printed to stdout.
         let command = ([followupBinary.path] + arguments + ["--out", folder.appendingPathComponent("tty").path])
             .map { "'\($0)'" }.joined(separator: " ")
-        let onTerminal = try run(URL(fileURLWithPath: "/usr/bin/script"), ["-qec", command, "/dev/null"])
+        let onTerminal = try await run(URL(fileURLWithPath: "/usr/bin/script"), ["-qec", command, "/dev/null"])
         #expect(onTerminal.status == 0, "\(onTerminal.stdout)")
         #expect(onTerminal.stdout.contains("of 12000 leads planned"), "\(onTerminal.stdout)")
         #expect(onTerminal.stdout.contains("components serialised"))
-        let piped = try followup(arguments + ["--out", folder.appendingPathComponent("pipe").path])
+        let piped = try await followup(arguments + ["--out", folder.appendingPathComponent("pipe").path])
         #expect(piped.status == 0)
         #expect(!piped.stderr.contains("\u{1B}[2K"))
         #expect(!piped.stderr.contains("components serialised"))
         #expect(piped.stderr.contains("12000 leads planned"), "the summary line is still there")
     }
 
-    @Test func aStoreAndTheSheetItCameFromGiveTheSameFeedsOnManyThreads() throws {
+    @Test func aStoreAndTheSheetItCameFromGiveTheSameFeedsOnManyThreads() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let sheet = folder.appendingPathComponent("leads.csv"), store = folder.appendingPathComponent("leads.sqlite")
         try SyntheticSheet.write(count: 1_500, today: Date(timeIntervalSince1970: 1_796_083_200), to: sheet, seed: 11)
-        #expect(try followup(["init", store.path]).status == 0)
-        #expect(try followup(["import", sheet.path, "--store", store.path]).status == 0)
+        #expect(try await followup(["init", store.path]).status == 0)
+        #expect(try await followup(["import", sheet.path, "--store", store.path]).status == 0)
         var outputs: [[String: Data]] = []
         for (source, threads) in [(sheet, "1"), (store, "2")] {
             let out = folder.appendingPathComponent("feeds-\(threads)")
-            let generate = try followup(["generate", "--store", source.path, "--out", out.path, "--now", "2026-12-01",
+            let generate = try await followup(["generate", "--store", source.path, "--out", out.path, "--now", "2026-12-01",
                                          "--timezone", "UTC", "--quiet", "--threads", threads])
             #expect(generate.status == 0, "\(generate.stderr)")
             outputs.append(try Self.files(in: out))

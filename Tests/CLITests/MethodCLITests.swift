@@ -4,8 +4,8 @@ import Testing
 let teamPlaybook = "Fixtures/playbooks/team.yaml"
 
 /// One JSON object per line of `followup plan`.
-func planLines(_ arguments: [String]) throws -> [[String: Any]] {
-    let result = try followup(["plan", "--store", "Fixtures/demo/leads.csv", "--now", "2026-12-01",
+func planLines(_ arguments: [String]) async throws -> [[String: Any]] {
+    let result = try await followup(["plan", "--store", "Fixtures/demo/leads.csv", "--now", "2026-12-01",
                                "--timezone", "America/New_York"] + arguments)
     #expect(result.status == 0, "\(result.stderr)")
     return try result.stdout.split(separator: "\n").map {
@@ -14,23 +14,23 @@ func planLines(_ arguments: [String]) throws -> [[String: Any]] {
 }
 
 @Suite struct PlaybookCLITests {
-    @Test func theDefaultPlaybookFileGivesTheGoldenFeeds() throws {
+    @Test func theDefaultPlaybookFileGivesTheGoldenFeeds() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let printed = try followup(["playbook", "--print-default"])
+        let printed = try await followup(["playbook", "--print-default"])
         #expect(printed.status == 0)
         let file = folder.appendingPathComponent("playbook.yaml")
         try printed.stdout.write(to: file, atomically: true, encoding: .utf8)
-        #expect(try followup(["playbook", "--check", file.path]).stdout.contains("ok"))
+        #expect(try await followup(["playbook", "--check", file.path]).stdout.contains("ok"))
         let out = folder.appendingPathComponent("feeds")
-        #expect(try followup(demoArguments + ["--out", out.path, "--playbook", file.path, "--quiet"]).status == 0)
+        #expect(try await followup(demoArguments + ["--out", out.path, "--playbook", file.path, "--quiet"]).status == 0)
         for name in try files(in: goldenFolder) {
             #expect(try Data(contentsOf: out.appendingPathComponent(name)) == Data(contentsOf: goldenFolder.appendingPathComponent(name)), "\(name)")
         }
     }
 
-    @Test func aPlaybookSetsHolidaysCapacityHoursAndNurture() throws {
-        let lines = try planLines(["--playbook", teamPlaybook])
+    @Test func aPlaybookSetsHolidaysCapacityHoursAndNurture() async throws {
+        let lines = try await planLines(["--playbook", teamPlaybook])
         // Holidays from the list and from the .ics file (libical expands its yearly rules).
         let holidays: Set<String> = ["2026-12-24", "2026-12-25", "2026-12-28", "2026-12-29", "2026-12-30", "2026-12-31", "2027-12-24", "2027-12-25"]
         var perOwnerDay: [String: Int] = [:]
@@ -59,17 +59,17 @@ func planLines(_ arguments: [String]) throws -> [[String: Any]] {
         #expect(event["date"] as? String == "2027-03-11")
     }
 
-    @Test func aBadPlaybookStopsTheRunWithFileLineAndKey() throws {
+    @Test func aBadPlaybookStopsTheRunWithFileLineAndKey() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("bad.yaml")
         try "horizon_days: 30\nnurture:\n  launch:\n    days_afterwards: 3\n".write(to: file, atomically: true, encoding: .utf8)
         let out = folder.appendingPathComponent("feeds")
-        let result = try followup(demoArguments + ["--out", out.path, "--playbook", file.path])
+        let result = try await followup(demoArguments + ["--out", out.path, "--playbook", file.path])
         #expect(result.status == 1)
         #expect(result.stderr.contains("\(file.path):4: nurture.launch.days_afterwards: unknown key"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.path), "nothing written")
-        let check = try followup(["playbook", "--check", file.path])
+        let check = try await followup(["playbook", "--check", file.path])
         #expect(check.status == 65)
     }
 }
@@ -77,8 +77,8 @@ func planLines(_ arguments: [String]) throws -> [[String: Any]] {
 @Suite struct ExplainTests {
     let base = ["--store", "Fixtures/demo/leads.csv", "--now", "2026-12-01", "--timezone", "America/New_York"]
 
-    @Test func explainSaysWhyForEveryTouchpoint() throws {
-        let result = try followup(["explain", "L004"] + base)
+    @Test func explainSaysWhyForEveryTouchpoint() async throws {
+        let result = try await followup(["explain", "L004"] + base)
         #expect(result.status == 0, "\(result.stderr)")
         let text = result.stdout
         #expect(text.contains("L004 Dana Kowalski"))
@@ -86,13 +86,13 @@ func planLines(_ arguments: [String]) throws -> [[String: Any]] {
         #expect(text.contains("Later steps move 22 days"))
         #expect(text.contains("08:30 UTC"), "the time-zone conversion: \(text)")
         #expect(text.contains("Next, after the horizon:"))
-        let planned = try planLines(["--lead", "L004"])
+        let planned = try await planLines(["--lead", "L004"])
         #expect(text.components(separatedBy: "\n   why:").count - 1 == planned.count)
     }
 
-    @Test func explainNamesHolidaysCapacityAndTheGap() throws {
+    @Test func explainNamesHolidaysCapacityAndTheGap() async throws {
         // With the team playbook, Bo Zhang's 2 a day fill up and the year-end holidays are skipped.
-        let result = try followup(["explain", "L003", "--playbook", teamPlaybook, "--json"] + base)
+        let result = try await followup(["explain", "L003", "--playbook", teamPlaybook, "--json"] + base)
         #expect(result.status == 0, "\(result.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         let touches = json?["touchpoints"] as? [[String: Any]] ?? []
@@ -106,12 +106,12 @@ func planLines(_ arguments: [String]) throws -> [[String: Any]] {
         #expect(json?["lead"] as? String == "L003")
     }
 
-    @Test func explainConvertsAcrossADaylightSavingChange() throws {
+    @Test func explainConvertsAcrossADaylightSavingChange() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let sheet = folder.appendingPathComponent("leads.csv")
         try "id,name,timezone,status,first_contact\nD1,Dee,America/New_York,new,2027-03-11\n".write(to: sheet, atomically: true, encoding: .utf8)
-        let result = try followup(["explain", "D1", "--store", sheet.path, "--now", "2027-03-11", "--timezone", "Europe/London", "--json"])
+        let result = try await followup(["explain", "D1", "--store", sheet.path, "--now", "2027-03-11", "--timezone", "Europe/London", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         let touches = json?["touchpoints"] as? [[String: Any]] ?? []
@@ -119,22 +119,22 @@ func planLines(_ arguments: [String]) throws -> [[String: Any]] {
         #expect(touches.first?["utc"] as? String == "2027-03-11T14:30Z")
         #expect(touches.dropFirst().first?["date"] as? String == "2027-03-15")
         #expect(touches.dropFirst().first?["utc"] as? String == "2027-03-15T13:30Z")
-        let text = try followup(["explain", "D1", "--store", sheet.path, "--now", "2027-03-11", "--timezone", "Europe/London"]).stdout
+        let text = try await followup(["explain", "D1", "--store", sheet.path, "--now", "2027-03-11", "--timezone", "Europe/London"]).stdout
         #expect(text.contains("UTC-05:00"), "\(text)")
         #expect(text.contains("UTC-04:00"), "\(text)")
         #expect(text.contains("2027-03-13 Sat: weekend"), "\(text)")
     }
 
-    @Test func anUnknownLeadIsOneLine() throws {
-        let result = try followup(["explain", "NOPE"] + base)
+    @Test func anUnknownLeadIsOneLine() async throws {
+        let result = try await followup(["explain", "NOPE"] + base)
         #expect(result.status == 1)
         #expect(result.stderr.contains("no lead \"NOPE\" in Fixtures/demo/leads.csv"))
     }
 
-    @Test func aFinishedLeadSaysNothingMoreIsPlanned() throws {
+    @Test func aFinishedLeadSaysNothingMoreIsPlanned() async throws {
         let won = try #require(try String(contentsOf: packageRoot.appendingPathComponent("Fixtures/demo/leads.csv"), encoding: .utf8)
             .split(separator: "\n").first { $0.contains(",won,") }?.split(separator: ",").first)
-        let result = try followup(["explain", String(won)] + base)
+        let result = try await followup(["explain", String(won)] + base)
         #expect(result.stdout.contains("nothing more is planned"))
         #expect(result.stdout.contains("No touchpoint is planned"))
     }

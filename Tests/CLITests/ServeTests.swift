@@ -8,7 +8,7 @@ import Testing
     @Test func thePrintedLinkServesTheOwnersFeedAndTokensRotate() async throws {
         let out = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: out) }
-        #expect(try followup(demoArguments + ["--out", out.path, "--quiet"]).status == 0)
+        #expect(try await followup(demoArguments + ["--out", out.path, "--quiet"]).status == 0)
 
         // Start the server on a free port and read the port it reports.
         let log = out.appendingPathComponent("serve.log")
@@ -17,7 +17,7 @@ import Testing
         process.executableURL = followupBinary
         process.arguments = ["serve", "--dir", out.path, "--port", "0"]
         process.standardError = try FileHandle(forWritingTo: log)
-        try process.run()
+        let child = try Child(process)
         defer { if process.isRunning { process.terminate() } }
         var port: Int?
         for _ in 0..<300 where port == nil {
@@ -29,7 +29,7 @@ import Testing
         }
         let listening = try #require(port, "the server reported its port")
 
-        let printed = try followup(["serve", "--dir", out.path, "--print-urls", "--base-url", "http://127.0.0.1:\(listening)"])
+        let printed = try await followup(["serve", "--dir", out.path, "--print-urls", "--base-url", "http://127.0.0.1:\(listening)"])
         #expect(printed.status == 0)
         let lines = printed.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
         #expect(lines.contains("Zoë Ødegaard:"))
@@ -40,13 +40,13 @@ import Testing
         #expect((response as? HTTPURLResponse)?.statusCode == 200)
         #expect(data == (try Data(contentsOf: out.appendingPathComponent("zoe-odegaard.events.ics"))))
 
-        let listed = try followup(["token", "list", "--dir", out.path])
+        let listed = try await followup(["token", "list", "--dir", out.path])
         #expect(listed.stdout.contains("zoe-odegaard\tZoë Ødegaard\t"))
-        let rotated = try followup(["token", "rotate", "zoë ødegaard", "--dir", out.path])
+        let rotated = try await followup(["token", "rotate", "zoë ødegaard", "--dir", out.path])
         #expect(rotated.status == 0)
         let (_, stale) = try await URLSession.shared.data(from: URL(string: String(link))!)
         #expect((stale as? HTTPURLResponse)?.statusCode == 404, "a rotated link stops working at once")
-        #expect(try followup(["token", "revoke", "nobody", "--dir", out.path]).status == 1)
+        #expect(try await followup(["token", "revoke", "nobody", "--dir", out.path]).status == 1)
 
         let access = try String(contentsOf: log, encoding: .utf8)
         #expect(access.contains("\"GET /feeds/<token>/zoe-odegaard.events.ics\" 200"))
@@ -54,7 +54,7 @@ import Testing
         #expect(!access.contains(token), "no token in the access log")
 
         process.terminate()
-        process.waitUntilExit()
+        _ = await child.exited()
         #expect(process.terminationReason == .exit || process.terminationReason == .uncaughtSignal)
     }
 
@@ -82,11 +82,11 @@ import Testing
         #expect(regenerated, "the timer ran generate again")
     }
 
-    @Test func serveNeedsItsArguments() throws {
-        #expect(try followup(["serve", "--dir", "/tmp", "--print-urls"]).status == 64)
-        #expect(try followup(["serve", "--dir", "/tmp", "--regenerate-every", "soon", "--store", "x.csv"]).status == 64)
-        #expect(try followup(["serve", "--dir", "/tmp", "--regenerate-every", "15m"]).status == 64)
-        let missing = try followup(["token", "list", "--dir", "/nonexistent/feeds"])
+    @Test func serveNeedsItsArguments() async throws {
+        #expect(try await followup(["serve", "--dir", "/tmp", "--print-urls"]).status == 64)
+        #expect(try await followup(["serve", "--dir", "/tmp", "--regenerate-every", "soon", "--store", "x.csv"]).status == 64)
+        #expect(try await followup(["serve", "--dir", "/tmp", "--regenerate-every", "15m"]).status == 64)
+        let missing = try await followup(["token", "list", "--dir", "/nonexistent/feeds"])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("index.json"))
     }

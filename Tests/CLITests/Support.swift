@@ -24,6 +24,34 @@ let gauntlet: URL? = {
     return candidates.compactMap { $0 }.first { FileManager.default.isExecutableFile(atPath: $0.path) }
 }()
 
+/// A started child process whose exit is awaited, never waited for on a thread.
+///
+/// Swift Testing runs tests as tasks on the cooperative pool, one thread per core.
+/// `Process.waitUntilExit()` holds one of those threads for as long as the child runs
+/// (minutes for the gauntlet); on a 2-core machine two such waits leave no thread for the
+/// other tests' tasks, among them the HTTP server that the Publish tests run in this same
+/// process, whose clients then time out. Waiting through `terminationHandler` frees the thread.
+struct Child: Sendable {
+    private let exit: AsyncStream<Int32>
+
+    /// Starts `process`.
+    init(_ process: Process) throws {
+        let (exit, continuation) = AsyncStream<Int32>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        process.terminationHandler = { finished in
+            continuation.yield(finished.terminationStatus)
+            continuation.finish()
+        }
+        self.exit = exit
+        try process.run()
+    }
+
+    /// The child's exit status, once it has exited.
+    func exited() async -> Int32 {
+        for await status in exit { return status }
+        preconditionFailure("a process ended without a termination status")
+    }
+}
+
 struct Run {
     var status: Int32
     var stdout: String
@@ -31,7 +59,7 @@ struct Run {
 }
 
 /// Runs a program to completion and captures what it printed.
-func run(_ executable: URL, _ arguments: [String], in directory: URL? = nil) throws -> Run {
+func run(_ executable: URL, _ arguments: [String], in directory: URL? = nil) async throws -> Run {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
@@ -45,17 +73,16 @@ func run(_ executable: URL, _ arguments: [String], in directory: URL? = nil) thr
     let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
     process.standardOutput = out
     process.standardError = err
-    try process.run()
-    process.waitUntilExit()
+    let status = try await Child(process).exited()
     try out.close()
     try err.close()
-    return Run(status: process.terminationStatus,
+    return Run(status: status,
                stdout: try String(contentsOf: outURL, encoding: .utf8),
                stderr: try String(contentsOf: errURL, encoding: .utf8))
 }
 
-func followup(_ arguments: [String]) throws -> Run {
-    try run(followupBinary, arguments, in: packageRoot)
+func followup(_ arguments: [String]) async throws -> Run {
+    try await run(followupBinary, arguments, in: packageRoot)
 }
 
 func temporaryFolder() throws -> URL {
