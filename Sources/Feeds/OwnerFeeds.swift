@@ -1,5 +1,6 @@
 import FollowUp
 import Foundation
+import Synchronization
 
 /// One owner's share of the plan, and the file names of their feeds.
 public struct OwnerFeed: Hashable, Sendable {
@@ -49,13 +50,24 @@ public enum OwnerNames {
         return feeds.sorted { $0.stem < $1.stem }
     }
 
-    static func slug(_ name: String) -> String {
+    /// A name as lowercase ASCII letters and digits joined by single hyphens,
+    /// cut at 60 characters: "Zoë Ødegaard" is `zoe-odegaard`.
+    public static func slug(_ name: String) -> String {
+        if let known = transliterated.withLock({ $0[name] }) { return known }
+        let slug = makeSlug(name)
+        transliterated.withLock { $0[name] = slug }
+        return slug
+    }
+
+    /// The slugs made so far, one per owner name: ICU builds its transliterator
+    /// anew, from its rules, on every call (about 12 million instructions), and a
+    /// run asks for an owner's slug for the feed's name and again for its organizer.
+    private static let transliterated = Mutex<[String: String]>([:])
+
+    private static func makeSlug(_ name: String) -> String {
         var result = ""
         var pendingHyphen = false
-        // ICU's transliteration turns "Zoë Ødegaard" into "Zoe Odegaard" and
-        // other scripts into Latin letters, so names stay recognisable.
-        let latin = name.applyingTransform(StringTransform("Any-Latin; Latin-ASCII"), reverse: false) ?? name
-        for scalar in latin.decomposedStringWithCanonicalMapping.unicodeScalars {
+        for scalar in latin(name).decomposedStringWithCanonicalMapping.unicodeScalars {
             if scalar.properties.generalCategory == .nonspacingMark { continue }
             if scalar.isASCII, scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) {
                 if pendingHyphen, !result.isEmpty { result.append("-") }
@@ -67,6 +79,14 @@ public enum OwnerNames {
             if result.utf8.count >= 60 { break }
         }
         return result.lowercased()
+    }
+
+    /// ICU's transliteration turns "Zoë Ødegaard" into "Zoe Odegaard" and other
+    /// scripts into Latin letters, so names stay recognisable. ASCII is already
+    /// Latin and comes back unchanged, so it skips ICU.
+    public static func latin(_ name: String) -> String {
+        if name.utf8.allSatisfy({ $0 < 0x80 }) { return name }
+        return name.applyingTransform(StringTransform("Any-Latin; Latin-ASCII"), reverse: false) ?? name
     }
 
     /// 32-bit FNV-1a of the UTF-8 bytes, as 8 hex digits: short, stable

@@ -320,6 +320,18 @@ let sampleLeads = [
         #expect(stems["!!!"]?.hasPrefix("owner-") == true)
         // The same owners give the same stems on every run.
         #expect(OwnerNames.feeds(for: ["all", "!!!"]) == OwnerNames.feeds(for: ["!!!", "all"]))
+        #expect(OwnerNames.slug("José Ñúñez") == "jose-nunez")
+        #expect(OwnerNames.slug("Пётр Иванов") == "petr-ivanov")
+        #expect(OwnerNames.slug("O'Brien, Pat (EMEA) #2") == "o-brien-pat-emea-2")
+    }
+
+    @Test func asciiNamesSkipTransliterationBecauseICUWouldLeaveThemAsTheyAre() {
+        // Every printable ASCII character, and the control characters a cell can hold.
+        let ascii = String(decoding: Array(0x20...0x7E) + [0x09, 0x0A, 0x0D], as: UTF8.self)
+        let icu = ascii.applyingTransform(StringTransform("Any-Latin; Latin-ASCII"), reverse: false)
+        #expect(icu == ascii)
+        #expect(OwnerNames.latin(ascii) == ascii)
+        #expect(OwnerNames.latin("Zoë") == "Zoe", "anything else still goes through ICU")
     }
 
     @Test func uidsAreDistinctForDistinctLeadIDs() {
