@@ -1,6 +1,5 @@
 import FollowUp
 import Foundation
-import Synchronization
 
 /// One owner's share of the plan, and the file names of their feeds.
 public struct OwnerFeed: Hashable, Sendable {
@@ -53,18 +52,6 @@ public enum OwnerNames {
     /// A name as lowercase ASCII letters and digits joined by single hyphens,
     /// cut at 60 characters: "Zoë Ødegaard" is `zoe-odegaard`.
     public static func slug(_ name: String) -> String {
-        if let known = transliterated.withLock({ $0[name] }) { return known }
-        let slug = makeSlug(name)
-        transliterated.withLock { $0[name] = slug }
-        return slug
-    }
-
-    /// The slugs made so far, one per owner name: ICU builds its transliterator
-    /// anew, from its rules, on every call (about 12 million instructions), and a
-    /// run asks for an owner's slug for the feed's name and again for its organizer.
-    private static let transliterated = Mutex<[String: String]>([:])
-
-    private static func makeSlug(_ name: String) -> String {
         var result = ""
         var pendingHyphen = false
         for scalar in latin(name).decomposedStringWithCanonicalMapping.unicodeScalars {
@@ -83,7 +70,9 @@ public enum OwnerNames {
 
     /// ICU's transliteration turns "Zoë Ødegaard" into "Zoe Odegaard" and other
     /// scripts into Latin letters, so names stay recognisable. ASCII is already
-    /// Latin and comes back unchanged, so it skips ICU.
+    /// Latin and comes back unchanged, so it skips ICU, whose first
+    /// transliteration in a process takes some 8 ms to set up (70 ms more for
+    /// the first name in Han characters).
     public static func latin(_ name: String) -> String {
         if name.utf8.allSatisfy({ $0 < 0x80 }) { return name }
         return name.applyingTransform(StringTransform("Any-Latin; Latin-ASCII"), reverse: false) ?? name
