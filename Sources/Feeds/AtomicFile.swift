@@ -20,6 +20,8 @@ final class AtomicFile: @unchecked Sendable {
     private var handle: UnsafeMutablePointer<FILE>?
     /// Bytes written so far.
     private(set) var count: UInt64 = 0
+    /// Its bytes are on the disk.
+    private(set) var synced = false
 
     /// The name a temporary file of this process has beside `target`.
     static func temporaryName(for target: String) -> String {
@@ -127,9 +129,10 @@ final class AtomicFile: @unchecked Sendable {
     }
 
     /// Waits until the closed file's bytes are on the disk, so that a crash
-    /// after the rename cannot leave an empty file in place. Files of one
-    /// run are synced together at its end (`syncAll`): each waits mostly on
-    /// the disk, not on the processor.
+    /// after the rename cannot leave an empty file in place. A sync waits
+    /// mostly on the disk, not on the processor: owners' files are synced by
+    /// a `BackgroundSync` while the run plans other owners, and the rest
+    /// together at its end (`syncAll`).
     func sync() throws(FeedError) {
         let descriptor = open(temporaryPath, O_RDONLY | O_CLOEXEC)
         let synced = descriptor >= 0 && fsync(descriptor) == 0
@@ -138,6 +141,7 @@ final class AtomicFile: @unchecked Sendable {
         guard synced else {
             throw FeedError("cannot write \(temporaryPath): \(String(cString: strerror(error)))")
         }
+        self.synced = true
     }
 
     /// Renames the synced file into place, or drops it when the file in
@@ -235,6 +239,31 @@ final class FolderLock {
 }
 
 /// Errors of threads working together, and a shared count of work taken.
+/// Syncs closed files one after another on a thread of its own, while the
+/// threads that plan go on: the disk writes of owners finished early are
+/// done before the run ends instead of all waited for at its end.
+final class BackgroundSync: @unchecked Sendable {
+    // @unchecked: the queue and group are thread-safe; `failures` locks.
+    private let queue = DispatchQueue(label: "followup.sync", qos: .utility)
+    private let group = DispatchGroup()
+    private let failures = Failures()
+
+    /// Syncs closed files, later; the caller writes them no more.
+    func sync(_ files: [AtomicFile]) {
+        queue.async(group: group) { [failures] in
+            for file in files {
+                do throws(FeedError) { try file.sync() } catch { failures.add(error) }
+            }
+        }
+    }
+
+    /// Waits for every sync asked for so far; throws the first failure.
+    func wait() throws(FeedError) {
+        group.wait()
+        if let first = failures.first { throw first }
+    }
+}
+
 private final class Failures: @unchecked Sendable {
     // @unchecked: everything is under `lock`.
     private let lock = NSLock()

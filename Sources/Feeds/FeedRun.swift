@@ -86,11 +86,14 @@ public final class FeedRun {
     }
 
     private var ownerFiles: [Int: OwnerFiles] = [:]
+    /// Owners' files go to the disk as they are finished.
+    private let backgroundSync = BackgroundSync()
 
     fileprivate func record(_ files: OwnerFiles, feed: Int) {
         sinksLock.lock()
         ownerFiles[feed] = files
         sinksLock.unlock()
+        backgroundSync.sync([files.events.file, files.tasks.file])
     }
 
     /// Writes one owner's events and tasks feeds from the entries given,
@@ -173,11 +176,12 @@ public final class FeedRun {
         }
         let everyoneFeeds = try everyone.feeds()
 
-        // Every feed goes in place at the end, owners' first: the disk
-        // writes of all of them are waited for together, not one by one on
-        // the threads that plan.
+        // Every feed goes in place at the end, owners' first, once all are
+        // on the disk: owners' were synced in the background as they were
+        // finished, everyone's are synced now, together.
         let ownerFeeds = owners.flatMap { [$0.events, $0.tasks] }
-        try AtomicFile.syncAll((ownerFeeds + everyoneFeeds).map(\.file))
+        try backgroundSync.wait()
+        try AtomicFile.syncAll((ownerFeeds + everyoneFeeds).map(\.file).filter { !$0.synced })
         var replaced: [String: Bool] = [:]
         for feed in ownerFeeds + everyoneFeeds { replaced[feed.entry.file] = try feed.file.place() }
         var entries: [FeedEntry] = [], written: [String] = [], unchanged: [String] = []
