@@ -106,4 +106,20 @@ import Testing
         let shared = eventText[description.lowerBound...].prefix { $0 != "\r\n" }
         #expect(todoText.contains(shared))
     }
+
+    @Test func propertiesWithTheSameTextButAnotherNameAreNotShared() throws {
+        // A text is reused only for the same property: a SUMMARY equal to
+        // the DESCRIPTION, DTSTART equal to DUE, are each written as themselves.
+        let civil = CivilDateTime(year: 2026, month: 12, day: 1, hour: 9)
+        let values: [PropertyValue] = [
+            .uid("x"), .sequence(1), .text(.summary, "x"), .text(.description, "x"), .categories("x"),
+            .priority(1), .url("x"), .organizer(address: "mailto:x@example.com", name: "x"), .status(.confirmed),
+            .transparency(true), .action, .trigger(seconds: 1),
+        ] + [PropertyValue.TimeName.dtstamp, .dtstart, .dtend, .due, .lastModified].map { .time($0, .utc(civil)) }
+        var texts = PropertyTexts()
+        let text = String(decoding: try texts.text(of: ComponentValue(kind: .todo, properties: values)), as: UTF8.self)
+        for name in ["SUMMARY:x", "DESCRIPTION:x", "DTSTART:20261201T090000Z", "DUE:20261201T090000Z", "DTSTAMP:20261201T090000Z"] {
+            #expect(text.contains("\r\n\(name)\r\n"), "\(name)")
+        }
+    }
 }
