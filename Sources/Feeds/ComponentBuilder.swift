@@ -257,14 +257,24 @@ public struct ComponentBuilder {
                              hour: converted.hour!, minute: converted.minute!, second: converted.second!)
     }
 
-    private static let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~".utf8)
+    /// RFC 3986's unreserved characters but `.`, which separates a UID's parts.
+    /// Asked for every byte of every UID: ranges, not a hashed set.
+    static func isUnreserved(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            true
+        default:
+            false
+        }
+    }
 
     static func encode(_ text: String) -> String {
         // Most ids and keys need no escape: they are kept as they are.
-        if text.utf8.allSatisfy({ unreserved.contains($0) }) { return text }
+        if text.utf8.allSatisfy(isUnreserved) { return text }
         var result = ""
         for byte in text.utf8 {
-            if unreserved.contains(byte) {
+            if isUnreserved(byte) {
                 result.unicodeScalars.append(Unicode.Scalar(byte))
             } else {
                 let hex = String(byte, radix: 16, uppercase: true)

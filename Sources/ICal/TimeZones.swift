@@ -44,8 +44,14 @@ public final class TimeZoneCatalog: @unchecked Sendable {
 
     /// Zones that are UTC itself are written with a trailing `Z`, not a TZID.
     public static func isUTC(_ tzid: String) -> Bool {
-        ["UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "GMT", "Etc/GMT", "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0", "GMT0", "GMT+0", "GMT-0", "Greenwich", "Etc/Greenwich"].contains(tzid)
+        utcNames.contains(tzid)
     }
+
+    /// Asked for every time of every component: a set made once, not an array per call.
+    private static let utcNames: Set<String> = [
+        "UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "GMT", "Etc/GMT", "Etc/GMT0",
+        "Etc/GMT+0", "Etc/GMT-0", "GMT0", "GMT+0", "GMT-0", "Greenwich", "Etc/Greenwich",
+    ]
 
     /// The VTIMEZONE for `tzid`, covering the given years.
     ///

@@ -340,6 +340,16 @@ let sampleLeads = [
         #expect(Set(uids).count == ids.count)
         #expect(uids.allSatisfy { !$0.contains(" ") && !$0.contains("/") })
     }
+
+    @Test func onlyUnreservedCharactersStayAsTheyAreInAUID() {
+        let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~".utf8)
+        for byte in UInt8(0x20)...UInt8(0x7E) {
+            let id = String(Unicode.Scalar(byte))
+            let hex = String(byte, radix: 16, uppercase: true)
+            let expected = unreserved.contains(byte) ? id : "%" + hex
+            #expect(ComponentBuilder.uid(leadID: id, key: "day0", component: "todo") == "\(expected).day0.todo@followup", "\(id)")
+        }
+    }
 }
 
 @Suite struct RunStampTests {

@@ -24,6 +24,15 @@ import Testing
         #expect(lines.count < 60, "\(lines.count) lines: not trimmed")
     }
 
+    @Test func utcUnderEveryNameIsUTCAndNoRealZoneIs() {
+        for name in ["UTC", "Etc/UTC", "UCT", "Etc/Universal", "Zulu", "GMT", "Etc/GMT", "Etc/GMT+0", "GMT-0", "Greenwich"] {
+            #expect(TimeZoneCatalog.isUTC(name), "\(name)")
+        }
+        for name in ["Europe/London", "Africa/Abidjan", "Etc/GMT+1", "Atlantic/Reykjavik", "utc", ""] {
+            #expect(!TimeZoneCatalog.isUTC(name), "\(name)")
+        }
+    }
+
     @Test func unknownZoneIsAnError() {
         let catalog = TimeZoneCatalog()
         #expect(!catalog.knows("Mars/Olympus_Mons"))
