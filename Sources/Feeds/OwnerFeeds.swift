@@ -29,6 +29,7 @@ public enum OwnerNames {
     /// a stem would be empty or `all`, each such stem gets a suffix derived
     /// from the owner's name, so it stays the same from run to run.
     public static func feeds(for owners: [String]) -> [OwnerFeed] {
+        preparing.wait()
         // Of several spellings the smallest is shown ("Alice" before
         // "alice"), so the feeds do not depend on the order of the rows.
         var spelling: [String: String] = [:]
@@ -48,6 +49,18 @@ public enum OwnerNames {
         }
         return feeds.sorted { $0.stem < $1.stem }
     }
+
+    /// Sets ICU up for an owner's name on another thread, so that a run reading
+    /// its leads does not wait for it after the last row: the first name in a
+    /// script (Han above all) costs ICU tens of milliseconds to load that
+    /// script's rules, which it keeps for the process. ASCII names need no ICU.
+    public static func prepare(_ owner: String) {
+        guard !owner.utf8.allSatisfy({ $0 < 0x80 }) else { return }
+        DispatchQueue.global().async(group: preparing) { _ = latin(owner) }
+    }
+
+    /// What `prepare` set going; `feeds(for:)` waits for it.
+    private static let preparing = DispatchGroup()
 
     /// A name as lowercase ASCII letters and digits joined by single hyphens,
     /// cut at 60 characters: "Zoë Ødegaard" is `zoe-odegaard`.

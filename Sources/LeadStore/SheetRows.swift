@@ -63,6 +63,8 @@ final class SheetRows<Row>: @unchecked Sendable {
     /// an unreadable piece, or the rest handed to one reader.
     private var piecesEnded = false
     private static var piecesAhead: Int { 4 }
+    /// Enough for the header and some rows: the threads start once it is parsed.
+    private static var firstPieceSize: Int { 1 << 16 }
 
     // The consumer's own.
     private var transform: (([String]) -> Row)?
@@ -272,9 +274,12 @@ final class SheetRows<Row>: @unchecked Sendable {
     // MARK: - Cutting (under `condition`)
 
     /// The next piece: bytes up to the last row end found in about
-    /// `chunkSize` bytes, or, when no sure row end turns up, the rest.
+    /// `chunkSize` bytes (the first piece, which the caller's thread parses
+    /// alone before the parsing threads start, in about `firstPieceSize`),
+    /// or, when no sure row end turns up, the rest.
     private func cut() -> Piece? {
         let first = carryOffset == 0
+        let size = first ? min(chunkSize, Self.firstPieceSize) : chunkSize
         guard !piecesEnded else { return nil }
         var lastEnd: Int?
         while true {
@@ -283,17 +288,17 @@ final class SheetRows<Row>: @unchecked Sendable {
                 scanned = carry.count
                 if scan.lost { return rest(first: first) }
             }
-            if let end = lastEnd, carry.count >= chunkSize || endOfFile { return take(upTo: end, first: first) }
+            if let end = lastEnd, carry.count >= size || endOfFile { return take(upTo: end, first: first) }
             if endOfFile {
                 if carry.isEmpty { return first ? .bytes([], first: true) : nil }
                 return take(upTo: carry.count, first: first)
             }
             // Many megabytes without a row end: not worth holding; read on in order.
             if carry.count > 32 * chunkSize && lastEnd == nil { return rest(first: first) }
-            if block.count != chunkSize { block = [UInt8](repeating: 0, count: chunkSize) }
-            let read = block.withUnsafeMutableBytes { fread($0.baseAddress!, 1, chunkSize, file) }
+            if block.count != size { block = [UInt8](repeating: 0, count: size) }
+            let read = block.withUnsafeMutableBytes { fread($0.baseAddress!, 1, size, file) }
             carry.append(contentsOf: block[..<read])
-            if read < chunkSize { endOfFile = true }
+            if read < size { endOfFile = true }
         }
     }
 

@@ -181,6 +181,7 @@ struct Generate: ParsableCommand {
                     owner = Int32(ownerNames.count)
                     ownerNumbers[lead.owner] = owner
                     ownerNames.append(lead.owner)
+                    OwnerNames.prepare(lead.owner)
                 }
                 refs.append(LeadRef(id: lead.id, location: location, owner: owner, group: UInt8(planner.planningGroup(lead))))
                 if let zone = lead.timeZone { zones.insert(zone) }

@@ -85,4 +85,17 @@ import Testing
         #expect(broken.leads.map(\.id) == ["A1", "B2"])
         #expect(broken.errors.map(\.row) == [4])
     }
+
+    @Test func aRowLongerThanTheFirstPieceIsReadWhole() throws {
+        // The first piece, parsed before the threads start, is about 64 KiB:
+        // rows across and beyond it come out whole and in order.
+        let long = Array(repeating: "Zoë, \"quoted\" and\nbroken;", count: 5_000).joined(separator: " ")
+        var text = Self.header + "L0,Long,Alice,UTC,new,,\"\(long.replacingOccurrences(of: "\"", with: "\"\""))\"\n"
+        for number in 1...3_000 { text += "R\(number),Row \(number),Bob,UTC,new,,note \(number)\n" }
+        let result = try Self.read(Array(text.utf8), chunkSize: 1 << 21)
+        #expect(result.errors.isEmpty)
+        #expect(result.leads.count == 3_001)
+        #expect(result.leads.first?.notes == long)
+        #expect(result.leads.map(\.id) == ["L0"] + (1...3_000).map { "R\($0)" })
+    }
 }
