@@ -249,6 +249,20 @@ struct Entry {
     }
 }
 
+/// One touch's components as bytes, and where they go in the feed order:
+/// made by `FeedSink.prepare` on one thread, kept by `FeedSink.record` on
+/// the sink of the touch's owner.
+public struct PreparedTouch: @unchecked Sendable {
+    // @unchecked: values only (the touchpoint in a digest item holds strings).
+    fileprivate var entry: Entry
+    /// The VEVENT (nil with digests: events are per day), then the VTODO.
+    fileprivate var event: [UInt8]?
+    fileprivate var todo: [UInt8]
+    fileprivate var eventTimes: (start: ICalTime, end: ICalTime)?
+    fileprivate var todoTimes: (start: ICalTime, due: ICalTime)
+    fileprivate var digestItem: DigestItem?
+}
+
 /// A touch kept for its owner's daily digest.
 struct DigestItem {
     var entry: Entry
@@ -281,7 +295,14 @@ public final class FeedSink: @unchecked Sendable {
     /// Feeds this sink has written.
     private var finished: Set<Int> = []
     /// Components serialised so far.
-    public private(set) var components = 0
+    public var components: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return recorded
+    }
+    private var recorded = 0
+    /// Touches may be recorded from other threads than the sink's (`record`).
+    private let lock = NSLock()
     /// Serialised components a sink keeps in memory before its scratch
     /// file takes the rest: an owner of a small or middling store never
     /// touches the file (reading each component back from it cost a system
@@ -299,7 +320,10 @@ public final class FeedSink: @unchecked Sendable {
     /// Writes the owner's feeds at `feed` (an index of the run's `feeds`):
     /// every touch of that owner has been added, here and nowhere else.
     /// Call it on the sink's thread, so owners' feeds are written in parallel.
+    /// Every touch recorded for the feed must be recorded by then.
     public func finish(feed: Int, run: FeedRun) throws(FeedError) {
+        lock.lock()
+        defer { lock.unlock() }
         guard finished.insert(feed).inserted else { return }
         try spill.flush()
         let files = try run.writeOwner(feed, entries: entries.removeValue(forKey: feed) ?? [], digestItems: digestItems.removeValue(forKey: feed) ?? [],
@@ -321,39 +345,58 @@ public final class FeedSink: @unchecked Sendable {
     ///   - leadRank: the lead's place among the run's lead ids in id order.
     ///   - index: the touch's place in its lead's plan.
     public func add(_ touch: Touchpoint, feed: Int, leadRank: UInt32, index: Int) throws(FeedError) {
-        var span = spans[feed] ?? (FeedSpan(), FeedSpan())
-        var entry = Entry(date: Int32(clamping: touch.date.daysSinceEpoch), windowStart: Int32(clamping: touch.windowStart.daysSinceEpoch),
+        try record(try prepare(touch, leadRank: leadRank, index: index), feed: feed)
+    }
+
+    /// Builds and serialises one touch's components with this sink's builder
+    /// and property texts (so on this sink's thread), for `record` on the
+    /// sink of the touch's owner, which may be another thread's: a thread
+    /// with no owner left to plan serialises for one that still plans. What
+    /// a touch becomes does not depend on the thread that made it.
+    public func prepare(_ touch: Touchpoint, leadRank: UInt32, index: Int) throws(FeedError) -> PreparedTouch {
+        let entry = Entry(date: Int32(clamping: touch.date.daysSinceEpoch), windowStart: Int32(clamping: touch.windowStart.daysSinceEpoch),
                           leadRank: leadRank, minutes: Int16(touch.time.minutesSinceMidnight), index: UInt16(clamping: index),
-                          overdue: touch.overdue, offset: spill.size, eventLength: 0, todoLength: 0)
-        let todo: ICalTodo
-        var todoText: [UInt8]?
+                          overdue: touch.overdue, offset: 0, eventLength: 0, todoLength: 0)
         if options.digest {
             let clock = builder.ownerWallTime(touch)
-            digestItems[feed, default: []].append(DigestItem(
-                entry: entry, touch: RankedTouch(touchpoint: touch, leadRank: leadRank), clock: clock,
-                day: LocalDate(year: clock.year, month: clock.month, day: clock.day)!))
-            todo = builder.todo(for: touch)
-        } else {
-            let components = builder.eventAndTodo(for: touch)
+            let item = DigestItem(entry: entry, touch: RankedTouch(touchpoint: touch, leadRank: leadRank), clock: clock,
+                                  day: LocalDate(year: clock.year, month: clock.month, day: clock.day)!)
+            let todo = builder.todo(for: touch)
+            let bytes = try serialised { () throws(ICalError) in try ICalSerializer.serialize(todo, cache: properties) }
+            return PreparedTouch(entry: entry, event: nil, todo: bytes, eventTimes: nil, todoTimes: (todo.start, todo.due), digestItem: item)
+        }
+        let components = builder.eventAndTodo(for: touch)
+        let texts = try serialised { () throws(ICalError) in try ICalSerializer.serialize(components.event, components.todo, cache: properties) }
+        return PreparedTouch(entry: entry, event: texts.event, todo: texts.todo, eventTimes: (components.event.start, components.event.end),
+                             todoTimes: (components.todo.start, components.todo.due), digestItem: nil)
+    }
+
+    /// Keeps a prepared touch of the feed at `feed` (an index of the run's
+    /// `feeds`). Safe from any thread; the order touches are recorded in
+    /// does not change the feeds (they are sorted when written).
+    public func record(_ touch: PreparedTouch, feed: Int) throws(FeedError) {
+        lock.lock()
+        defer { lock.unlock() }
+        var span = spans[feed] ?? (FeedSpan(), FeedSpan())
+        var entry = touch.entry
+        entry.offset = spill.size
+        if var item = touch.digestItem {
+            item.entry.offset = entry.offset
+            digestItems[feed, default: []].append(item)
+        }
+        if let event = touch.event, let times = touch.eventTimes {
             // The feed's span is read off the components: their times are made once.
-            span.events.add(components.event.start)
-            span.events.add(components.event.end)
-            let texts = try serialised { () throws(ICalError) in try ICalSerializer.serialize(components.event, components.todo, cache: properties) }
-            try spill.append(texts.event)
-            entry.eventLength = UInt32(texts.event.count)
-            self.components += 1
-            todo = components.todo
-            todoText = texts.todo
+            span.events.add(times.start)
+            span.events.add(times.end)
+            try spill.append(event)
+            entry.eventLength = UInt32(event.count)
+            recorded += 1
         }
-        span.tasks.add(todo.start)
-        span.tasks.add(todo.due)
-        let todoBytes: [UInt8]
-        if let todoText { todoBytes = todoText } else {
-            todoBytes = try serialised { () throws(ICalError) in try ICalSerializer.serialize(todo, cache: properties) }
-        }
-        try spill.append(todoBytes)
-        entry.todoLength = UInt32(todoBytes.count)
-        components += 1
+        span.tasks.add(touch.todoTimes.start)
+        span.tasks.add(touch.todoTimes.due)
+        try spill.append(touch.todo)
+        entry.todoLength = UInt32(touch.todo.count)
+        recorded += 1
         spans[feed] = span
         entries[feed, default: []].append(entry)
     }

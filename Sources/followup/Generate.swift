@@ -212,7 +212,8 @@ struct Generate: ParsableCommand {
         }
         // Largest owners first, so the cores finish together.
         let queue = work.indices.filter { !work[$0].isEmpty }.sorted { (work[$0].count, $1) > (work[$1].count, $0) }
-        let threads = max(1, min(self.threads ?? ProcessInfo.processInfo.activeProcessorCount, queue.count))
+        // Threads beyond the owners serialise for those that plan.
+        let threads = queue.isEmpty ? 1 : max(1, self.threads ?? ProcessInfo.processInfo.activeProcessorCount)
         let shared = SharedWork(queue: queue, leads: refs.count,
                                 progress: Progress(enabled: !quiet && isatty(STDERR_FILENO) == 1 && refs.count >= 10_000))
         // A planner and a sink per thread: neither is shared.
@@ -225,20 +226,37 @@ struct Generate: ParsableCommand {
                 var buffer: [UInt8] = []
                 // Work exists only when some lead was read, and then the spill does.
                 while let spill, let feed = shared.next() {
+                    defer { shared.donePlanning() }
                     var ledger = CapacityLedger()
                     var done = 0
+                    let serialised = DispatchGroup()
+                    var batch = TouchBatch(feed: feed, sink: sink, done: serialised)
                     for index in frozenWork[feed].lazy.map(Int.init) {
                         let lead = try spill.lead(at: frozenRefs[index].location, buffer: &buffer)
                         for (place, touch) in planner.plan(lead, sharing: &ledger).enumerated() {
-                            try sink.add(touch, feed: feed, leadRank: frozenRank[index], index: place)
+                            batch.touches.append((touch, frozenRank[index], place))
+                        }
+                        if batch.touches.count >= TouchBatch.size {
+                            // A thread with no owner left serialises it, or this one does.
+                            if !shared.offer(batch) { try batch.serialise(with: sink) }
+                            batch = TouchBatch(feed: feed, sink: sink, done: serialised)
                         }
                         done += 1
                         if done == 512 { shared.planned(done, components: sink.components); done = 0 }
                     }
+                    try batch.serialise(with: sink)
+                    for unclaimed in shared.takeBack(feed: feed) {
+                        defer { unclaimed.done.leave() }
+                        try unclaimed.serialise(with: sink)
+                    }
+                    serialised.wait()
                     shared.planned(done, components: sink.components)
+                    if shared.failure != nil { return }
                     // The owner is planned: their feeds are written on this thread.
                     try sink.finish(feed: feed, run: run)
                 }
+                // No owner is left: serialise for the threads still planning one.
+                try shared.help { try $0.serialise(with: sink) }
             } catch {
                 shared.fail(error)
             }
@@ -418,11 +436,42 @@ struct ThreadKit: @unchecked Sendable {
     let run: FeedRun
 }
 
+/// Touches planned on one thread, serialised on it or on a thread that has
+/// no owner left to plan (`SharedWork.offer`), and recorded in the sink of
+/// the thread that planned them.
+final class TouchBatch: @unchecked Sendable {
+    // @unchecked: filled by one thread, then handed over whole.
+    /// Enough touches that handing them over costs little next to them.
+    static let size = 64
+    let feed: Int
+    let sink: FeedSink
+    /// Entered when the batch is handed over, left once it is recorded.
+    let done: DispatchGroup
+    var touches: [(touch: Touchpoint, leadRank: UInt32, index: Int)] = []
+
+    init(feed: Int, sink: FeedSink, done: DispatchGroup) {
+        self.feed = feed
+        self.sink = sink
+        self.done = done
+        touches.reserveCapacity(Self.size + 8)
+    }
+
+    /// Serialises the touches with `mine` (the calling thread's sink: its
+    /// builder and property texts) and records them in the planning thread's
+    /// sink.
+    func serialise(with mine: FeedSink) throws(FeedError) {
+        defer { touches = [] }
+        for touch in touches {
+            try sink.record(try mine.prepare(touch.touch, leadRank: touch.leadRank, index: touch.index), feed: feed)
+        }
+    }
+}
+
 /// The owners still to plan, progress, and the first failure, shared by
 /// the planning threads.
 final class SharedWork: @unchecked Sendable {
     // @unchecked: every mutable field is read and written under `lock`.
-    private let lock = NSLock()
+    private let lock = NSCondition()
     private var queue: [Int]
     private var position = 0
     private(set) var failure: Error?
@@ -432,6 +481,14 @@ final class SharedWork: @unchecked Sendable {
     private var components: [ObjectIdentifier: Int] = [:]
     private let started = Date()
     private var shown = Date.distantPast
+    /// Threads planning an owner, threads serialising for them, and the
+    /// batches waiting for those.
+    private var planners = 0
+    private var helpers = 0
+    private var batches: [TouchBatch] = []
+    /// Batches that may wait per helper: enough that a helper never waits
+    /// for the next, few enough that they take little memory.
+    private static let queuedPerHelper = 3
 
     init(queue: [Int], leads: Int, progress: Progress) {
         self.queue = queue
@@ -440,18 +497,77 @@ final class SharedWork: @unchecked Sendable {
     }
 
     /// The next owner's feed to plan; nil when all are taken or one failed.
+    /// Each feed given is planned, then `donePlanning()` is called.
     func next() -> Int? {
         lock.lock()
         defer { lock.unlock() }
         guard failure == nil, position < queue.count else { return nil }
         position += 1
+        planners += 1
         return queue[position - 1]
+    }
+
+    /// An owner's feed given by `next()` is written (or its thread failed).
+    func donePlanning() {
+        lock.lock()
+        defer { lock.unlock() }
+        planners -= 1
+        lock.broadcast()
+    }
+
+    /// Hands a batch to the threads in `help()`; false when there are none,
+    /// or when they have enough waiting (the caller serialises it then), so
+    /// that batches never pile up in memory.
+    func offer(_ batch: TouchBatch) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard failure == nil, batches.count < helpers * Self.queuedPerHelper else { return false }
+        batch.done.enter()
+        batches.append(batch)
+        lock.signal()
+        return true
+    }
+
+    /// The batches of a feed no helper has taken yet, for its own thread to serialise.
+    func takeBack(feed: Int) -> [TouchBatch] {
+        lock.lock()
+        defer { lock.unlock() }
+        let mine = batches.filter { $0.feed == feed }
+        batches.removeAll { $0.feed == feed }
+        return mine
+    }
+
+    /// Serialises batches for the threads still planning, until none plans.
+    func help(_ serialise: (TouchBatch) throws -> Void) rethrows {
+        lock.lock()
+        helpers += 1
+        defer {
+            helpers -= 1
+            lock.unlock()
+        }
+        while true {
+            while batches.isEmpty {
+                guard planners > 0, failure == nil else { return }
+                lock.wait()
+            }
+            let batch = batches.removeFirst()
+            lock.unlock()
+            defer { batch.done.leave() }
+            do {
+                try serialise(batch)
+            } catch {
+                lock.lock()
+                throw error
+            }
+            lock.lock()
+        }
     }
 
     func fail(_ error: Error) {
         lock.lock()
         defer { lock.unlock() }
         if failure == nil { failure = error }
+        lock.broadcast()
     }
 
     /// Counts leads planned by one thread; `components` is its running total.

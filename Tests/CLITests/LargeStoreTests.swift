@@ -34,7 +34,7 @@ enum SyntheticSheet {
     }
 
     /// Writes `count` leads around `today` (an ISO date) to `url`.
-    static func write(count: Int, today: Date, to url: URL, seed: UInt64 = 2026) throws {
+    static func write(count: Int, today: Date, to url: URL, seed: UInt64 = 2026, owners: [String] = owners) throws {
         var rng = SplitMix64(state: seed)
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withFullDate]
@@ -129,6 +129,29 @@ enum SyntheticSheet {
         }
         #expect(outputs[0].count == 2 * (SyntheticSheet.owners.count - 1) + 3)  // "" is the default owner, "me"'s own
         #expect(outputs[0].values.allSatisfy { !$0.isEmpty })
+        #expect(outputs[1] == outputs[0])
+        #expect(outputs[2] == outputs[0])
+    }
+
+    /// One owner's leads are planned on one thread (their capacity is one
+    /// ledger) while the other threads serialise what it plans: the feeds
+    /// are the same however many threads share the work.
+    @Test(arguments: [[String](), ["--digest"]])
+    func oneOwnersFeedsAreTheSameWhateverTheThreadsThatSerialiseThem(options: [String]) async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sheet = folder.appendingPathComponent("leads.csv")
+        try SyntheticSheet.write(count: 3_000, today: Date(timeIntervalSince1970: 1_796_083_200), to: sheet, seed: 11, owners: ["Alice Martin"])
+        var outputs: [[String: Data]] = []
+        for threads in ["1", "2", "4"] {
+            let out = folder.appendingPathComponent("feeds-\(threads)")
+            let generate = try await followup(["generate", "--store", sheet.path, "--out", out.path, "--now", "2026-12-01",
+                                               "--timezone", "UTC", "--quiet", "--threads", threads] + options)
+            #expect(generate.status == 0, "\(generate.stderr)")
+            outputs.append(try Self.files(in: out))
+        }
+        #expect(Set(outputs[0].keys) == ["alice-martin.events.ics", "alice-martin.tasks.ics", "all.events.ics", "all.tasks.ics", "index.json"])
+        #expect(outputs[0]["alice-martin.tasks.ics"].map { $0.count > 1_000_000 } == true, "3,000 leads' tasks")
         #expect(outputs[1] == outputs[0])
         #expect(outputs[2] == outputs[0])
     }
