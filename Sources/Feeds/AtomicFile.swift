@@ -238,7 +238,6 @@ final class FolderLock {
     }
 }
 
-/// Errors of threads working together, and a shared count of work taken.
 /// Syncs closed files one after another on a thread of its own, while the
 /// threads that plan go on: the disk writes of owners finished early are
 /// done before the run ends instead of all waited for at its end.
@@ -264,6 +263,7 @@ final class BackgroundSync: @unchecked Sendable {
     }
 }
 
+/// Errors of threads working together, and a shared count of work taken.
 private final class Failures: @unchecked Sendable {
     // @unchecked: everything is under `lock`.
     private let lock = NSLock()
