@@ -110,23 +110,29 @@ enum SyntheticSheet {
         return files
     }
 
-    @Test(arguments: [[String](), ["--digest"], ["--all-day", "--profile", "google"]])
-    func theFeedsAreTheSameByteForByteWhateverTheThreads(options: [String]) async throws {
-        let folder = try temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let sheet = folder.appendingPathComponent("leads.csv")
-        try SyntheticSheet.write(count: 3_000, today: Date(timeIntervalSince1970: 1_796_083_200), to: sheet, seed: 7)
+    /// The files `generate` writes from `sheet` on each number of threads.
+    static func feeds(of sheet: URL, in folder: URL, threads: [Int], options: [String]) async throws -> [[String: Data]] {
         var outputs: [[String: Data]] = []
-        for threads in ["1", "2", "5"] {
-            let out = folder.appendingPathComponent("feeds-\(threads)")
+        for count in threads {
+            let out = folder.appendingPathComponent("feeds-\(count)")
             let generate = try await followup(["generate", "--store", sheet.path, "--out", out.path, "--now", "2026-12-01",
-                                         "--timezone", "UTC", "--quiet", "--threads", threads] + options)
+                                               "--timezone", "UTC", "--quiet", "--threads", String(count)] + options)
             #expect(generate.status == 0, "\(generate.stderr)")
             outputs.append(try Self.files(in: out))
             // Nothing of the run's scratch files is left beside the feeds.
             let names = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
             #expect(names.allSatisfy { $0.hasSuffix(".ics") || [".followup-state.json", ".followup.lock", "index.json"].contains($0) }, "\(names)")
         }
+        return outputs
+    }
+
+    @Test(arguments: [[String](), ["--digest"], ["--all-day", "--profile", "google"]])
+    func theFeedsAreTheSameByteForByteWhateverTheThreads(options: [String]) async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sheet = folder.appendingPathComponent("leads.csv")
+        try SyntheticSheet.write(count: 3_000, today: Date(timeIntervalSince1970: 1_796_083_200), to: sheet, seed: 7)
+        let outputs = try await Self.feeds(of: sheet, in: folder, threads: [1, 2, 5], options: options)
         #expect(outputs[0].count == 2 * (SyntheticSheet.owners.count - 1) + 3)  // "" is the default owner, "me"'s own
         #expect(outputs[0].values.allSatisfy { !$0.isEmpty })
         #expect(outputs[1] == outputs[0])
@@ -142,14 +148,7 @@ enum SyntheticSheet {
         defer { try? FileManager.default.removeItem(at: folder) }
         let sheet = folder.appendingPathComponent("leads.csv")
         try SyntheticSheet.write(count: 3_000, today: Date(timeIntervalSince1970: 1_796_083_200), to: sheet, seed: 11, owners: ["Alice Martin"])
-        var outputs: [[String: Data]] = []
-        for threads in ["1", "2", "4"] {
-            let out = folder.appendingPathComponent("feeds-\(threads)")
-            let generate = try await followup(["generate", "--store", sheet.path, "--out", out.path, "--now", "2026-12-01",
-                                               "--timezone", "UTC", "--quiet", "--threads", threads] + options)
-            #expect(generate.status == 0, "\(generate.stderr)")
-            outputs.append(try Self.files(in: out))
-        }
+        let outputs = try await Self.feeds(of: sheet, in: folder, threads: [1, 2, 4], options: options)
         #expect(Set(outputs[0].keys) == ["alice-martin.events.ics", "alice-martin.tasks.ics", "all.events.ics", "all.tasks.ics", "index.json"])
         #expect(outputs[0]["alice-martin.tasks.ics"].map { $0.count > 1_000_000 } == true, "3,000 leads' tasks")
         #expect(outputs[1] == outputs[0])
