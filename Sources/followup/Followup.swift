@@ -23,12 +23,12 @@ struct Followup: ParsableCommand {
 
     /// Runs the command the arguments name.
     ///
-    /// Every command but `serve` is synchronous and runs here, on the main thread, which
-    /// returns from `main` when it is done. ArgumentParser's `AsyncParsableCommand.main`
-    /// would instead run them on a thread of Swift's concurrency pool while the main thread
-    /// waits in `dispatch_main` and leaves through `pthread_exit`, which Valgrind 3.19
-    /// cannot follow: callgrind, which profiles `generate`, died at start. So only `serve`
-    /// starts the concurrency runtime.
+    /// Synchronous commands (all but `serve`) run here, on the main thread, which
+    /// returns from `main` when they are done; only an async command starts the
+    /// concurrency runtime. ArgumentParser's `AsyncParsableCommand.main` would run
+    /// every command on a thread of Swift's concurrency pool while the main thread
+    /// waits in `dispatch_main` and leaves through `pthread_exit`, which Valgrind
+    /// 3.19 cannot follow: callgrind, which profiles `generate`, died at start.
     static func main() {
         let command: ParsableCommand
         do {
@@ -36,10 +36,13 @@ struct Followup: ParsableCommand {
         } catch {
             exit(withError: error)
         }
-        if let serve = command as? Serve {
+        if let asyncCommand = command as? AsyncParsableCommand {
+            // Handed to the task whole: this thread never touches it again
+            // (`dispatchMain` does not return).
+            nonisolated(unsafe) var running = asyncCommand
             Task {
                 do {
-                    try await serve.run()
+                    try await running.run()
                     exit()
                 } catch {
                     exit(withError: error)
