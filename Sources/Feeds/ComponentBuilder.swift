@@ -167,10 +167,7 @@ public struct ComponentBuilder {
             if let owner = lead.nextStepOwner { text += " (owner: "; text += owner.rawValue; text += ")" }
         }
         text += "\nWhy now: "
-        for (index, part) in touch.explanation.enumerated() {
-            if index > 0 { text += " " }
-            text += part
-        }
+        text += touch.reason
         text += "\nBring: "
         text += touch.prompt
         if let notes = lead.notes { text += "\nNotes: "; text += notes }

@@ -255,11 +255,10 @@ struct Entry {
 public struct PreparedTouch: @unchecked Sendable {
     // @unchecked: values only (the touchpoint in a digest item holds strings).
     fileprivate var entry: Entry
-    /// The VEVENT (nil with digests: events are per day), then the VTODO.
-    fileprivate var event: [UInt8]?
-    fileprivate var todo: [UInt8]
-    fileprivate var eventTimes: (start: ICalTime, end: ICalTime)?
-    fileprivate var todoTimes: (start: ICalTime, due: ICalTime)
+    /// The VEVENT and its times (nil with digests: events are per day).
+    fileprivate var event: (bytes: [UInt8], start: ICalTime, end: ICalTime)?
+    /// The VTODO and its times.
+    fileprivate var todo: (bytes: [UInt8], start: ICalTime, due: ICalTime)
     fileprivate var digestItem: DigestItem?
 }
 
@@ -363,12 +362,12 @@ public final class FeedSink: @unchecked Sendable {
                                   day: LocalDate(year: clock.year, month: clock.month, day: clock.day)!)
             let todo = builder.todo(for: touch)
             let bytes = try serialised { () throws(ICalError) in try ICalSerializer.serialize(todo, cache: properties) }
-            return PreparedTouch(entry: entry, event: nil, todo: bytes, eventTimes: nil, todoTimes: (todo.start, todo.due), digestItem: item)
+            return PreparedTouch(entry: entry, event: nil, todo: (bytes, todo.start, todo.due), digestItem: item)
         }
         let components = builder.eventAndTodo(for: touch)
         let texts = try serialised { () throws(ICalError) in try ICalSerializer.serialize(components.event, components.todo, cache: properties) }
-        return PreparedTouch(entry: entry, event: texts.event, todo: texts.todo, eventTimes: (components.event.start, components.event.end),
-                             todoTimes: (components.todo.start, components.todo.due), digestItem: nil)
+        return PreparedTouch(entry: entry, event: (texts.event, components.event.start, components.event.end),
+                             todo: (texts.todo, components.todo.start, components.todo.due), digestItem: nil)
     }
 
     /// Keeps a prepared touch of the feed at `feed` (an index of the run's
@@ -384,18 +383,18 @@ public final class FeedSink: @unchecked Sendable {
             item.entry.offset = entry.offset
             digestItems[feed, default: []].append(item)
         }
-        if let event = touch.event, let times = touch.eventTimes {
-            // The feed's span is read off the components: their times are made once.
-            span.events.add(times.start)
-            span.events.add(times.end)
-            try spill.append(event)
-            entry.eventLength = UInt32(event.count)
+        // The feed's span is read off the components: their times are made once.
+        if let event = touch.event {
+            span.events.add(event.start)
+            span.events.add(event.end)
+            try spill.append(event.bytes)
+            entry.eventLength = UInt32(event.bytes.count)
             recorded += 1
         }
-        span.tasks.add(touch.todoTimes.start)
-        span.tasks.add(touch.todoTimes.due)
-        try spill.append(touch.todo)
-        entry.todoLength = UInt32(touch.todo.count)
+        span.tasks.add(touch.todo.start)
+        span.tasks.add(touch.todo.due)
+        try spill.append(touch.todo.bytes)
+        entry.todoLength = UInt32(touch.todo.bytes.count)
         recorded += 1
         spans[feed] = span
         entries[feed, default: []].append(entry)

@@ -539,28 +539,30 @@ final class SharedWork: @unchecked Sendable {
 
     /// Serialises batches for the threads still planning, until none plans.
     func help(_ serialise: (TouchBatch) throws -> Void) rethrows {
-        lock.lock()
-        helpers += 1
-        defer {
-            helpers -= 1
-            lock.unlock()
-        }
-        while true {
-            while batches.isEmpty {
-                guard planners > 0, failure == nil else { return }
-                lock.wait()
-            }
-            let batch = batches.removeFirst()
-            lock.unlock()
+        changeHelpers(by: 1)
+        defer { changeHelpers(by: -1) }
+        while let batch = nextBatch() {
             defer { batch.done.leave() }
-            do {
-                try serialise(batch)
-            } catch {
-                lock.lock()
-                throw error
-            }
-            lock.lock()
+            try serialise(batch)
         }
+    }
+
+    /// A helper counts from the time it starts helping, busy or waiting.
+    private func changeHelpers(by change: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        helpers += change
+    }
+
+    /// The next batch for a helper; nil once no thread plans any more.
+    private func nextBatch() -> TouchBatch? {
+        lock.lock()
+        defer { lock.unlock() }
+        while batches.isEmpty {
+            guard planners > 0, failure == nil else { return nil }
+            lock.wait()
+        }
+        return batches.removeFirst()
     }
 
     func fail(_ error: Error) {
