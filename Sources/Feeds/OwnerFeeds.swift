@@ -55,7 +55,7 @@ public enum OwnerNames {
     /// script (Han above all) costs ICU tens of milliseconds to load that
     /// script's rules, which it keeps for the process. ASCII names need no ICU.
     public static func prepare(_ owner: String) {
-        guard !owner.utf8.allSatisfy({ $0 < 0x80 }) else { return }
+        guard !isASCII(owner) else { return }
         DispatchQueue.global().async(group: preparing) { _ = latin(owner) }
     }
 
@@ -87,8 +87,12 @@ public enum OwnerNames {
     /// transliteration in a process takes some 8 ms to set up (70 ms more for
     /// the first name in Han characters).
     public static func latin(_ name: String) -> String {
-        if name.utf8.allSatisfy({ $0 < 0x80 }) { return name }
+        if isASCII(name) { return name }
         return name.applyingTransform(StringTransform("Any-Latin; Latin-ASCII"), reverse: false) ?? name
+    }
+
+    private static func isASCII(_ text: String) -> Bool {
+        text.utf8.allSatisfy { $0 < 0x80 }
     }
 
     /// 32-bit FNV-1a of the UTF-8 bytes, as 8 hex digits: short, stable
