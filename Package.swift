@@ -68,6 +68,7 @@ let package = Package(
         .testTarget(name: "PlaybooksTests", dependencies: ["Playbooks", "FollowUp"]),
         .testTarget(name: "LeadStoreTests", dependencies: [
             "LeadStore", "FollowUp",
+            .product(name: "CSV", package: "CSV.swift"),
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "FeedsTests", dependencies: [

@@ -21,14 +21,26 @@ public struct RunStamp: Codable, Equatable, Sendable {
     public var files: [String]
     /// Rows the run rejected: a skipped run still exits as that run did.
     public var rejectedRows: Int
+    /// Leads the run planned (nil in a stamp from before it was kept): a
+    /// later run that plans far fewer because rows were rejected says so.
+    public var leads: Int?
 
-    public init(input: String, validUntil: Date?, files: [String], rejectedRows: Int) {
+    public init(input: String, validUntil: Date?, files: [String], rejectedRows: Int, leads: Int? = nil) {
         self.input = input; self.validUntil = validUntil; self.files = files; self.rejectedRows = rejectedRows
+        self.leads = leads
     }
 
     enum CodingKeys: String, CodingKey {
-        case input, files
+        case input, files, leads
         case validUntil = "valid_until", rejectedRows = "rejected_rows"
+    }
+
+    /// Whether `planned` leads, with rows rejected, are far fewer than this
+    /// run planned: more than a tenth fewer. Rows rejected while the
+    /// count holds (a typo in one row of many) are only reported.
+    public func isFarMore(than planned: Int, rejectedRows: Int) -> Bool {
+        guard let leads, rejectedRows > 0, planned < leads else { return false }
+        return (leads - planned) * 10 > leads
     }
 
     static func path(in folder: String) -> String {

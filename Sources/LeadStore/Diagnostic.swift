@@ -10,8 +10,48 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
     public var column: String?
     public var message: String
 
+    /// Control characters in any part are written as escapes (a value from
+    /// a sheet must not move the cursor or recolour a terminal), and a
+    /// message is cut at `maxMessageLength` characters.
     public init(_ severity: Severity, file: String, row: Int?, column: String?, _ message: String) {
-        self.severity = severity; self.file = file; self.row = row; self.column = column; self.message = message
+        self.severity = severity
+        self.file = Self.shownPlain(file, limit: 400)
+        self.row = row
+        self.column = column.map { Self.shownPlain($0, limit: 100) }
+        self.message = Self.shownPlain(message, limit: Self.maxMessageLength)
+    }
+
+    /// The longest message, in characters.
+    public static let maxMessageLength = 2_000
+
+    /// A value as a message shows it: in double quotes, control and
+    /// direction-changing characters escaped (`\n`, `\u{1B}`), cut after
+    /// `limit` characters with its whole length said.
+    public static func shown(_ value: String, limit: Int = 60) -> String {
+        shownPlain(value, limit: limit, quoted: true)
+    }
+
+    /// `shown` without the quotes (unless `quoted`).
+    public static func shownPlain(_ value: String, limit: Int = 60, quoted: Bool = false) -> String {
+        var text = quoted ? "\"" : ""
+        var count = 0
+        var cut = false
+        for scalar in value.unicodeScalars {
+            if count >= limit { cut = true; break }
+            count += 1
+            switch scalar.value {
+            case 0x0A: text += "\\n"
+            case 0x0D: text += "\\r"
+            case 0x09: text += "\\t"
+            case 0x00...0x1F, 0x7F...0x9F, 0x200E, 0x200F, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069, 0xFEFF:
+                text += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        if cut { text += "…" }
+        if quoted { text += "\"" }
+        if cut { text += " (\(value.unicodeScalars.count) characters)" }
+        return text
     }
 
     /// `FILE:ROW:COLUMN: reason`, with `warning: ` before the reason of a warning.
@@ -45,9 +85,14 @@ public struct LeadSheetResult: Sendable {
     /// the order they first appear: each owner keeps their feeds even while
     /// their rows need fixing.
     public var owners: [String]
+    /// How the sheet's bytes were read (nil for a store that is not a sheet).
+    public var encoding: SheetEncoding.Resolved?
     /// True when the header lacks a required column, so no row could be
     /// read: writing feeds from it would empty every subscriber's calendar.
     public var headerIsUnusable = false
+
+    /// Whether anything was rejected or could not be read: a command exits 65 then.
+    public var hasErrors: Bool { rejectedRows > 0 || !errors.isEmpty }
 }
 
 import FollowUp

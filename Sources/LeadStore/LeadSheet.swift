@@ -60,15 +60,26 @@ public struct LeadSheet {
 
     private let path: String
     private let displayName: String
+    private let encoding: SheetEncoding
     private let isKnownTimeZone: TimeZoneCheck
+
+    /// The longest value a field may hold, in bytes of UTF-8.
+    public static let maxFieldBytes = 64 * 1024
+    /// The longest record, in bytes, quotes and line breaks included.
+    public static var maxRowBytes: Int { SheetRows<Void>.maxRowBytes }
+    /// The longest id, in characters: UIDs and file names derive from it.
+    public static let maxIDLength = 200
 
     /// - Parameters:
     ///   - path: the CSV file.
     ///   - displayName: how diagnostics name the file (defaults to `path`).
+    ///   - encoding: how its bytes are text (`auto`: UTF-8, or Windows-1252 when it cannot be UTF-8).
     ///   - isKnownTimeZone: whether a `timezone` value can be used.
-    public init(path: String, displayName: String? = nil, isKnownTimeZone: @escaping TimeZoneCheck) {
+    public init(path: String, displayName: String? = nil, encoding: SheetEncoding = .auto,
+                isKnownTimeZone: @escaping TimeZoneCheck) {
         self.path = path
         self.displayName = displayName ?? path
+        self.encoding = encoding
         self.isKnownTimeZone = isKnownTimeZone
     }
 
@@ -94,14 +105,44 @@ public struct LeadSheet {
     /// bytes for CSV.swift to parse on several threads (tests use small
     /// pieces to cut small sheets).
     public func read(chunkSize: Int, each: (Lead) -> Void) throws(LeadStoreError) -> LeadSheetResult {
-        guard FileManager.default.isReadableFile(atPath: path), let rows = SheetRows<CheckedRow>(path: path, chunkSize: chunkSize) else {
-            throw LeadStoreError("\(displayName): cannot open the lead sheet (no such file, or not readable)")
+        let shownName = Diagnostic.shown(displayName)
+        guard FileManager.default.isReadableFile(atPath: path), !Self.isFolder(path) else {
+            throw LeadStoreError("\(shownName): cannot open the lead sheet (no such file, or not readable)")
+        }
+        var result = LeadSheetResult(leads: [], errors: [], warnings: [], rowsRead: 0, rejectedRows: 0, owners: [])
+        let resolved: SheetEncoding.Resolved
+        switch encoding {
+        case .utf8: resolved = .utf8
+        case .windows1252: resolved = .windows1252
+        case .latin1: resolved = .latin1
+        case .auto:
+            guard let detection = SheetEncoding.detect(path: path) else {
+                throw LeadStoreError("\(shownName): cannot open the lead sheet (no such file, or not readable)")
+            }
+            if let mark = Self.utf16Mark(path) {
+                throw LeadStoreError("\(shownName): the sheet is \(mark) (\"Unicode text\"), not CSV: save it as \"CSV UTF-8\"")
+            }
+            resolved = detection.encoding
+            if detection.encoding == .windows1252, let invalid = detection.firstInvalid {
+                result.warnings.append(Diagnostic(.warning, file: displayName, row: nil, column: nil,
+                    "the sheet is not UTF-8 (byte \(Self.hex(invalid.byte)) on line \(invalid.line), and no UTF-8 text anywhere), "
+                    + "so it is read as Windows-1252, as Excel saves \"CSV\" on many systems; if its accents look wrong, "
+                    + "save it as \"CSV UTF-8\" or name its encoding with --encoding"))
+            }
+        }
+        result.encoding = resolved
+        guard let rows = SheetRows<CheckedRow>(path: path, chunkSize: chunkSize, encoding: resolved) else {
+            throw LeadStoreError("\(shownName): cannot open the lead sheet (no such file, or not readable)")
         }
         defer { rows.stop() }
         guard let header = rows.header else {
-            throw LeadStoreError("\(displayName): the lead sheet is empty or unreadable: it needs a header row naming its columns")
+            if let problem = rows.headerProblem {
+                throw LeadStoreError(Diagnostic(.error, file: displayName, row: 1, column: nil,
+                                                "the header row cannot be read: " + Self.describe(problem, header: nil)
+                                                + "; nothing can be read before it is fixed").description)
+            }
+            throw LeadStoreError("\(shownName): the lead sheet is empty or unreadable: it needs a header row naming its columns")
         }
-        var result = LeadSheetResult(leads: [], errors: [], warnings: [], rowsRead: 0, rejectedRows: 0, owners: [])
         guard let columns = mapHeader(header, into: &result) else {
             result.headerIsUnusable = true
             return result
@@ -111,7 +152,7 @@ public struct LeadSheet {
         // before it (duplicate ids, row numbers) is done here, in order.
         let displayName = displayName, isKnownTimeZone = isKnownTimeZone, headerCount = header.count
         rows.start { fields in
-            if fields.allSatisfy({ $0.allSatisfy(\.isWhitespace) }) { return CheckedRow(reader: nil, lead: nil) }
+            if fields.allSatisfy({ $0.allSatisfy(\.isWhitespace) }) { return nil }
             var reader = RowReader(fields: fields, header: columns, file: displayName, row: 0,
                                    headerCount: headerCount, isKnownTimeZone: isKnownTimeZone)
             let lead = reader.lead()
@@ -119,29 +160,26 @@ public struct LeadSheet {
         }
         var firstRowOfID: [String: Int] = [:]
         var owners: Set<String> = []
-        var rowNumber = 1
-        while let checked = rows.next() {
-            rowNumber += 1
-            // CSV.swift reports undecodable bytes through `error` and then
-            // reads on from the next byte, so a row boundary can no longer be
-            // trusted: this row and the rest are reported, not guessed at.
-            guard let checked else {
-                result.errors.append(Diagnostic(.error, file: displayName, row: rowNumber, column: nil,
-                    "the text is not valid UTF-8 from this row on, so this row and the rest were not read; save the sheet as \"CSV UTF-8\""))
-                result.rowsRead += 1
-                result.rejectedRows += 1
-                return result
+        while let (rowNumber, item) = rows.next() {
+            result.rowsRead += 1
+            guard case .row(let checked) = item else {
+                if case .bad(let record) = item {
+                    result.rejectedRows += 1
+                    result.errors.append(Diagnostic(.error, file: displayName, row: rowNumber,
+                                                    column: Self.column(of: record, header: header),
+                                                    Self.describe(record, header: header)))
+                }
+                continue
             }
-            guard var row = checked.reader else { continue }  // a blank row
+            var row = checked.reader
             row.row = rowNumber
             let lead = checked.lead
-            result.rowsRead += 1
             let owner = row.text(.owner) ?? Lead.defaultOwner
             if owners.insert(owner).inserted { result.owners.append(owner) }
             if let lead {
                 // Ids are unique across the sheet, rejected rows included.
                 if let first = firstRowOfID[lead.id] {
-                    row.fail(.id, "duplicate id \"\(lead.id)\": row \(first) has it already; this row is skipped")
+                    row.fail(.id, "duplicate id \(Diagnostic.shown(lead.id)): row \(first) has it already; this row is skipped")
                 } else {
                     firstRowOfID[lead.id] = rowNumber
                 }
@@ -153,13 +191,54 @@ public struct LeadSheet {
                 result.errors += row.sortedErrors
             }
         }
-        // CSV.swift records `cannotReadFile` when it reaches the end of the
-        // stream; only undecodable text and stream failures are errors.
-        if let error = rows.endError, !Self.isEndOfFile(error) {
-            result.errors.append(Diagnostic(.error, file: displayName, row: rowNumber + 1, column: nil,
-                                            "the sheet stops being readable here (\(Self.describe(error))); rows from here on were not read"))
-        }
         return result
+    }
+
+    private static func isFolder(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    /// "UTF-16" when the file starts with a UTF-16 byte order mark.
+    private static func utf16Mark(_ path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let start = (try? handle.read(upToCount: 2)).map { Array($0) } ?? []
+        return start == [0xFF, 0xFE] || start == [0xFE, 0xFF] ? "UTF-16" : nil
+    }
+
+    static func hex(_ byte: UInt8) -> String {
+        let digits = Array("0123456789ABCDEF")
+        return "0x" + String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 15)])
+    }
+
+    /// The header's name of the column a bad record's problem is in.
+    private static func column(of record: BadRecord, header: [String]) -> String? {
+        let field: Int
+        switch record {
+        case .unclosedQuote(let index, _), .undecodable(_, let index, _): field = index
+        case .tooLong: return nil
+        }
+        guard field < header.count else { return "column \(field + 1)" }
+        let name = header[field].trimmed
+        return name.isEmpty ? "column \(field + 1)" : Diagnostic.shownPlain(name)
+    }
+
+    private static func describe(_ record: BadRecord, header: [String]?) -> String {
+        let limit = "\(maxRowBytes / 1024 / 1024) MiB"
+        switch record {
+        case .unclosedQuote(_, let atLimit):
+            return atLimit
+                ? "a quoted value opened here does not close within \(limit) (the longest row read): the quote is never closed, "
+                  + "or the value is too long; this row is skipped up to the end of the line it opened on, and the lines after it are read as rows"
+                : "a quoted value opened here is never closed: this row is skipped up to the end of the line it opened on, "
+                  + "and the lines after it are read as rows; close the quote (a quote inside a quoted value is written \"\")"
+        case .tooLong(let bytes):
+            return "the row is longer than \(limit) (\(bytes) bytes): it is skipped; the longest row read is \(limit), and a value at most \(maxFieldBytes / 1024) KiB"
+        case .undecodable(let byte, _, let context):
+            return "not UTF-8 (byte \(hex(byte)) in \(Diagnostic.shownPlain(context, limit: 80, quoted: true))): this row is skipped; "
+                + "save the sheet as \"CSV UTF-8\", or name its encoding with --encoding (such as windows-1252)"
+        }
     }
 
     /// Finds each known column's index; reports missing, repeated and unknown ones.
@@ -178,15 +257,18 @@ public struct LeadSheet {
                 continue
             }
             if let existing = columns[column] {
-                result.errors.append(Diagnostic(.error, file: displayName, row: 1, column: name,
+                result.errors.append(Diagnostic(.error, file: displayName, row: 1, column: String(name.prefix(100)),
                     "the column appears twice (columns \(existing.index + 1) and \(index + 1)); only the first is read, so remove or rename the other"))
                 continue
             }
             columns[column] = (index, name)
         }
         if !unknown.isEmpty {
+            // A sheet can have any number of columns: the warning names the first few.
+            let named = unknown.prefix(10).map { Diagnostic.shown($0, limit: 40) }.joined(separator: ", ")
+            let more = unknown.count > 10 ? " and \(unknown.count - 10) more" : ""
             result.warnings.append(Diagnostic(.warning, file: displayName, row: 1, column: nil,
-                "unknown column\(unknown.count == 1 ? "" : "s") ignored: \(unknown.map { "\"\($0)\"" }.joined(separator: ", ")); known columns are \(Column.allCases.map(\.rawValue).joined(separator: ", "))"))
+                "unknown column\(unknown.count == 1 ? "" : "s") ignored: \(named)\(more); known columns are \(Column.allCases.map(\.rawValue).joined(separator: ", "))"))
         }
         let missing = Column.required.filter { columns[$0] == nil && !($0 == .name && (firstName != nil || lastName != nil)) }
         // A sheet saved with semicolons (a common spreadsheet setting) reads as one column.
@@ -196,7 +278,7 @@ public struct LeadSheet {
             result.errors.append(Diagnostic(.error, file: displayName, row: 1, column: column.rawValue,
                                             "missing required column \"\(column.rawValue)\"; the header row must name it" + hint))
         }
-        return missing.isEmpty ? Header(columns: columns, firstName: firstName, lastName: lastName) : nil
+        return missing.isEmpty ? Header(columns: columns, firstName: firstName, lastName: lastName, names: header) : nil
     }
 
     /// Lower case, with every run of spaces, hyphens and underscores as one
@@ -215,15 +297,6 @@ public struct LeadSheet {
         return result
     }
 
-    private static func isEndOfFile(_ error: Error) -> Bool {
-        if let error = error as? CSVError, case .cannotReadFile = error { return true }
-        return false
-    }
-
-    private static func describe(_ error: Error) -> String {
-        if let error = error as? CSVError, case .unicodeDecoding = error { return "it is not valid UTF-8" }
-        return "\(error)"
-    }
 }
 
 /// Where each column of a sheet is.
@@ -236,9 +309,12 @@ private struct Header {
     /// column's place in `Column.allCases`: every field of every row is
     /// looked up, and an enum with String raw values hashes its raw value.
     let fieldIndex: [Int]
+    /// The header's names, by field index.
+    let names: [String]
 
-    init(columns: [LeadSheet.Column: (index: Int, name: String)], firstName: Int?, lastName: Int?) {
+    init(columns: [LeadSheet.Column: (index: Int, name: String)], firstName: Int?, lastName: Int?, names: [String]) {
         self.columns = columns
+        self.names = names
         self.firstName = firstName
         self.lastName = lastName
         fieldIndex = LeadSheet.Column.allCases.map { columns[$0]?.index ?? -1 }
@@ -281,7 +357,7 @@ extension LeadSheet.Column {
 /// Reads one row's fields into a `Lead`, collecting every problem.
 /// A data row as a parsing thread checked it: nil `reader` for a blank row.
 private struct CheckedRow {
-    var reader: RowReader?
+    var reader: RowReader
     var lead: Lead?
 }
 
@@ -301,6 +377,13 @@ private struct RowReader {
          headerCount: Int, isKnownTimeZone: @escaping LeadSheet.TimeZoneCheck) {
         self.fields = fields; self.header = header; self.file = file; self.row = row
         self.headerCount = headerCount; self.isKnownTimeZone = isKnownTimeZone
+    }
+
+    /// A problem of the field at `index`, by the header's name for it.
+    mutating func failField(_ index: Int, _ message: String) {
+        let name = index < header.names.count && !header.names[index].trimmed.isEmpty ? header.names[index].trimmed : "column \(index + 1)"
+        errors.append(Diagnostic(.error, file: file, row: row, column: name, message))
+        errorPositions.append(index)
     }
 
     mutating func fail(_ column: LeadSheet.Column?, _ message: String) {
@@ -336,7 +419,13 @@ private struct RowReader {
             // CSV.swift reads an unclosed quote to the end of the file as one field.
             fail(nil, "a quoted value starting on this row is never closed, so the rest of the file was read as part of it: close the quote")
         }
+        for (index, field) in fields.enumerated() where field.utf8.count > LeadSheet.maxFieldBytes {
+            failField(index, "the value is \(field.utf8.count) bytes long; a value may hold at most \(LeadSheet.maxFieldBytes / 1024) KiB")
+        }
         let id = text(.id)
+        if let value = id, value.count > LeadSheet.maxIDLength {
+            fail(.id, "the id \(Diagnostic.shown(value, limit: 40)) is longer than \(LeadSheet.maxIDLength) characters; ids name events and must stay short")
+        }
         var name = text(.name)
         if name == nil {
             let parts = [header.firstName, header.lastName].compactMap { index -> String? in
@@ -352,7 +441,7 @@ private struct RowReader {
         var timeZone = text(.timezone)
         if let zone = timeZone, !isKnownTimeZone(zone) {
             let suggestion = TimeZone.knownTimeZoneIdentifiers.first { $0.lowercased() == zone.lowercased() }
-            fail(.timezone, "unknown time zone \"\(zone)\"; expected an IANA name such as America/New_York"
+            fail(.timezone, "unknown time zone \(Diagnostic.shown(zone)); expected an IANA name such as America/New_York"
                  + (suggestion.map { " (did you mean \($0)?)" } ?? ""))
             timeZone = nil
         }
@@ -361,19 +450,19 @@ private struct RowReader {
             let key = LeadSheet.normalise(value)
             status = LeadStatus(rawValue: key == "notyet" ? "not_yet" : key) ?? LeadSheet.statusAliases[key]
             if status == nil {
-                fail(.status, "unknown status \"\(value)\"; expected one of \(LeadStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                fail(.status, "unknown status \(Diagnostic.shown(value)); expected one of \(LeadStatus.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         }
         var nextStepOwner: StepOwner?
         if let value = text(.nextStepOwner) {
             nextStepOwner = StepOwner(rawValue: value.lowercased())
-            if nextStepOwner == nil { fail(.nextStepOwner, "unknown next step owner \"\(value)\"; expected me or them") }
+            if nextStepOwner == nil { fail(.nextStepOwner, "unknown next step owner \(Diagnostic.shown(value)); expected me or them") }
         }
         var fiscalYearStart: MonthDay?
         if let value = text(.fiscalYearStart) {
             // A full date is accepted too: its month and day are what count.
             fiscalYearStart = MonthDay(value) ?? LocalDate(iso: value).flatMap { MonthDay(String($0.description.dropFirst(5))) }
-            if fiscalYearStart == nil { fail(.fiscalYearStart, "\"\(value)\" is not a month and day; expected MM-DD, such as 04-01") }
+            if fiscalYearStart == nil { fail(.fiscalYearStart, "\(Diagnostic.shown(value)) is not a month and day; expected MM-DD, such as 04-01") }
         }
         let events = parseEvents()
         let lead = Lead(
@@ -394,7 +483,7 @@ private struct RowReader {
         // "2026-12-01 00:00:00"; the plan works in whole days, so the day is
         // what counts. A time with a zone is refused: its day is ambiguous.
         if let dateTime = LocalDateTime(iso: value) { return dateTime.date }
-        fail(column, "\"\(value)\" is not a date; expected YYYY-MM-DD, such as 2026-12-01")
+        fail(column, "\(Diagnostic.shown(value)) is not a date; expected YYYY-MM-DD, such as 2026-12-01")
         return nil
     }
 
@@ -405,7 +494,7 @@ private struct RowReader {
             let entry = item.trimmed
             if entry.isEmpty { continue }
             guard let event = LeadEvent(parsing: entry) else {
-                fail(.events, "event \"\(entry)\" is not \"YYYY-MM-DD Name\"; separate several events with ;")
+                fail(.events, "event \(Diagnostic.shown(entry)) is not \"YYYY-MM-DD Name\"; separate several events with ;")
                 continue
             }
             events.append(event)

@@ -4,41 +4,77 @@ import Foundation
 import Glibc
 #endif
 
+/// A record of the sheet that is not handed to CSV.swift, and why: the
+/// row is reported and skipped, and reading goes on after it.
+enum BadRecord: Equatable, Sendable {
+    /// A quoted value, opened in field `field` (from 0), that never closes:
+    /// the end of the file, or the row limit, came first. The record is the
+    /// lines up to the end of the line the quote opened on.
+    case unclosedQuote(field: Int, atLimit: Bool)
+    /// A record longer than the row limit (`bytes` of it were read before
+    /// it was given up, up to the end of its line).
+    case tooLong(bytes: Int)
+    /// Text that is not valid UTF-8: `byte` in field `field`, with the
+    /// bytes around it as `context` (undecodable bytes written `\xHH`).
+    case undecodable(byte: UInt8, field: Int, context: String)
+}
+
 /// A lead sheet's rows, parsed by CSV.swift on several threads and handed
-/// out in order.
+/// out in order, each with its row number.
 ///
 /// Why this exists: CSV.swift parses one character at a time through
 /// iterators, and on a sheet of a million rows it is the slowest part of a
 /// run, so the sheet is cut into pieces that separate CSVReaders parse at
-/// the same time. Cutting needs to know where a row ends, and a line break
-/// inside quotes does not end one; the cut is made only where that is sure:
-/// the scan below tracks quotes as RFC 4180 writes them (a quote opens a
-/// field, `""` inside one is a quote, a quote closes it before a comma or a
-/// line break). It does not parse anything: at the first byte it cannot
-/// place (a quote in the middle of an unquoted field, a piece with no row
-/// end in many megabytes), it stops cutting, and the rest of the sheet is
-/// read by one CSVReader from there, in order, exactly as a single reader
-/// would. Every field is still CSV.swift's.
+/// the same time; and CSV.swift gives up on the first byte that is not
+/// UTF-8 and reads an unclosed quote to the end of the file as one field,
+/// so one bad byte or quote would lose every row after it. The cutter
+/// (`RecordScanner`) finds where each record ends exactly as CSV.swift's
+/// parser decides it (the same states: a quote at a field's start opens a
+/// quoted value, `""` inside one is a quote, a quote before a comma or a
+/// line break closes it, CR, LF and CRLF end a row), so every field is
+/// still CSV.swift's; what it adds is recovery. A record whose quote never
+/// closes (within the row limit, or by the end of the file) is cut at the
+/// end of the line the quote opened on and reported; a record longer than
+/// the row limit is cut at its next line break and reported; a record that
+/// is not valid UTF-8 is reported on its own. The rows after each are read
+/// as rows.
 ///
-/// Each row is also turned into `Row` (checked, typed) on the parsing
-/// threads, by the transform given to `start`.
+/// Blank records cost nothing but their number: they are never kept.
 final class SheetRows<Row>: @unchecked Sendable {
     // @unchecked: the file and the cutting state are used under `condition`;
-    // results are exchanged under it; the tail reader is the consumer's own.
-    /// The header row; nil when the sheet has none (empty, or unreadable).
-    private(set) var header: [String]?
+    // results are exchanged under it; the consumer's state is its own.
 
-    /// A piece of the sheet, or where the rest of it starts.
-    private enum Piece {
-        case bytes([UInt8], first: Bool)
-        case rest(offset: UInt64, first: Bool)
+    /// A data row, or a record that could not be read.
+    enum Item {
+        case row(Row)
+        case bad(BadRecord)
     }
 
-    /// What parsing a piece gave: rows (nil for a row that is not valid
-    /// UTF-8, the last one), or the rest of the sheet to read in order.
-    private enum Parsed {
-        case rows([Row?], failure: Error?)
-        case rest(offset: UInt64, first: Bool)
+    /// The header row; nil when the sheet has none (empty), or when its
+    /// first record could not be read (`headerProblem`).
+    private(set) var header: [String]?
+    private(set) var headerProblem: BadRecord?
+    /// How the bytes are read as text.
+    let encoding: SheetEncoding.Resolved
+
+    /// The longest record read, in bytes.
+    static var maxRowBytes: Int { 1 << 20 }
+    /// The longest header: a CRM export can have thousands of columns.
+    static var maxHeaderBytes: Int { 16 << 20 }
+
+    /// Whole records, with those cut out as bad at their places.
+    private struct Piece {
+        var bytes: [UInt8]
+        /// Bad records, by their index among the piece's records.
+        var bad: [(index: Int, record: BadRecord)]
+        /// Records in the piece, bad ones included.
+        var records: Int
+    }
+
+    /// A parsed piece: the items that are not blank, by record index.
+    private struct Parsed {
+        var items: [(index: Int, item: Item)]
+        var records: Int
     }
 
     private let path: String
@@ -48,66 +84,79 @@ final class SheetRows<Row>: @unchecked Sendable {
 
     // Cutting (under `condition`).
     private var carry: [UInt8] = []
-    private var block: [UInt8] = []
-    private var carryOffset: UInt64 = 0
+    /// Where in `carry` the current record starts (just after the last record end).
+    private var recordStart = 0
+    /// How far `carry` has been scanned.
     private var scanned = 0
+    private var scanner = RecordScanner()
+    private var pieceBad: [(index: Int, record: BadRecord)] = []
+    private var pieceRecords = 0
+    /// An overlong record being passed over up to its line's end: what to report.
+    private var skipping: BadRecord?
+    private var skippedBytes = 0
     private var endOfFile = false
-    private var scan = QuoteScan()
+    private var cutAny = false
     private var nextPiece = 0
 
     // Results (under `condition`).
     private var parsed: [Int: Parsed] = [:]
     private var nextToHandOut = 0
     private var stopped = false
-    /// No piece is cut after those already numbered: the end of the sheet,
-    /// an unreadable piece, or the rest handed to one reader.
+    /// No piece is cut after those already numbered.
     private var piecesEnded = false
     private static var piecesAhead: Int { 4 }
     /// Enough for the header and some rows: the threads start once it is parsed.
     private static var firstPieceSize: Int { 1 << 16 }
 
     // The consumer's own.
-    private var transform: (([String]) -> Row)?
-    /// The first piece's rows, parsed before the transform was known.
-    private var firstRows: [[String]?] = []
-    private var current: [Row?] = []
+    private var transform: (([String]) -> Row?)?
+    /// The first piece's items, parsed before the transform was known.
+    private var firstItems: [(index: Int, fields: [String]?, bad: BadRecord?)] = []
+    private var current: [(index: Int, item: Item)] = []
     private var position = 0
-    private var restReader: CSVReader?
-    private var restUndecodable = false
+    /// The record index the current piece starts at (the header is 0).
+    private var base = 0
+    private var currentRecords = 0
     private var finished = false
-    private(set) var endError: Error?
 
-    init?(path: String, chunkSize: Int) {
+    init?(path: String, chunkSize: Int, encoding: SheetEncoding.Resolved) {
         guard let file = fopen(path, "rb") else { return nil }
         self.path = path
         self.chunkSize = max(chunkSize, 1)
         self.file = file
+        self.encoding = encoding
+        // CSV.swift skips a byte order mark at the start of a stream; so does the cutter.
+        if encoding == .utf8 {
+            var mark = [UInt8](repeating: 0, count: 3)
+            if fread(&mark, 1, 3, file) != 3 || mark != [0xEF, 0xBB, 0xBF] { rewind(file) }
+        }
         // The first piece holds the header; it is parsed here, before anything else.
         condition.lock()
         let first = cut()
         condition.unlock()
         guard let first else { return }
-        switch first {
-        case .bytes(let bytes, _):
-            let (rows, header, failure) = Self.parse(bytes, first: true)
-            self.header = header
-            firstRows = rows
-            endError = failure
-            // Nothing after an unreadable piece is read (no thread runs yet).
-            if failure != nil || rows.last.map({ $0 == nil }) == true { piecesEnded = true }
-        case .rest(let offset, _):
-            openRest(at: offset, first: true)
+        let raw = Self.parse(first, encoding: encoding, isFirst: true)
+        currentRecords = raw.records
+        var items = raw.items
+        if let headerItem = items.first, headerItem.index == 0 {
+            items.removeFirst()
+            if let fields = headerItem.fields { header = fields } else { headerProblem = headerItem.bad }
         }
+        firstItems = items
     }
 
     deinit { fclose(file) }
 
-    /// Starts the parsing threads, which turn each row into a `Row` with
-    /// `transform` (it must be safe to call from several threads at once).
-    func start(transform: @escaping @Sendable ([String]) -> Row) {
+    /// Starts the parsing threads, which turn each row's fields into a
+    /// `Row` with `transform` (nil for a blank row, which is dropped); it
+    /// must be safe to call from several threads at once.
+    func start(transform: @escaping @Sendable ([String]) -> Row?) {
         self.transform = transform
-        current = firstRows.map { $0.map(transform) }
-        firstRows = []
+        current = firstItems.compactMap { entry in
+            if let bad = entry.bad { return (entry.index, .bad(bad)) }
+            return transform(entry.fields!).map { (entry.index, .row($0)) }
+        }
+        firstItems = []
         guard header != nil else { return }
         condition.lock()
         nextPiece = 1
@@ -120,28 +169,16 @@ final class SheetRows<Row>: @unchecked Sendable {
         }
     }
 
-    /// The next row: .some(nil) for a row that is not valid UTF-8 (then the
-    /// last), nil at the end.
-    func next() -> Row?? {
+    /// The next data row or bad record with its row number (the header is
+    /// row 1), in order; nil at the end.
+    func next() -> (row: Int, item: Item)? {
         while true {
             if position < current.count {
                 position += 1
-                return .some(current[position - 1])
+                let entry = current[position - 1]
+                return (base + entry.index + 1, entry.item)
             }
-            if let reader = restReader {
-                guard !restUndecodable, let fields = reader.next() else {
-                    if !restUndecodable { endError = reader.error }
-                    restReader = nil
-                    finished = true
-                    return nil
-                }
-                if let error = reader.error as? CSVError, case .unicodeDecoding = error {
-                    restUndecodable = true
-                    return .some(nil)
-                }
-                return .some(transform!(fields))
-            }
-            guard !finished, endError == nil, current.last.map({ $0 == nil }) != true else { return nil }
+            guard !finished, header != nil else { return nil }
             condition.lock()
             while parsed[nextToHandOut] == nil && !(piecesEnded && nextToHandOut >= nextPiece) {
                 condition.wait()
@@ -150,19 +187,15 @@ final class SheetRows<Row>: @unchecked Sendable {
             nextToHandOut += 1
             condition.broadcast()
             condition.unlock()
+            base += currentRecords
             position = 0
             current = []
-            switch piece {
-            case nil:
+            guard let piece else {
                 finished = true
-                endError = endError ?? CSVError.cannotReadFile
                 return nil
-            case .rows(let rows, let failure)?:
-                current = rows
-                if let failure { endError = failure }
-            case .rest(let offset, let first)?:
-                openRest(at: offset, first: first)
             }
+            current = piece.items
+            currentRecords = piece.records
         }
     }
 
@@ -172,22 +205,6 @@ final class SheetRows<Row>: @unchecked Sendable {
         stopped = true
         condition.broadcast()
         condition.unlock()
-    }
-
-    /// The rest of the sheet from `offset`, read by one CSVReader.
-    private func openRest(at offset: UInt64, first: Bool) {
-        guard let stream = InputStream(fileAtPath: path) else { return }
-        stream.open()
-        var skip = offset
-        var scratch = [UInt8](repeating: 0, count: 1 << 16)
-        while skip > 0 {
-            let read = stream.read(&scratch, maxLength: Int(min(skip, UInt64(scratch.count))))
-            guard read > 0 else { break }
-            skip -= UInt64(read)
-        }
-        guard let reader = try? CSVReader(stream: stream, hasHeaderRow: first) else { return }
-        if first { header = reader.headerRow }
-        restReader = reader
     }
 
     // MARK: - Parsing threads
@@ -210,158 +227,349 @@ final class SheetRows<Row>: @unchecked Sendable {
             let number = nextPiece
             nextPiece += 1
             condition.unlock()
-            let result: Parsed
-            switch piece {
-            case .rest(let offset, let first):
-                result = .rest(offset: offset, first: first)
-            case .bytes(let bytes, _):
-                let (rows, _, failure) = Self.parse(bytes, first: false)
-                result = .rows(rows.map { $0.map(transform!) }, failure: failure)
+            let raw = Self.parse(piece, encoding: encoding, isFirst: false)
+            let items: [(index: Int, item: Item)] = raw.items.compactMap { entry in
+                if let bad = entry.bad { return (entry.index, .bad(bad)) }
+                return transform!(entry.fields!).map { (entry.index, .row($0)) }
             }
             condition.lock()
-            parsed[number] = result
-            if case .rows(let rows, let failure) = result, failure != nil || rows.last.map({ $0 == nil }) == true {
-                // Nothing after an unreadable piece is read.
-                piecesEnded = true
-            }
+            parsed[number] = Parsed(items: items, records: raw.records)
             condition.broadcast()
             condition.unlock()
         }
     }
 
-    /// Parses one piece with CSV.swift: its rows (nil for one that is not
-    /// valid UTF-8, the last), the header of the first piece, and a
-    /// failure other than the end of the text.
-    private static func parse(_ piece: [UInt8], first: Bool) -> ([[String]?], [String]?, Error?) {
-        var bytes = piece
-        // CSV.swift skips a byte order mark when it reads a stream; so does this.
-        if first, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
-        let reader: CSVReader
-        do {
-            // Valid UTF-8 goes in as a String (the faster way in); anything
-            // else as a stream, so CSV.swift finds the undecodable row as
-            // it does in a file.
-            if let text = String(validating: bytes, as: UTF8.self) {
-                reader = try CSVReader(string: text, hasHeaderRow: first)
+    /// Parses one piece with CSV.swift: each record's fields (blank ones
+    /// left out) or why it is bad, by record index.
+    private static func parse(_ piece: Piece, encoding: SheetEncoding.Resolved, isFirst: Bool)
+        -> (items: [(index: Int, fields: [String]?, bad: BadRecord?)], records: Int) {
+        let bytes = piece.bytes
+        // A byte order mark inside the sheet (two files joined) would end
+        // up in a value, an id among them: it is taken out of the fields
+        // (not out of the bytes, where the cutter saw it as text).
+        let hasMarks = encoding == .utf8 && UTF8Check.containsByteOrderMark(bytes)
+        var bad = piece.bad
+        var text: String
+        switch encoding {
+        case .utf8:
+            if let valid = String(validating: bytes, as: UTF8.self) {
+                text = valid
             } else {
-                reader = try CSVReader(stream: InputStream(data: Data(piece)), hasHeaderRow: first)
+                (text, bad) = splitUndecodable(bytes, bad: bad)
             }
-        } catch {
-            return ([], nil, first ? nil : error)
+        case .windows1252, .latin1:
+            text = SheetEncoding.decode(bytes, as: encoding)
         }
-        var rows: [[String]?] = []
-        while let fields = reader.next() {
-            if let error = reader.error as? CSVError, case .unicodeDecoding = error {
-                rows.append(nil)
-                break
+        var items: [(index: Int, fields: [String]?, bad: BadRecord?)] = []
+        var badIterator = bad.makeIterator()
+        var nextBad = badIterator.next()
+        var index = 0
+        func takeBad() {
+            while let pending = nextBad, pending.index == index {
+                items.append((index, nil, pending.record))
+                index += 1
+                nextBad = badIterator.next()
             }
-            rows.append(fields)
         }
-        var failure: Error?
-        if let error = reader.error, !isEnd(error) { failure = error }
-        if rows.last.map({ $0 == nil }) == true { failure = nil }
-        return (rows, first ? reader.headerRow : nil, failure)
+        takeBad()
+        if !text.isEmpty, let reader = try? CSVReader(string: text, hasHeaderRow: false) {
+            while var fields = reader.next() {
+                if hasMarks { fields = fields.map { $0.replacingOccurrences(of: "\u{FEFF}", with: "") } }
+                let isBlank = fields.count == 1 && fields[0].isEmpty
+                if !isBlank || (isFirst && index == 0) { items.append((index, fields, nil)) }
+                index += 1
+                takeBad()
+            }
+        }
+        // Bad records after the last parsed one (or in a piece CSV.swift
+        // found no row in).
+        while let pending = nextBad {
+            items.append((pending.index, nil, pending.record))
+            index = pending.index + 1
+            nextBad = badIterator.next()
+        }
+        return (items, max(piece.records, index))
     }
 
-    private static func isEnd(_ error: Error) -> Bool {
-        if let error = error as? CSVError {
-            if case .cannotReadFile = error { return true }
-            if case .unicodeDecoding = error { return true }
+    /// A piece that is not valid UTF-8: its valid records as one text, and
+    /// the others added to `bad` at their places.
+    private static func splitUndecodable(_ bytes: [UInt8], bad: [(index: Int, record: BadRecord)])
+        -> (String, [(index: Int, record: BadRecord)]) {
+        var good: [UInt8] = []
+        good.reserveCapacity(bytes.count)
+        var allBad = bad
+        var badIndices = Set(bad.map(\.index))
+        var scanner = RecordScanner(stopsAtBrokenQuotes: false)
+        var start = 0, records = 0, index = 0
+        // The index a record gets: bad records cut out by the cutter keep theirs.
+        func nextIndex() -> Int {
+            while badIndices.contains(index) { index += 1 }
+            defer { index += 1 }
+            return index
         }
-        return false
+        bytes.withUnsafeBufferPointer { buffer in
+            var position = 0
+            while position < buffer.count {
+                var recordEnd = start
+                let before = records
+                // One byte at a time, to stop at this record's end (a rare path).
+                position = scanner.scan(UnsafeBufferPointer(rebasing: buffer[..<(position + 1)]), from: position,
+                                        recordStart: &recordEnd, records: &records, limit: Int.max)
+                if records > before || position >= buffer.count {
+                    let end = records > before ? recordEnd : buffer.count
+                    let record = Array(buffer[start..<end])
+                    let recordIndex = nextIndex()
+                    if let offset = UTF8Check.firstInvalid(in: record) {
+                        var fieldScanner = RecordScanner(stopsAtBrokenQuotes: false)
+                        var ignoredStart = 0, ignoredRecords = 0
+                        record.withUnsafeBufferPointer {
+                            _ = fieldScanner.scan(UnsafeBufferPointer(rebasing: $0[..<offset]), from: 0,
+                                                  recordStart: &ignoredStart, records: &ignoredRecords, limit: Int.max)
+                        }
+                        allBad.append((recordIndex, .undecodable(byte: record[offset], field: fieldScanner.field,
+                                                                 context: UTF8Check.context(of: record, around: offset))))
+                        badIndices.insert(recordIndex)
+                    } else {
+                        good += record
+                    }
+                    start = end
+                    // One record at a time: rescan from its end with fresh state.
+                    scanner = RecordScanner(stopsAtBrokenQuotes: false)
+                    position = end
+                }
+            }
+        }
+        allBad.sort { $0.index < $1.index }
+        return (String(decoding: good, as: UTF8.self), allBad)
     }
 
     // MARK: - Cutting (under `condition`)
 
-    /// The next piece: bytes up to the last row end found in about
-    /// `chunkSize` bytes (the first piece, which the caller's thread parses
-    /// alone before the parsing threads start, in about `firstPieceSize`),
-    /// or, when no sure row end turns up, the rest.
+    /// The next piece: whole records in about `chunkSize` bytes (the
+    /// first piece, which the caller's thread parses alone before the
+    /// parsing threads start, in about `firstPieceSize`); nil at the end.
     private func cut() -> Piece? {
-        let first = carryOffset == 0
-        let size = first ? min(chunkSize, Self.firstPieceSize) : chunkSize
         guard !piecesEnded else { return nil }
-        var lastEnd: Int?
+        let size = cutAny ? chunkSize : min(chunkSize, Self.firstPieceSize)
         while true {
-            if carry.count - scanned > 0 {
-                if let end = scan.lastRowEnd(in: carry, from: scanned) { lastEnd = end }
-                scanned = carry.count
-                if scan.lost { return rest(first: first) }
+            scanCarry()
+            if endOfFile && scanned >= carry.count {
+                finishAtEndOfFile()
+                // Recovery from an unclosed quote leaves bytes to scan again.
+                if scanned < carry.count { continue }
+                if pieceRecords == 0 && !cutAny {
+                    cutAny = true
+                    return Piece(bytes: [], bad: [], records: 0)
+                }
+                return pieceRecords == 0 ? nil : take(upTo: recordStart)
             }
-            if let end = lastEnd, carry.count >= size || endOfFile { return take(upTo: end, first: first) }
-            if endOfFile {
-                if carry.isEmpty { return first ? .bytes([], first: true) : nil }
-                return take(upTo: carry.count, first: first)
-            }
-            // Many megabytes without a row end: not worth holding; read on in order.
-            if carry.count > 32 * chunkSize && lastEnd == nil { return rest(first: first) }
-            if block.count != size { block = [UInt8](repeating: 0, count: size) }
-            let read = block.withUnsafeMutableBytes { fread($0.baseAddress!, 1, size, file) }
-            carry.append(contentsOf: block[..<read])
-            if read < size { endOfFile = true }
+            if pieceRecords > 0 && recordStart >= size { return take(upTo: recordStart) }
+            let block = size
+            let old = carry.count
+            carry.reserveCapacity(old + block)
+            carry.append(contentsOf: repeatElement(0, count: block))
+            let read = carry.withUnsafeMutableBytes { fread($0.baseAddress! + old, 1, block, file) }
+            carry.removeLast(block - read)
+            if read < block { endOfFile = true }
         }
     }
 
-    private func take(upTo end: Int, first: Bool) -> Piece {
-        let piece = Array(carry[..<end])
-        carry.removeFirst(end)
-        scanned = carry.count
-        carryOffset += UInt64(end)
-        if piece.isEmpty && !first { return cut() ?? .bytes([], first: false) }
-        return .bytes(piece, first: first)
+    /// Scans what is new in `carry`, cutting out overlong and unclosed records.
+    private func scanCarry() {
+        while scanned < carry.count {
+            if skipping != nil {
+                // Passing over the rest of an overlong record's line.
+                let newline = carry[scanned...].firstIndex(of: 0x0A)
+                let end = newline.map { $0 + 1 } ?? carry.count
+                skippedBytes += end - scanned
+                carry.removeSubrange(recordStart..<end)
+                scanned = recordStart
+                if newline != nil { endSkipping() }
+                continue
+            }
+            let limit = cutAny || pieceRecords > 0 ? Self.maxRowBytes : Self.maxHeaderBytes
+            let reached = carry.withUnsafeBufferPointer { buffer in
+                scanner.scan(buffer, from: scanned, recordStart: &recordStart, records: &pieceRecords, limit: limit)
+            }
+            scanned = reached
+            if scanner.brokenQuote, let newline = carry[scanner.quoteStart..<scanned].firstIndex(of: 0x0A) {
+                cutOut(upTo: newline + 1, as: .unclosedQuote(field: scanner.quoteField, atLimit: false))
+            } else if reached - recordStart > limit {
+                overflow()
+            }
+        }
     }
 
-    private func rest(first: Bool) -> Piece {
-        piecesEnded = true
-        return .rest(offset: carryOffset, first: first)
+    /// The current record passed the row limit.
+    private func overflow() {
+        if scanner.isInQuotes, let newline = carry[scanner.quoteStart..<scanned].firstIndex(of: 0x0A) {
+            // Most likely a quote that is never closed: the row it opened
+            // on is cut out, and the lines after it are read as rows.
+            cutOut(upTo: newline + 1, as: .unclosedQuote(field: scanner.quoteField, atLimit: true))
+            return
+        }
+        let record: BadRecord = scanner.isInQuotes ? .unclosedQuote(field: scanner.quoteField, atLimit: true) : .tooLong(bytes: 0)
+        skippedBytes = scanned - recordStart
+        carry.removeSubrange(recordStart..<scanned)
+        scanned = recordStart
+        skipping = record
+    }
+
+    private func endSkipping() {
+        var record = skipping!
+        if case .tooLong = record { record = .tooLong(bytes: skippedBytes) }
+        pieceBad.append((pieceRecords, record))
+        pieceRecords += 1
+        skipping = nil
+        skippedBytes = 0
+        scanner = RecordScanner()
+    }
+
+    /// Cuts the current record out up to `end`, as `record`, and scans on from there afresh.
+    private func cutOut(upTo end: Int, as record: BadRecord) {
+        carry.removeSubrange(recordStart..<end)
+        pieceBad.append((pieceRecords, record))
+        pieceRecords += 1
+        scanned = recordStart
+        scanner = RecordScanner()
+    }
+
+    /// At the end of the file: the last record, however it ends.
+    private func finishAtEndOfFile() {
+        if skipping != nil {
+            endSkipping()
+            return
+        }
+        guard carry.count > recordStart || scanner.isAfterCarriageReturn else { return }
+        // A quote just before the end closed its value.
+        if scanner.isInsideQuotes {
+            let newline = carry[scanner.quoteStart...].firstIndex(of: 0x0A)
+            cutOut(upTo: newline.map { $0 + 1 } ?? carry.count, as: .unclosedQuote(field: scanner.quoteField, atLimit: false))
+            return
+        }
+        // A last row without a line break, or one ending in CR.
+        recordStart = carry.count
+        pieceRecords += 1
+        scanner = RecordScanner()
+    }
+
+    private func take(upTo end: Int) -> Piece {
+        let piece = Piece(bytes: Array(carry[..<end]), bad: pieceBad, records: pieceRecords)
+        carry.removeFirst(end)
+        scanner.shift(by: end)
+        scanned -= end
+        recordStart -= end
+        pieceBad = []
+        pieceRecords = 0
+        cutAny = true
+        return piece
     }
 }
 
-/// Where rows end in CSV bytes, as RFC 4180 quotes them; `lost` once a
-/// byte cannot be placed by those rules (then nothing is cut after it).
-struct QuoteScan {
-    private var inQuotes = false
-    /// Inside quotes, a quote that closes the field or starts `""`.
-    private var quotePending = false
-    private var atFieldStart = true
-    private(set) var lost = false
+/// Where CSV records end, decided as CSV.swift's `readRow` and `readField`
+/// decide it (with its defaults: comma, no trimming), one byte at a time.
+/// The bytes it looks at are ASCII, which UTF-8, Windows-1252 and Latin-1
+/// all write as themselves, so bytes are enough.
+struct RecordScanner {
+    private enum State: UInt8 { case fieldStart, unquoted, quoted, quotedQuote, afterCR }
+    private var state = State.fieldStart
+    /// The current field's index in its record (from 0).
+    private(set) var field = 0
+    /// Where the open quoted value started, and its field.
+    private(set) var quoteStart = 0
+    private(set) var quoteField = 0
+    /// Whether to stop at a quote that cannot close a value that has run
+    /// over lines (`brokenQuote`), rather than read on as CSV.swift does.
+    private let stopsAtBrokenQuotes: Bool
+    /// A quoted value that runs over lines and then holds a quote followed
+    /// by something that neither ends the value nor doubles the quote
+    /// (`"never closed` ... `,"Bo",`): RFC 4180 has no such text, and it
+    /// is what a quote that was never closed looks like to the rows after
+    /// it. CSV.swift would read on inside the quotes, swallowing the rows.
+    private(set) var brokenQuote = false
 
-    /// Scans `bytes` from `start` on; returns the index just after the last
-    /// line break that ends a row, if any.
-    mutating func lastRowEnd(in bytes: [UInt8], from start: Int) -> Int? {
-        var last: Int?
-        bytes.withUnsafeBufferPointer { buffer in
-            var index = start
-            while index < buffer.count && !lost {
-                let byte = buffer[index]
-                index += 1
-                if inQuotes {
-                    if quotePending {
-                        quotePending = false
-                        if byte == 0x22 { continue }  // "" inside quotes
-                        inQuotes = false
-                        // A closing quote is followed by the end of the field.
-                        switch byte {
-                        case 0x2C: atFieldStart = true
-                        case 0x0A: atFieldStart = true; last = index
-                        case 0x0D: atFieldStart = true
-                        default: lost = true
-                        }
-                    } else if byte == 0x22 {
-                        quotePending = true
-                    }
-                    continue
+    init(stopsAtBrokenQuotes: Bool = true) { self.stopsAtBrokenQuotes = stopsAtBrokenQuotes }
+
+    /// Inside a quoted value, or just after a quote in one (which closes
+    /// it if the record ends there).
+    var isInQuotes: Bool { state == .quoted || state == .quotedQuote }
+    /// Inside a quoted value, its last byte not a quote.
+    var isInsideQuotes: Bool { state == .quoted }
+    /// A CR that ends the record, unless an LF follows it.
+    var isAfterCarriageReturn: Bool { state == .afterCR }
+
+    mutating func shift(by offset: Int) { quoteStart -= offset }
+
+    /// Scans `buffer` from `start`, counting each record end in `records`
+    /// and moving `recordStart` just after it; stops at the end of the
+    /// buffer or once the current record is over `limit` bytes. Returns
+    /// the index it stopped at.
+    mutating func scan(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int,
+                       recordStart: inout Int, records: inout Int, limit: Int) -> Int {
+        let quote: UInt8 = 0x22, comma: UInt8 = 0x2C, lf: UInt8 = 0x0A, cr: UInt8 = 0x0D
+        var index = start
+        let count = buffer.count
+        while index < count {
+            if index - recordStart > limit { return index }
+            let byte = buffer[index]
+            switch state {
+            case .fieldStart:
+                if byte == quote {
+                    state = .quoted; quoteStart = index; quoteField = field
+                } else if byte == comma {
+                    field += 1
+                } else if byte == lf {
+                    records += 1; recordStart = index + 1; field = 0
+                } else if byte == cr {
+                    state = .afterCR
+                } else {
+                    state = .unquoted
                 }
-                switch byte {
-                case 0x22:
-                    if atFieldStart { inQuotes = true; atFieldStart = false } else { lost = true }
-                case 0x2C, 0x0D: atFieldStart = true
-                case 0x0A: atFieldStart = true; last = index
-                default: atFieldStart = false
+            case .unquoted:
+                if byte == comma {
+                    state = .fieldStart; field += 1
+                } else if byte == lf {
+                    records += 1; recordStart = index + 1; field = 0; state = .fieldStart
+                } else if byte == cr {
+                    state = .afterCR
+                }
+            case .quoted:
+                // Long quoted values (notes) are passed over to their next quote at once.
+                let end = limit == Int.max ? count : min(count, recordStart + limit + 1)
+                if let found = memchr(buffer.baseAddress! + index, Int32(quote), end - index) {
+                    index = buffer.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                    state = .quotedQuote
+                } else {
+                    index = end - 1
+                }
+            case .quotedQuote:
+                if byte == quote {
+                    state = .quoted
+                } else if byte == comma {
+                    state = .fieldStart; field += 1
+                } else if byte == lf {
+                    records += 1; recordStart = index + 1; field = 0; state = .fieldStart
+                } else if byte == cr {
+                    state = .afterCR
+                } else {
+                    if stopsAtBrokenQuotes, memchr(buffer.baseAddress! + quoteStart, 0x0A, index - quoteStart) != nil {
+                        brokenQuote = true
+                        return index
+                    }
+                    // CSV.swift keeps the quote, drops this character and reads on inside the quotes.
+                    state = .quoted
+                }
+            case .afterCR:
+                records += 1; field = 0; state = .fieldStart
+                if byte == lf {
+                    recordStart = index + 1
+                } else {
+                    recordStart = index
+                    continue  // this byte starts the next record
                 }
             }
+            index += 1
         }
-        // A row end inside a piece that then turned out lost is still sure.
-        return last
+        return index
     }
 }

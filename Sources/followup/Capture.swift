@@ -315,12 +315,22 @@ struct Import: ParsableCommand {
     @OptionGroup var options: StoreOptions
     @Argument(help: ArgumentHelp("The sheet to import.", valueName: "sheet.csv")) var sheet: String
 
+    @Option(help: ArgumentHelp("How the sheet's bytes are text: auto (UTF-8, or Windows-1252 for a sheet with no UTF-8 in it, with a warning), utf-8, windows-1252, latin-1.", valueName: "name"))
+    var encoding: String = SheetEncoding.auto.rawValue
+
+    func validate() throws {
+        if SheetEncoding(name: encoding) == nil {
+            throw ValidationError("--encoding \"\(encoding)\" is not one of \(SheetEncoding.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+    }
+
     func run() throws {
         try capture {
             let catalog = TimeZoneCatalog()
             let result: LeadSheetResult
             do {
-                result = try LeadSheet(path: sheet, isKnownTimeZone: { Generate.isUsable(zone: $0, catalog) }).read()
+                result = try LeadSheet(path: sheet, encoding: SheetEncoding(name: encoding) ?? .auto,
+                                       isKnownTimeZone: { Generate.isUsable(zone: $0, catalog) }).read()
             } catch let error as LeadStoreError { throw Failure(error.description) }
             for diagnostic in result.warnings + result.errors { printError(diagnostic.description) }
             if result.headerIsUnusable { throw Failure("\(sheet): nothing imported: the header must be fixed first") }
@@ -328,7 +338,8 @@ struct Import: ParsableCommand {
             print("\(sheet): \(report.added.count) added, \(report.updated.count) updated, \(report.unchanged) unchanged, \(result.rejectedRows) rejected")
             for (id, columns) in report.updated { print("  updated \(id): \(columns.joined(separator: ", "))") }
             if !report.added.isEmpty { print("  added: \(report.added.joined(separator: ", "))") }
-            if result.rejectedRows > 0 { throw ExitCode(Generate.rowsRejected) }
+            // The same rule as generate: any row rejected, or any part of the sheet unread, is status 65.
+            if result.hasErrors { throw ExitCode(Generate.rowsRejected) }
         }
     }
 }

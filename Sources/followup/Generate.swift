@@ -90,7 +90,8 @@ struct Generate: ParsableCommand {
         let clock = Date()
         let setup = try input.setup(clock: clock)
         let inputDigest = digestOfInputs(setup)
-        if !force, let inputDigest, let stamp = RunStamp.load(from: out), stamp.covers(input: inputDigest, at: clock, in: out) {
+        let previous = RunStamp.load(from: out)
+        if !force, let inputDigest, let stamp = previous, stamp.covers(input: inputDigest, at: clock, in: out) {
             var writer = FeedWriter(catalog: TimeZoneCatalog())
             writer.lockWait = wait
             let stale: [String]
@@ -123,7 +124,7 @@ struct Generate: ParsableCommand {
             // With the clock as today, the plan holds until today moves on in one of its zones.
             let validUntil = input.now == nil ? Self.nextMidnight(after: clock, in: zones) : nil
             let stamp = RunStamp(input: inputDigest, validUntil: validUntil, files: report.manifest.feeds.map(\.file) + ["index.json"],
-                                 rejectedRows: result.rejectedRows)
+                                 rejectedRows: result.rejectedRows, leads: leadCount)
             do { try stamp.save(in: out, mode: Self.fileMode(mode) ?? 0o600) } catch { throw Failure(error.description) }
         }
 
@@ -139,7 +140,13 @@ struct Generate: ParsableCommand {
                 printError("followup: removed \(report.staleRemoved.count) temporary file(s) left by a run that was stopped")
             }
         }
-        if result.rejectedRows > 0 || !result.errors.isEmpty { throw ExitCode(Self.rowsRejected) }
+        if let previous, let last = previous.leads, previous.isFarMore(than: leadCount, rejectedRows: result.rejectedRows) {
+            // Printed with --quiet too: subscribers' calendars just lost these leads' touches.
+            printError("followup: warning: \(leadCount) lead\(leadCount == 1 ? "" : "s") planned where the last run into \(out) planned \(last): "
+                       + "\(last - leadCount) fewer, because \(result.rejectedRows) row\(result.rejectedRows == 1 ? " was" : "s were") rejected; "
+                       + "the feeds were written without them. Fix the rows above and run again (--strict writes nothing while any row is bad)")
+        }
+        if result.hasErrors { throw ExitCode(Self.rowsRejected) }
     }
 
     /// Reads the store, plans every lead and writes the feeds, streaming.
@@ -334,7 +341,13 @@ struct PlanInput: ParsableArguments {
     @Option(help: ArgumentHelp("The IANA time zone of leads that name none (default: the playbook's, else this machine's zone).", valueName: "zone"))
     var timezone: String?
 
+    @Option(help: ArgumentHelp("How the lead sheet's bytes are text: auto (UTF-8, or Windows-1252 for a sheet with no UTF-8 in it, with a warning), utf-8, windows-1252, latin-1.", valueName: "name"))
+    var encoding: String = SheetEncoding.auto.rawValue
+
     func validate() throws {
+        if SheetEncoding(name: encoding) == nil {
+            throw ValidationError("--encoding \"\(encoding)\" is not one of \(SheetEncoding.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
         if let horizon, horizon < 0 { throw ValidationError("--horizon must be 0 or more days, not \(horizon).") }
         if let timezone, !Generate.isUsable(zone: timezone, TimeZoneCatalog()) {
             throw ValidationError("--timezone \"\(timezone)\" is not a time zone this machine knows; expected an IANA name such as America/New_York.")
@@ -382,7 +395,8 @@ struct PlanInput: ParsableArguments {
                 return try SQLiteStore.open(at: store).read(each: each)
             } catch { throw Failure(error.description) }
         }
-        let sheet = LeadSheet(path: store, isKnownTimeZone: { Generate.isUsable(zone: $0, catalog) })
+        let sheet = LeadSheet(path: store, encoding: SheetEncoding(name: encoding) ?? .auto,
+                              isKnownTimeZone: { Generate.isUsable(zone: $0, catalog) })
         let result: LeadSheetResult
         do { result = try sheet.read(each: each) } catch { throw Failure(error.description) }
         for diagnostic in result.warnings + result.errors { printError(diagnostic.description) }

@@ -65,7 +65,7 @@ struct Plan: ParsableCommand {
                 }
             }
             if !found { throw Failure("no lead \"\(lead!)\" in \(input.store)") }
-            if result.rejectedRows > 0 { throw ExitCode(Generate.rowsRejected) }
+            if result.hasErrors { throw ExitCode(Generate.rowsRejected) }
         } catch let failure as Failure {
             printError("followup: error: \(failure.description)")
             throw ExitCode(failure.code)

@@ -125,12 +125,79 @@ func readSheet(_ text: String, bytes: [UInt8]? = nil, name: String = "leads.csv"
     }
 
     @Test func rowsThatDoNotFitTheHeaderAreReported() throws {
-        let result = try readSheet("id,name,notes\n1,Ann,ok\n2,Bo,has, a comma\n3,\"Cy,unclosed\n4,Dee,lost\n")
-        #expect(result.leads.map(\.id) == ["1"])
+        let result = try readSheet("id,name,notes\n1,Ann,ok\n2,Bo,has, a comma\n3,\"Cy,unclosed\n4,Dee,kept\n")
+        #expect(result.leads.map(\.id) == ["1", "4"])
         #expect(result.errors.map(\.description) == [
             "leads.csv:3: the row has 4 fields but the header has 3: a value with a comma in it needs double quotes around it",
-            "leads.csv:4: a quoted value starting on this row is never closed, so the rest of the file was read as part of it: close the quote",
+            "leads.csv:4:name: a quoted value opened here is never closed: this row is skipped up to the end of the line it opened on, "
+                + "and the lines after it are read as rows; close the quote (a quote inside a quoted value is written \"\")",
         ])
+    }
+
+    @Test func anUnclosedQuoteLosesOnlyItsRow() throws {
+        // The issue's own case: the rows after it are rows, not its notes.
+        let result = try readSheet("id,name,owner,first_contact,notes\nA1,Ann,Al,2026-11-30,\"never closed\nB2,Bo,Al,2026-11-30,fine\nC3,Cy,Al,2026-11-30,\"multi\nline\"\n")
+        #expect(result.leads.map(\.id) == ["B2", "C3"])
+        #expect(result.leads.last?.notes == "multi\nline")
+        #expect(result.errors.map(\.row) == [2])
+        #expect(result.errors.first?.column == "notes")
+        #expect(result.hasErrors)
+        // A quote that closes on a later line is a value over lines, not an error.
+        let closed = try readSheet("id,name,notes\n1,Ann,\"a\n\nb\"\n2,Bo,x\n")
+        #expect(closed.errors.isEmpty && closed.leads.map(\.id) == ["1", "2"])
+    }
+
+    @Test func aQuoteThatDoesNotCloseWithinTheRowLimitIsCutAtItsLine() throws {
+        // 2 MiB of lines inside one quote that never closes: its row is
+        // reported, the lines after it are read again as rows (the lines
+        // of garbage among them rejected one by one, each with its reason).
+        var text = "id,name,notes\n1,Ann,\"opens here\n"
+        for number in 0..<40_000 { text += "x\(number),,filler filler filler filler filler\n" }
+        text += "2,Bo,last\n"
+        let result = try readSheet(text)
+        #expect(result.leads.map(\.id) == ["2"])
+        #expect(result.errors.first?.row == 2)
+        #expect(result.errors.first?.message.contains("does not close within 1 MiB") == true)
+        #expect(result.rejectedRows == 40_001)
+    }
+
+    @Test func recordsAndValuesOverTheLimitsAreRowErrors() throws {
+        let long = String(repeating: "n", count: LeadSheet.maxFieldBytes + 1)
+        let longID = String(repeating: "i", count: LeadSheet.maxIDLength + 1)
+        let hugeLine = String(repeating: "h", count: (1 << 20) + 10)
+        let result = try readSheet("id,name,notes\n1,Ann,\(long)\n\(longID),Bo,x\n3,Cy,\(hugeLine)\n4,Dee,ok\n")
+        #expect(result.leads.map(\.id) == ["4"])
+        #expect(result.errors.map(\.row) == [2, 3, 4])
+        #expect(result.errors.map(\.column) == ["notes", "id", nil])
+        #expect(result.errors[0].message.contains("at most 64 KiB"))
+        #expect(result.errors[1].message.contains("longer than 200 characters"))
+        #expect(result.errors[2].message.contains("longer than 1 MiB"))
+        // No message echoes a megabyte value.
+        #expect(result.errors.allSatisfy { $0.description.count < 600 })
+    }
+
+    @Test func diagnosticsEscapeControlCharactersAndCutLongValues() throws {
+        let result = try readSheet("id,name,timezone,status\n1,Ann,\"\u{1B}[31mRed\u{07}\",\(String(repeating: "s", count: 5_000))\n")
+        let text = result.errors.map(\.description).joined(separator: "\n")
+        #expect(!text.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" })
+        #expect(text.contains("\\u{1B}[31mRed\\u{7}"))
+        #expect(text.contains("…\" (5000 characters)"))
+        #expect(text.count < 800)
+    }
+
+    @Test func aByteOrderMarkInsideTheSheetIsNotKept() throws {
+        let bytes = Array("id,name\n1,Ann\n".utf8) + [0xEF, 0xBB, 0xBF] + Array("2,Bo\n".utf8)
+        let result = try readSheet("", bytes: bytes)
+        #expect(result.errors.isEmpty)
+        #expect(result.leads.map(\.id) == ["1", "2"])
+    }
+
+    @Test func thousandsOfUnknownColumnsGiveOneShortWarning() throws {
+        let names = (0..<100_000).map { "extra\($0)" }
+        let result = try readSheet("id,name," + names.joined(separator: ",") + "\n1,Ann\n")
+        #expect(result.warnings.count == 1)
+        #expect(result.warnings[0].description.contains("and 99990 more"))
+        #expect(result.warnings[0].description.count < 1_000)
     }
 
     @Test func blankRowsAreSkippedButCounted() throws {
@@ -140,13 +207,72 @@ func readSheet(_ text: String, bytes: [UInt8]? = nil, name: String = "leads.csv"
         #expect(result.rowsRead == 2)
     }
 
-    @Test func textThatIsNotUTF8IsReported() throws {
-        let bytes = Array("id,name\n1,Ann\n2,".utf8) + [0xC3, 0x28] + Array("\n3,Cy\n".utf8)
+    @Test func textThatIsNotUTF8LosesOnlyItsRow() throws {
+        // A UTF-8 sheet (Zoë) with one Latin-1 é (0xE9) in row 3.
+        let bytes = Array("id,name,notes\n1,Zoë,ok\n2,Ren".utf8) + [0xE9] + Array("e,x\n3,Cy,\"two\nlines\"\n4,Dee,y\n".utf8)
         let result = try readSheet("", bytes: bytes)
-        #expect(result.leads.map(\.id) == ["1"])
+        #expect(result.leads.map(\.id) == ["1", "3", "4"])
         #expect(result.errors.map(\.description) == [
-            "leads.csv:3: the text is not valid UTF-8 from this row on, so this row and the rest were not read; save the sheet as \"CSV UTF-8\"",
+            "leads.csv:3:name: not UTF-8 (byte 0xE9 in \"2,Ren\\xE9e,x\"): this row is skipped; "
+                + "save the sheet as \"CSV UTF-8\", or name its encoding with --encoding (such as windows-1252)",
         ])
+        #expect(result.encoding == .utf8)
+        // Every piece size finds the same.
+        for size in [1, 3, 7, 20] {
+            let cut = try SheetChunkingTests.read(bytes, chunkSize: size)
+            #expect(cut.leads.map(\.id) == ["1", "3", "4"] && cut.errors == result.errors, "chunk size \(size)")
+        }
+    }
+
+    @Test func aWindows1252SheetIsRecognisedAndRead() throws {
+        // As Excel saves "CSV" on a western Windows: é, ü, € and ’ as one byte each.
+        var bytes: [UInt8] = Array("id,name,company,notes\n1,Ren".utf8)
+        bytes += [0xE9]
+        bytes += Array("e,M".utf8)
+        bytes += [0xFC]
+        bytes += Array("ller GmbH,costs 5".utf8)
+        bytes += [0x80]
+        bytes += Array("\n2,Bo,x,it".utf8)
+        bytes += [0x92]
+        bytes += Array("s fine\n".utf8)
+        let result = try readSheet("", bytes: bytes)
+        #expect(result.errors.isEmpty)
+        #expect(result.encoding == SheetEncoding.Resolved.windows1252)
+        #expect(result.leads.map { $0.name } == ["Renée", "Bo"])
+        #expect(result.leads.first?.company == "Müller GmbH")
+        #expect(result.leads.first?.notes == "costs 5€")
+        #expect(result.leads.last?.notes == "it’s fine")
+        #expect(result.warnings.count == 1)
+        #expect(result.warnings.first?.description.contains("read as Windows-1252") == true)
+        #expect(result.warnings.first?.description.contains("byte 0xE9 on line 2") == true)
+    }
+
+    @Test func anEncodingCanBeNamed() throws {
+        let bytes = Array("id,name\n1,Ren".utf8) + [0xE9] + Array("e\n".utf8)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("followup-enc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("leads.csv").path
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        let strict = try LeadSheet(path: path, displayName: "leads.csv", encoding: .utf8, isKnownTimeZone: { _ in true }).read()
+        #expect(strict.leads.isEmpty && strict.errors.first?.row == 2)
+        let latin = try LeadSheet(path: path, displayName: "leads.csv", encoding: .latin1, isKnownTimeZone: { _ in true }).read()
+        #expect(latin.leads.first?.name == "Renée" && latin.warnings.isEmpty)
+        #expect(SheetEncoding(name: "CP1252") == .windows1252 && SheetEncoding(name: "ISO-8859-1") == .latin1)
+        #expect(SheetEncoding(name: "ebcdic") == nil)
+    }
+
+    @Test func aUTF16SheetIsRefusedWithAReason() throws {
+        #expect { try readSheet("", bytes: [0xFF, 0xFE] + Array("i\0d\0\n\0".utf8)) } throws: { error in
+            "\(error)".contains("UTF-16")
+        }
+    }
+
+    @Test func blankLinesCostNothing() throws {
+        // 3 MB of line breaks, then a row: numbered as a spreadsheet numbers it.
+        let result = try readSheet("id,name\n" + String(repeating: "\n", count: 3_000_000) + "1,Ann,extra\n")
+        #expect(result.rowsRead == 1)
+        #expect(result.errors.first?.row == 3_000_002)
     }
 
     @Test func aMissingFileIsAnError() {

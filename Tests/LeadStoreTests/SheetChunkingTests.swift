@@ -1,6 +1,7 @@
 import FollowUp
 import Foundation
-import LeadStore
+@testable import LeadStore
+import CSV
 import PropertyBased
 import Testing
 
@@ -80,16 +81,40 @@ import Testing
         try Self.expectSame(body + Array("\nC3,Cy,\"never closed\n,UTC\nD4,Dee".utf8))  // an unclosed quote
         try Self.expectSame(body + [0x0A] + Array("C3,Cy,Carol,UTC,new,,".utf8) + [0xFF, 0xFE] + Array("\nD4,Dee,Dan,UTC,new,,z\n".utf8))
         #expect(throws: LeadStoreError.self) { try Self.read([], chunkSize: 3) }
-        // Invalid UTF-8 stops the reading at its row, in pieces as in one pass.
-        let broken = try Self.read(body + [0x0A] + Array("C3,Cy,Carol,UTC,new,,".utf8) + [0xFF] + Array("\nD4,Dee,Dan,UTC,new,,z\n".utf8), chunkSize: 4)
-        #expect(broken.leads.map(\.id) == ["A1", "B2"])
+        // Invalid UTF-8 loses its row only, in pieces as in one pass.
+        // (Zoë makes it a UTF-8 sheet: one with no UTF-8 at all is read as Windows-1252.)
+        let broken = try Self.read(body + Array("\nC3,Zoë,Carol,UTC,new,,".utf8) + [0xFF] + Array("\nD4,Dee,Dan,UTC,new,,z\n".utf8), chunkSize: 4)
+        #expect(broken.leads.map(\.id) == ["A1", "B2", "D4"])
         #expect(broken.errors.map(\.row) == [4])
+    }
+
+    @Test func recordEndsAreCSVSwiftsOwn() throws {
+        // The cutter's record ends, over every piece size, against one
+        // CSVReader over the whole text (valid UTF-8, every quote closed):
+        // the same number of rows, so the same row numbers.
+        let text = String(decoding: Self.sheet(Array(0..<Self.rows.count) + [1, 7, 2, 8, 9]), as: UTF8.self)
+            + "X1,\"a\"b,c\rY2,\"q\"\"\r\nZ3,\"\",\"\r\n,,\n\"end\""
+        let reader = try CSVReader(string: text, hasHeaderRow: true)
+        var records = 0
+        while reader.next() != nil { records += 1 }
+        for size in [1, 2, 9, 64, 1 << 20] {
+            let result = try Self.read(Array(text.utf8), chunkSize: size)
+            let lastRow = (result.errors.map { $0.row ?? 0 }).max() ?? 0
+            #expect(lastRow <= records + 1)
+            #expect(result.rowsRead == result.leads.count + result.rejectedRows)
+        }
+        var scanner = RecordScanner()
+        var start = 0, count = 0
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBufferPointer { scanner.scan($0, from: 0, recordStart: &start, records: &count, limit: .max) }
+        if start < bytes.count { count += 1 }
+        #expect(count == records + 1, "the header is a record too")
     }
 
     @Test func aRowLongerThanTheFirstPieceIsReadWhole() throws {
         // The first piece, parsed before the threads start, is about 64 KiB:
         // rows across and beyond it come out whole and in order.
-        let long = Array(repeating: "Zoë, \"quoted\" and\nbroken;", count: 5_000).joined(separator: " ")
+        let long = Array(repeating: "Zoë, \"quoted\" and\nbroken;", count: 1_800).joined(separator: " ")
         var text = Self.header + "L0,Long,Alice,UTC,new,,\"\(long.replacingOccurrences(of: "\"", with: "\"\""))\"\n"
         for number in 1...3_000 { text += "R\(number),Row \(number),Bob,UTC,new,,note \(number)\n" }
         let result = try Self.read(Array(text.utf8), chunkSize: 1 << 21)
