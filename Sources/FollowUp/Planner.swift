@@ -74,6 +74,7 @@ public final class Planner {
     /// parse, and name only fields the planner fills in (Mustache renders
     /// an unknown name as nothing, so a typo would silently empty a draft).
     public static func templateError(_ text: String) -> String? {
+        if let problem = nestingError(text) { return problem }
         do {
             _ = try CompiledText.compile(text)
         } catch let error as MustacheTemplate.ParserError {
@@ -100,6 +101,34 @@ public final class Planner {
             if name.hasPrefix("!") || name.hasPrefix("%") || name.hasPrefix(">") || name.hasPrefix("=") || name == "." { continue }
             if !templateFields.contains(name) {
                 return "unknown field \"\(name)\"; the fields are \(templateFields.joined(separator: ", "))"
+            }
+        }
+        return nil
+    }
+
+    /// The deepest nesting of sections a text may have. swift-mustache's
+    /// parser recurses once per level, so a text nested some hundreds deep
+    /// overflows the stack and crashes the run; no message needs more than
+    /// a few levels.
+    public static let maxSectionDepth = 32
+
+    /// Why `text`'s sections cannot be parsed safely, checked before
+    /// parsing: nested deeper than `maxSectionDepth`, or tags whose
+    /// delimiters are changed (`{{=<% %>=}}`), past which the depth cannot
+    /// be counted.
+    public static func nestingError(_ text: String) -> String? {
+        var depth = 0, deepest = 0
+        var rest = Substring(text)
+        while let open = rest.range(of: "{{") {
+            rest = rest[open.upperBound...]
+            switch rest.first {
+            case "#", "^": depth += 1; deepest = max(deepest, depth)
+            case "/": depth -= 1
+            case "=": return "changing the tag delimiters ({{=…=}}) is not supported"
+            default: break
+            }
+            if deepest > maxSectionDepth {
+                return "nested too deep: sections ({{#name}} or {{^name}}) are nested more than \(maxSectionDepth) levels"
             }
         }
         return nil
@@ -864,9 +893,16 @@ private struct CompiledText {
     static func compile(_ text: String) throws -> TextTemplate {
         // Most titles and prompts have no tag: they need no rendering.
         guard text.contains("{{") else { return .literal(text.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        // Checked before the parser, which would overflow the stack on it.
+        if let problem = Planner.nestingError(text) { throw TemplateNestingError(description: problem) }
         // Texts are plain text, not HTML: nothing is escaped.
         return .mustache(try MustacheTemplate(string: pragma + text))
     }
+}
+
+/// A template nested too deep to parse safely.
+struct TemplateNestingError: Error, CustomStringConvertible {
+    let description: String
 }
 
 private enum TextTemplate {

@@ -105,7 +105,7 @@ public struct LeadSheet {
     /// bytes for CSV.swift to parse on several threads (tests use small
     /// pieces to cut small sheets).
     public func read(chunkSize: Int, each: (Lead) -> Void) throws(LeadStoreError) -> LeadSheetResult {
-        let shownName = Diagnostic.shown(displayName)
+        let shownName = Diagnostic.shownPlain(displayName, limit: 400)
         guard FileManager.default.isReadableFile(atPath: path), !Self.isFolder(path) else {
             throw LeadStoreError("\(shownName): cannot open the lead sheet (no such file, or not readable)")
         }
@@ -240,6 +240,30 @@ public struct LeadSheet {
                 + "save the sheet as \"CSV UTF-8\", or name its encoding with --encoding (such as windows-1252)"
         }
     }
+
+    /// A value as a sheet that spreadsheets open must hold it: one that
+    /// starts with `=`, `+`, `-`, `@`, a tab or a CR is run as a formula by
+    /// Excel, LibreOffice and Google Sheets (`=cmd|' /C calc'!A0`), so it
+    /// gets a leading `'`, which they show as text, as OWASP's CSV
+    /// injection advice has it. A value that starts with `'` gets one more,
+    /// so that `restored` gives back exactly what was written.
+    public static func neutralised(_ value: String) -> String {
+        guard let first = value.utf8.first, formulaStarts.contains(first) || first == UInt8(ascii: "'") else { return value }
+        return "'" + value
+    }
+
+    /// A value as `neutralised` wrote it, as it was: a leading `'` before
+    /// a formula start or another `'` is taken away. (A person who typed
+    /// `'+1 555` to keep a spreadsheet from reading a number meant `+1 555`.)
+    public static func restored(_ value: String) -> String {
+        let bytes = value.utf8
+        guard bytes.first == UInt8(ascii: "'"), let second = bytes.dropFirst().first,
+              formulaStarts.contains(second) || second == UInt8(ascii: "'") else { return value }
+        return String(value.dropFirst())
+    }
+
+    /// The first bytes that make a spreadsheet cell a formula.
+    private static let formulaStarts: Set<UInt8> = [UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 0x09, 0x0D]
 
     /// Finds each known column's index; reports missing, repeated and unknown ones.
     private func mapHeader(_ header: [String], into result: inout LeadSheetResult) -> Header? {
@@ -409,7 +433,8 @@ private struct RowReader {
     func text(_ column: LeadSheet.Column) -> String? {
         guard let index = header.index(of: column), index < fields.count else { return nil }
         let value = fields[index].trimmed
-        return value.isEmpty ? nil : value
+        if value.isEmpty { return nil }
+        return value.utf8.first == UInt8(ascii: "'") ? LeadSheet.restored(value) : value
     }
 
     mutating func lead() -> Lead? {

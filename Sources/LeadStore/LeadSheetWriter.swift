@@ -4,13 +4,21 @@ import Foundation
 
 /// Writes leads as a lead sheet that `LeadSheet` reads back to the same
 /// leads: every column, in the order DESIGN.md lists them, quoted by
-/// CSV.swift where RFC 4180 needs it.
+/// CSV.swift where RFC 4180 needs it, and every value a spreadsheet would
+/// run as a formula neutralised (`LeadSheet.neutralised`).
 public enum LeadSheetWriter {
     /// Writes the sheet beside `path` and renames it into place, so a
     /// failed export leaves an earlier file whole.
     public static func write(_ leads: [Lead], to path: String) throws(LeadStoreError) {
         let temporary = path + ".tmp-\(getpid())"
         do {
+            // A sheet of leads is personal data: owner-only, like the store.
+            let descriptor = open(temporary, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o600)
+            guard descriptor >= 0 else {
+                throw LeadStoreError("\(path): cannot be written: \(String(cString: strerror(errno)))")
+            }
+            fchmod(descriptor, 0o600)
+            close(descriptor)
             guard let stream = OutputStream(toFileAtPath: temporary, append: false) else {
                 throw LeadStoreError("\(path): cannot be written")
             }
@@ -20,7 +28,7 @@ public enum LeadSheetWriter {
             try writer.write(row: columns)
             for lead in leads {
                 let values = SQLiteStore.columns(lead)
-                try writer.write(row: columns.map { values[$0] ?? "" })
+                try writer.write(row: columns.map { LeadSheet.neutralised(values[$0] ?? "") })
             }
             writer.stream.close()
             // CSV.swift writes no line break after the last row; a sheet ends with one.

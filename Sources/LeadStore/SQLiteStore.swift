@@ -1,6 +1,9 @@
 import FollowUp
 import Foundation
 import GRDB
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The SQLite lead store: one trusted place for every lead, touch, promise
 /// and outcome, through GRDB on the system's libsqlite3.
@@ -50,19 +53,50 @@ public final class SQLiteStore {
             throw LeadStoreError("\(path): there is already \(what) there; nothing was changed")
         }
         do {
+            // The store holds the same personal data as the feeds: owner-only.
+            // SQLite gives its -wal and -shm files the mode of the database file.
+            let descriptor = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+            guard descriptor >= 0 else {
+                throw LeadStoreError("\(path): cannot create the store: \(String(cString: strerror(errno)))")
+            }
+            fchmod(descriptor, 0o600)
+            Glibc.close(descriptor)
             let pool = try DatabasePool(path: path, configuration: configuration(readonly: false))
             try migrator.migrate(pool)
             try pool.write { db in try db.execute(sql: "PRAGMA application_id = \(applicationID)") }
             return SQLiteStore(path: path, pool: pool)
+        } catch let error as LeadStoreError {
+            throw error
         } catch {
-            try? FileManager.default.removeItem(atPath: path)
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             throw LeadStoreError("\(path): cannot create the store: \(describe(error))")
         }
     }
 
+    /// The check connection's file name: while no `-wal` file is beside
+    /// the store, everything it holds is in the file itself, so it is read
+    /// as immutable, which creates no `-wal` or `-shm` file beside a file
+    /// that may not be a store at all (Debian's SQLite takes URI names).
+    static func checkName(_ path: String) -> String {
+        guard !FileManager.default.fileExists(atPath: path + "-wal") else { return path }
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        var escaped = ""
+        for byte in absolute.utf8 {
+            if byte == UInt8(ascii: "?") || byte == UInt8(ascii: "#") || byte == UInt8(ascii: "%") || byte < 0x21 || byte >= 0x7F {
+                escaped += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            } else {
+                escaped.unicodeScalars.append(Unicode.Scalar(byte))
+            }
+        }
+        return "file:" + escaped + "?immutable=1"
+    }
+
     /// Opens an existing store. A file that is not a followup store, or is
     /// one from a newer version, is refused with nothing written to it.
-    public static func open(at path: String) throws(LeadStoreError) -> SQLiteStore {
+    /// With `verify` (every command that writes), a store that SQLite's
+    /// `quick_check` finds damaged is refused too, unchanged: a write into
+    /// a damaged file can lose what is still readable in it.
+    public static func open(at path: String, verify: Bool = false) throws(LeadStoreError) -> SQLiteStore {
         guard FileManager.default.fileExists(atPath: path) else {
             throw LeadStoreError("\(path): no such store; create one with `followup init \(path)`")
         }
@@ -72,7 +106,7 @@ public final class SQLiteStore {
         // Checked read-only first: opening for writing would switch a
         // foreign database to WAL mode, which changes its file.
         do {
-            let check = try DatabaseQueue(path: path, configuration: configuration(readonly: true))
+            let check = try DatabaseQueue(path: checkName(path), configuration: configuration(readonly: true))
             defer { try? check.close() }
             let (application, superseded) = try check.read { db in
                 (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0, try migrator.hasBeenSuperseded(db))
@@ -83,10 +117,22 @@ public final class SQLiteStore {
             guard !superseded else {
                 throw LeadStoreError("\(path): made by a newer version of followup; upgrade followup to use it (nothing was changed)")
             }
+            if verify {
+                let problems = try check.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check(5)") }
+                guard problems == ["ok"] else {
+                    throw LeadStoreError("\(path): the store is damaged (SQLite's check: \(problems.joined(separator: "; "))); nothing was changed. "
+                                         + "Restore it from a backup, or recover what is readable with `sqlite3 \(path) .recover`")
+                }
+            }
         } catch let error as LeadStoreError {
             throw error
         } catch {
-            throw LeadStoreError("\(path): not a followup store (\(describe(error))); nothing was changed")
+            let reason = describe(error)
+            if reason.contains("malformed") || reason.contains("corrupt") {
+                throw LeadStoreError("\(path): the store is damaged or cut short (\(reason)); nothing was changed. "
+                                     + "Restore it from a backup, or recover what is readable with `sqlite3 \(path) .recover`")
+            }
+            throw LeadStoreError("\(path): not a followup store (\(reason)); nothing was changed")
         }
         do {
             let pool = try DatabasePool(path: path, configuration: configuration(readonly: false))
@@ -462,5 +508,11 @@ public final class SQLiteStore {
             nextStepOwner: (row["next_step_owner"] as String?).flatMap(StepOwner.init(rawValue:)),
             snoozeUntil: date("snooze_until"), fiscalYearStart: (row["fiscal_year_start"] as String?).flatMap { MonthDay($0) },
             launchDate: date("launch_date"), events: events, notes: row["notes"], lastStep: row["last_step"])
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

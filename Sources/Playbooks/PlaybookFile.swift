@@ -129,6 +129,7 @@ private struct Reader {
 
     func template(_ node: Node, _ key: String) throws(PlaybookError) -> String {
         let text = try string(node, key)
+        if let problem = Planner.nestingError(text) { throw fail(node, key, problem) }
         if let problem = Planner.templateError(text) {
             throw fail(node, key, "is not a valid template: \(problem)")
         }

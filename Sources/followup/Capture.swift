@@ -33,7 +33,8 @@ struct StoreOptions: ParsableArguments {
     }
 
     func open() throws -> SQLiteStore {
-        do { return try SQLiteStore.open(at: store) } catch { throw Failure(error.description) }
+        // Verified: these commands write, and a damaged store is refused unchanged.
+        do { return try SQLiteStore.open(at: store, verify: true) } catch { throw Failure(error.description) }
     }
 }
 

@@ -65,8 +65,18 @@ struct Generate: ParsableCommand {
     var threads: Int?
 
     func validate() throws {
-        guard Self.fileMode(mode) != nil else {
+        guard let fileMode = Self.fileMode(mode) else {
             throw ValidationError("--mode \"\(mode)\" is not a file mode; expected octal such as 600 or 644.")
+        }
+        // Feeds hold personal data: nobody else may change them, and they are not programs.
+        if fileMode & 0o7000 != 0 {
+            throw ValidationError("--mode \(mode) sets the setuid, setgid or sticky bit, which feeds never need; use 600 or 644.")
+        }
+        if fileMode & 0o022 != 0 {
+            throw ValidationError("--mode \(mode) lets other users change the feeds; use 600 (owner only) or 644 (readable by a web server).")
+        }
+        if fileMode & 0o400 == 0 {
+            throw ValidationError("--mode \(mode) leaves the feeds unreadable to their owner; use 600 or 644.")
         }
         guard wait >= 0 else { throw ValidationError("--wait must be 0 or more seconds, not \(wait).") }
         if let threads, threads < 1 { throw ValidationError("--threads must be 1 or more, not \(threads).") }

@@ -192,3 +192,25 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         }
     }
 }
+
+@Suite struct PlaybookTemplateDepthTests {
+    @Test(arguments: [33, 700, 20_000])
+    func aTemplateNestedTooDeepIsAnErrorNotACrash(_ depth: Int) throws {
+        let text = String(repeating: "{{#name}}", count: depth) + "x" + String(repeating: "{{/name}}", count: depth)
+        let error = try #require(failure("""
+        horizon_days: 30
+        next_steps:
+          mine:
+            draft: "\(text)"
+        """))
+        #expect(error.description.hasPrefix("play.yaml:4: next_steps.mine.draft: nested too deep"), "\(error.description.prefix(200))")
+        #expect(error.line == 4)
+    }
+
+    @Test func thePlannerRefusesADeepTemplateItIsHandedDirectly() {
+        var playbook = Playbook.standard
+        playbook.nextStepMine.draft = String(repeating: "{{^name}}", count: 5_000) + String(repeating: "{{/name}}", count: 5_000)
+        #expect(throws: PlanError.self) { _ = try Planner(playbook: playbook, defaultTimeZone: "UTC", now: .date(LocalDate(iso: "2026-12-01")!)) }
+        #expect(Planner.templateError(String(repeating: "{{#name}}", count: 32) + String(repeating: "{{/name}}", count: 32)) == nil)
+    }
+}
