@@ -2,7 +2,10 @@
 import Glibc
 #endif
 import Foundation
+import Feeds
 import Hummingbird
+import NIOCore
+import NIOPosix
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -14,9 +17,17 @@ import Synchronization
 /// token and a wrong token get the same 404 after the same work: the token
 /// is compared with every known token in constant time. Only the exact file
 /// names of the token's own feeds are ever opened, so no path (`..`, encoded
-/// slashes, absolute paths) can reach another file. Files are read on each
-/// request, so regenerated feeds are served at once; the tokens file is read
+/// slashes, absolute paths) can reach another file. The tokens file is read
 /// again whenever it changes, so a rotated token stops working at once.
+///
+/// Nothing blocks the event loop on a feed's size: a request costs one
+/// `stat`, and the validators (a content ETag and Last-Modified) come from
+/// a cache kept per file and refreshed when its inode, size or
+/// modification time changes (a regenerated feed is renamed into place,
+/// so it is a new inode), so a 304 never reads the file. A body is opened
+/// once and streamed from that descriptor in chunks read on NIO's thread
+/// pool, each written only when the client takes it, so one slow reader
+/// of a large feed delays nobody else.
 public final class FeedServer: Sendable {
     public let folder: String
     public let tokensPath: String
@@ -24,11 +35,15 @@ public final class FeedServer: Sendable {
     public let port: Int
     private let log: @Sendable (String) -> Void
     private let tokens = Mutex<TokenSnapshot>(TokenSnapshot())
+    private let validators = Mutex<[String: Validators]>([:])
 
     /// A freshness window that suits calendar polling: clients may reuse a
     /// copy for five minutes, then revalidate with the ETag (a 304 costs
     /// nothing). `private`, because a feed holds personal data.
     public static let cacheControl = "private, max-age=300"
+
+    /// How much of a feed is read from the disk and written at a time.
+    static let chunkSize = 128 * 1024
 
     public init(folder: String, tokensPath: String, host: String = "127.0.0.1", port: Int = 8080,
                 log: @escaping @Sendable (String) -> Void) {
@@ -43,10 +58,9 @@ public final class FeedServer: Sendable {
     /// - Parameter onRunning: called with the bound port once the server listens.
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let responder = CallbackResponder<BasicRequestContext> { [self] request, _ in
-            let reply = self.respond(method: request.method, path: request.uri.path, headers: request.headers)
-            log("\"\(request.method) \(Self.redacted(request.uri.path))\" \(reply.status.code) \(reply.body.count)")
-            return Response(status: reply.status, headers: reply.headers,
-                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: reply.body)))
+            let reply = await self.respond(method: request.method, path: request.uri.path, headers: request.headers)
+            log("\"\(Self.redacted(request.method.rawValue)) \(Self.redacted(request.uri.path))\" \(reply.status.code) \(reply.bodyCount)")
+            return reply.response
         }
         var logger = Logger(label: "followup.serve")
         logger.logLevel = .warning
@@ -63,16 +77,19 @@ public final class FeedServer: Sendable {
         }
     }
 
-    /// What the server answers: status, headers and body.
-    public struct Reply: Sendable {
-        public var status: HTTPResponse.Status
-        public var headers: HTTPFields
-        public var body: [UInt8]
+    /// What the server answers, and how many body bytes that is.
+    struct Reply {
+        var status: HTTPResponse.Status
+        var response: Response
+        var bodyCount: Int
     }
 
     /// The whole of the serving logic, apart from the socket.
-    public func respond(method: HTTPRequest.Method, path: String, headers: HTTPFields) -> Reply {
-        let notFound = Reply(status: .notFound, headers: [.contentType: "text/plain; charset=utf-8"], body: Array("Not found\n".utf8))
+    func respond(method: HTTPRequest.Method, path: String, headers: HTTPFields) async -> Reply {
+        let notFoundBody = ByteBuffer(string: "Not found\n")
+        let notFound = Reply(status: .notFound, response: Response(status: .notFound, headers: [.contentType: "text/plain; charset=utf-8"],
+                                                                   body: ResponseBody(byteBuffer: notFoundBody)),
+                             bodyCount: notFoundBody.readableBytes)
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         // "", "feeds", token, file
         let token = parts.count == 4 && parts[0].isEmpty && parts[1] == "feeds" ? String(parts[2]) : ""
@@ -80,26 +97,120 @@ public final class FeedServer: Sendable {
         guard method == .get || method == .head, let stem, parts.count == 4 else { return notFound }
         let file = String(parts[3])
         guard file == "\(stem).events.ics" || file == "\(stem).tasks.ics" else { return notFound }
-        guard let feed = Self.read((folder as NSString).appendingPathComponent(file)) else { return notFound }
+        let path = (folder as NSString).appendingPathComponent(file)
 
-        let etag = "\"\(feed.digest)\""
-        var fields: HTTPFields = [
-            .contentType: "text/calendar; charset=utf-8",
-            .eTag: etag,
-            .lastModified: Self.httpDate(feed.modified),
-            .cacheControl: Self.cacheControl,
-        ]
-        let notModified: Bool
-        if let match = headers[.ifNoneMatch] {
-            notModified = match.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == etag || $0.trimmingCharacters(in: .whitespaces) == "*" }
-        } else if let since = headers[.ifModifiedSince].flatMap(Self.parseHTTPDate) {
-            notModified = feed.modified.timeIntervalSince1970.rounded(.down) <= since.timeIntervalSince1970
-        } else {
-            notModified = false
+        // The validators of the file as it is now (one stat, and the cache):
+        // a 304 and a HEAD never open it.
+        var status = stat()
+        guard stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG,
+              var current = await validators(of: path, identity: FileIdentity(status)) else { return notFound }
+        var fields = Self.fields(current)
+        if Self.isNotModified(current, headers: headers) {
+            return Reply(status: .notModified, response: Response(status: .notModified, headers: fields), bodyCount: 0)
         }
-        if notModified { return Reply(status: .notModified, headers: fields, body: []) }
-        fields[.contentLength] = String(feed.bytes.count)
-        return Reply(status: .ok, headers: fields, body: method == .head ? [] : feed.bytes)
+        guard method == .get else {
+            fields[.contentLength] = String(current.identity.size)
+            return Reply(status: .ok, response: Response(status: .ok, headers: fields, body: ResponseBody()), bodyCount: 0)
+        }
+        // The body is read from one descriptor; if the file was replaced
+        // since the stat, the validators sent are the opened version's.
+        guard let body = await OpenFeed.open(path) else { return notFound }
+        if body.identity != current.identity {
+            guard let opened = await validators(of: body) else { return notFound }
+            current = opened
+            fields = Self.fields(current)
+        }
+        let size = current.identity.size
+        fields[.contentLength] = String(size)
+        let stream = ResponseBody(contentLength: size) { writer in
+            var offset = 0
+            while offset < size {
+                let chunk = try await body.read(at: offset, count: min(Self.chunkSize, size - offset))
+                if chunk.readableBytes == 0 { break }
+                offset += chunk.readableBytes
+                try await writer.write(chunk)
+            }
+            try await writer.finish(nil)
+        }
+        return Reply(status: .ok, response: Response(status: .ok, headers: fields, body: stream), bodyCount: size)
+    }
+
+    private static func fields(_ validators: Validators) -> HTTPFields {
+        [
+            .contentType: "text/calendar; charset=utf-8",
+            .eTag: validators.etag,
+            .lastModified: validators.lastModified,
+            .cacheControl: cacheControl,
+        ]
+    }
+
+    /// Whether the client's copy is current: `If-None-Match` by the weak
+    /// comparison RFC 9110 prescribes for it (`W/"x"` matches `"x"`), else
+    /// `If-Modified-Since`.
+    static func isNotModified(_ validators: Validators, headers: HTTPFields) -> Bool {
+        if let match = headers[values: .ifNoneMatch].joined(separator: ",").nilIfEmpty {
+            let ours = opaque(validators.etag)
+            return match.split(separator: ",").contains { tag in
+                let tag = tag.trimmingCharacters(in: .whitespaces)
+                return tag == "*" || opaque(tag) == ours
+            }
+        }
+        if let since = headers[.ifModifiedSince].flatMap(parseHTTPDate) {
+            return validators.modified.timeIntervalSince1970.rounded(.down) <= since.timeIntervalSince1970
+        }
+        return false
+    }
+
+    /// An entity tag without its weakness mark.
+    private static func opaque<S: StringProtocol>(_ tag: S) -> Substring {
+        let text = Substring(tag)
+        return text.hasPrefix("W/") ? text.dropFirst(2) : text
+    }
+
+    // MARK: - Validators
+
+    /// What tells one version of a file from another without reading it.
+    struct FileIdentity: Equatable, Sendable {
+        var inode: UInt64
+        var size: Int
+        var seconds: Int
+        var nanoseconds: Int
+
+        init(_ status: stat) {
+            inode = UInt64(status.st_ino)
+            size = Int(status.st_size)
+            seconds = Int(status.st_mtim.tv_sec)
+            nanoseconds = Int(status.st_mtim.tv_nsec)
+        }
+    }
+
+    /// A file's validators, as the cache keeps them.
+    struct Validators: Sendable {
+        var identity: FileIdentity
+        var etag: String
+        var modified: Date
+        var lastModified: String
+    }
+
+    /// The validators of an opened feed: from the cache when its identity
+    /// is the one cached, else its content digested (on the thread pool).
+    private func validators(of feed: OpenFeed) async -> Validators? {
+        if let cached = validators.withLock({ $0[feed.path] }), cached.identity == feed.identity { return cached }
+        guard let digest = try? await feed.digest() else { return nil }
+        return remember(feed.path, feed.identity, digest)
+    }
+
+    private func validators(of path: String, identity: FileIdentity) async -> Validators? {
+        if let cached = validators.withLock({ $0[path] }), cached.identity == identity { return cached }
+        guard let opened = await OpenFeed.open(path) else { return nil }
+        return await validators(of: opened)
+    }
+
+    private func remember(_ path: String, _ identity: FileIdentity, _ digest: String) -> Validators {
+        let modified = Date(timeIntervalSince1970: TimeInterval(identity.seconds))
+        let entry = Validators(identity: identity, etag: "\"\(digest)\"", modified: modified, lastModified: Self.httpDate(modified))
+        validators.withLock { $0[path] = entry }
+        return entry
     }
 
     // MARK: - Tokens
@@ -151,37 +262,54 @@ public final class FeedServer: Sendable {
 
     // MARK: - Files
 
-    struct Feed {
-        var bytes: [UInt8]
-        var modified: Date
-        var digest: String
+    /// A strong validator from the content: 128 bits of `InputDigest` (not
+    /// a cryptographic hash, and not meant as one: it only tells versions
+    /// of one feed apart) and the length.
+    static func contentDigest(_ digest: InputDigest, length: Int) -> String {
+        digest.hex + "-" + String(length, radix: 16)
     }
 
-    /// Reads a whole feed: `generate` renames new files into place, so an
-    /// open file is always one whole version.
-    static func read(_ path: String) -> Feed? {
-        guard let data = FileManager.default.contents(atPath: path),
-              let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let modified = attributes[.modificationDate] as? Date else { return nil }
-        let bytes = Array(data)
-        return Feed(bytes: bytes, modified: modified, digest: contentDigest(bytes))
-    }
-
-    /// A strong validator from the content: two 64-bit FNV-1a hashes (of the
-    /// bytes and of the bytes backwards) and the length. Not a cryptographic
-    /// hash, and not meant as one: it only tells versions of one feed apart.
-    static func contentDigest(_ bytes: [UInt8]) -> String {
-        var forward: UInt64 = 0xcbf2_9ce4_8422_2325, backward: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes { forward = (forward ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        for byte in bytes.reversed() { backward = (backward ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return String(forward, radix: 16) + String(backward, radix: 16) + "-" + String(bytes.count, radix: 16)
-    }
-
-    /// The path with its token replaced, for the access log.
+    /// The path as the access log shows it: anything that could be a
+    /// token taken out, wherever it stands (`//feeds/T/x.ics`,
+    /// `/cal/feeds/T/x.ics` behind a prefixing proxy, `/T/x.ics`,
+    /// `/feeds/x/T`, `T` percent-encoded), so the log never holds a live
+    /// link. A token is 43 characters of URL-safe base64: every run of 16
+    /// or more such characters (percent escapes included) is cut, except a
+    /// feed's own file name (`alice-martin.events.ics`). Control
+    /// characters are escaped, so a request cannot forge log lines.
     static func redacted(_ path: String) -> String {
-        var parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        if parts.count >= 3, parts[1] == "feeds" { parts[2] = "<token>" }
-        return parts.joined(separator: "/")
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        return segments.map { segment -> String in
+            if isFeedFileName(segment) { return String(segment) }
+            var result = ""
+            var run = ""
+            func flush() {
+                result += run.count >= 16 ? "<token>" : run
+                run = ""
+            }
+            for scalar in segment.unicodeScalars {
+                if scalar.isASCII, scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "-" || scalar == "_" || scalar == "%" {
+                    run.unicodeScalars.append(scalar)
+                } else {
+                    flush()
+                    if scalar.value < 0x20 || scalar.value == 0x7F || !scalar.isASCII {
+                        result += "\\x" + String(scalar.value, radix: 16)
+                    } else {
+                        result.unicodeScalars.append(scalar)
+                    }
+                }
+            }
+            flush()
+            return result
+        }.joined(separator: "/")
+    }
+
+    /// `<slug>.events.ics` or `<slug>.tasks.ics`, the slug as `generate`
+    /// makes them: lower-case letters, digits and hyphens.
+    private static func isFeedFileName(_ segment: Substring) -> Bool {
+        let stem: Substring
+        if segment.hasSuffix(".events.ics") { stem = segment.dropLast(11) } else if segment.hasSuffix(".tasks.ics") { stem = segment.dropLast(10) } else { return false }
+        return !stem.isEmpty && stem.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
     }
 
     private static let httpDateFormat: DateFormatter = {
@@ -195,4 +323,66 @@ public final class FeedServer: Sendable {
     static func httpDate(_ date: Date) -> String { httpDateFormat.string(from: date) }
 
     static func parseHTTPDate(_ text: String) -> Date? { httpDateFormat.date(from: text) }
+}
+
+/// A feed opened for one response: its descriptor, closed when the last
+/// reference goes (the response sent, or dropped unsent), and what it was
+/// when opened. Reads run on NIO's thread pool, never on the event loop.
+final class OpenFeed: Sendable {
+    let path: String
+    let identity: FeedServer.FileIdentity
+    private let descriptor: Int32
+
+    private init(path: String, descriptor: Int32, identity: FeedServer.FileIdentity) {
+        self.path = path
+        self.descriptor = descriptor
+        self.identity = identity
+    }
+
+    deinit { close(descriptor) }
+
+    /// Opens a regular file (on the thread pool); nil when there is none.
+    static func open(_ path: String) async -> OpenFeed? {
+        try? await NIOThreadPool.singleton.runIfActive {
+            let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+            guard descriptor >= 0 else { return nil }
+            var status = stat()
+            guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
+                close(descriptor)
+                return nil
+            }
+            return OpenFeed(path: path, descriptor: descriptor, identity: FeedServer.FileIdentity(status))
+        }
+    }
+
+    /// Up to `count` bytes from `offset`.
+    func read(at offset: Int, count: Int) async throws -> ByteBuffer {
+        try await NIOThreadPool.singleton.runIfActive { [descriptor] in
+            var buffer = ByteBuffer()
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { raw in
+                max(0, pread(descriptor, raw.baseAddress, count, off_t(offset)))
+            }
+            return buffer
+        }
+    }
+
+    /// The content digest, the whole file read once.
+    func digest() async throws -> String {
+        try await NIOThreadPool.singleton.runIfActive { [descriptor, identity] in
+            var digest = InputDigest()
+            var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            var offset = 0
+            while true {
+                let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(offset)) }
+                if count <= 0 { break }
+                buffer.withUnsafeBytes { digest.add(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+                offset += count
+            }
+            return FeedServer.contentDigest(digest, length: max(offset, identity.size))
+        }
+    }
+}
+
+extension String {
+    fileprivate var nilIfEmpty: String? { isEmpty ? nil : self }
 }

@@ -32,7 +32,7 @@ final class RunningServer: @unchecked Sendable {
     let port: Int
     private let task: Task<Void, Error>
 
-    init() async throws {
+    init(log: @escaping @Sendable (String) -> Void = { _ in }) async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("followup-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try writeFeeds(into: folder)
@@ -40,7 +40,7 @@ final class RunningServer: @unchecked Sendable {
         var tokens = TokenFile()
         tokens.ensure(try FeedFolder.stems(in: folder.path).map(\.stem))
         try tokens.save(tokensPath)
-        let server = FeedServer(folder: folder.path, tokensPath: tokensPath, host: "127.0.0.1", port: 0, log: { _ in })
+        let server = FeedServer(folder: folder.path, tokensPath: tokensPath, host: "127.0.0.1", port: 0, log: log)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         task = Task { try await server.run { port in continuation.yield(port) } }
         var iterator = ports.makeAsyncIterator()
@@ -60,8 +60,9 @@ final class RunningServer: @unchecked Sendable {
     func url(_ path: String) -> URL { URL(string: "http://127.0.0.1:\(port)\(path)")! }
 
     /// A request through URLSession, a real HTTP client.
-    func fetch(_ path: String, method: String = "GET", headers: [String: String] = [:]) async throws -> (Int, [String: String], Data) {
+    func fetch(_ path: String, method: String = "GET", headers: [String: String] = [:], timeout: TimeInterval = 60) async throws -> (Int, [String: String], Data) {
         var request = URLRequest(url: url(path))
+        request.timeoutInterval = timeout
         request.httpMethod = method
         request.cachePolicy = .reloadIgnoringLocalAndRemoteCacheData
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
@@ -70,6 +71,27 @@ final class RunningServer: @unchecked Sendable {
         var fields: [String: String] = [:]
         for (name, value) in http.allHeaderFields { fields[String(describing: name).lowercased()] = String(describing: value) }
         return (http.statusCode, fields, data)
+    }
+
+    /// A connection that has sent a request for `path` and reads nothing: a stalled client.
+    func open(_ path: String) throws -> Int32 {
+        let descriptor = try connected()
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        _ = request.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
+        return descriptor
+    }
+
+    private func connected() throws -> Int32 {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(connected == 0)
+        return descriptor
     }
 
     /// A request written byte for byte on a socket, for paths a URL client would normalise.
