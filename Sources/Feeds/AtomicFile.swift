@@ -22,17 +22,22 @@ final class AtomicFile: @unchecked Sendable {
     private(set) var count: UInt64 = 0
     /// Its bytes are on the disk.
     private(set) var synced = false
+    private var knownToChange: Bool?
 
     /// The name a temporary file of this process has beside `target`.
     static func temporaryName(for target: String) -> String {
         ".\(target).tmp-\(getpid())"
     }
 
-    /// Whether a file name is one of our temporary files (of any process).
+    /// Whether a file name is one of this writer's temporary files (of
+    /// any process): a feed's or `index.json`'s. Others in the folder that
+    /// look alike (the tokens file's, which `serve` and `token` write while
+    /// a run goes on) are not this writer's to remove.
     static func isTemporaryName(_ name: String) -> Bool {
         guard name.hasPrefix("."), let marker = name.range(of: ".tmp-", options: .backwards) else { return false }
         let pid = name[marker.upperBound...]
-        return !pid.isEmpty && pid.allSatisfy(\.isNumber)
+        let target = name[name.index(after: name.startIndex)..<marker.lowerBound]
+        return !pid.isEmpty && pid.allSatisfy(\.isNumber) && (target.hasSuffix(".ics") || target == "index.json")
     }
 
     init(path: String, mode: mode_t) throws(FeedError) {
@@ -149,7 +154,7 @@ final class AtomicFile: @unchecked Sendable {
     func place() throws(FeedError) -> Bool {
         guard !placed else { return false }
         placed = true
-        if Self.sameContents(temporaryPath, path) {
+        if !changes() {
             unlink(temporaryPath)
             chmod(path, mode)  // a new --mode applies to an unchanged file too
             return false
@@ -160,6 +165,15 @@ final class AtomicFile: @unchecked Sendable {
             throw FeedError("cannot replace \(path): \(message)")
         }
         return true
+    }
+
+    /// Whether placing the closed file changes what is in place (compared
+    /// once, byte for byte).
+    func changes() -> Bool {
+        if let known = knownToChange { return known }
+        let result = !Self.sameContents(temporaryPath, path)
+        knownToChange = result
+        return result
     }
 
     /// Syncs closed files on several threads of their own: a sync waits on

@@ -182,6 +182,11 @@ public final class FeedRun {
         let ownerFeeds = owners.flatMap { [$0.events, $0.tasks] }
         try backgroundSync.wait()
         try AtomicFile.syncAll((ownerFeeds + everyoneFeeds).map(\.file).filter { !$0.synced })
+        // index.json describes one run's feeds: while feeds are being
+        // replaced it is not there, so a run stopped half-way leaves no
+        // index claiming a mix of old and new feeds (each is whole).
+        let indexPath = (folder as NSString).appendingPathComponent("index.json")
+        if (ownerFeeds + everyoneFeeds).contains(where: { $0.file.changes() }) { unlink(indexPath) }
         var replaced: [String: Bool] = [:]
         for feed in ownerFeeds + everyoneFeeds { replaced[feed.entry.file] = try feed.file.place() }
         var entries: [FeedEntry] = [], written: [String] = [], unchanged: [String] = []
@@ -194,7 +199,7 @@ public final class FeedRun {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let json: Data
         do { json = try encoder.encode(manifest) } catch { throw FeedError("cannot encode index.json: \(error)") }
-        let index = try AtomicFile(path: (folder as NSString).appendingPathComponent("index.json"), mode: fileMode)
+        let index = try AtomicFile(path: indexPath, mode: fileMode)
         try index.write(Array(json) + [0x0A])
         if try index.commit() { written.append("index.json") } else { unchanged.append("index.json") }
         return FeedWriteReport(manifest: manifest, written: written, unchanged: unchanged, staleRemoved: staleRemoved)

@@ -163,3 +163,45 @@ func permissions(_ path: URL) throws -> Int {
         }
     }
 }
+
+@Suite struct RunConsistencyTests {
+    @Test func theTokensFilesTemporaryIsNotARunsToRemove() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("out")
+        let arguments = ["generate", "--store", "Fixtures/demo/leads.csv", "--out", out.path, "--now", "2026-12-01", "--timezone", "UTC", "--quiet"]
+        #expect(try await followup(arguments).status == 0)
+        // What `token rotate` has beside the tokens file while it writes, and what a killed run leaves.
+        let tokensTemporary = out.appendingPathComponent(".followup-tokens.json.tmp-4242").path
+        let stale = [".alice-martin.events.ics.tmp-4242", ".index.json.tmp-17"].map { out.appendingPathComponent($0).path }
+        for path in [tokensTemporary] + stale { _ = FileManager.default.createFile(atPath: path, contents: Data("x".utf8)) }
+        #expect(try await followup(arguments + ["--force"]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: tokensTemporary), "another writer's temporary stays")
+        #expect(stale.allSatisfy { !FileManager.default.fileExists(atPath: $0) }, "a killed run's temporaries go")
+    }
+
+    @Test func aRunStoppedWhileReplacingFeedsLeavesNoIndexOfAMixedSet() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("out")
+        let base = ["generate", "--store", "Fixtures/demo/leads.csv", "--out", out.path, "--timezone", "UTC", "--quiet"]
+        #expect(try await followup(base + ["--now", "2026-12-01"]).status == 0)
+        let index = out.appendingPathComponent("index.json")
+        #expect(FileManager.default.fileExists(atPath: index.path))
+        // A feed that cannot be replaced (a folder stands in its place):
+        // the run fails after it has put some other feeds in place.
+        let blocked = out.appendingPathComponent("zoe-odegaard.tasks.ics")
+        try FileManager.default.removeItem(at: blocked)
+        try FileManager.default.createDirectory(at: blocked.appendingPathComponent("inside"), withIntermediateDirectories: true)
+        let failed = try await followup(base + ["--now", "2026-12-08"])
+        #expect(failed.status != 0)
+        #expect(!FileManager.default.fileExists(atPath: index.path), "no index.json describes the mixed set")
+        for file in try files(in: out) where file.hasSuffix(".ics") && file != "zoe-odegaard.tasks.ics" {
+            let text = try String(contentsOf: out.appendingPathComponent(file), encoding: .utf8)
+            #expect(text.hasPrefix("BEGIN:VCALENDAR\r\n") && text.hasSuffix("END:VCALENDAR\r\n"), "\(file) is whole")
+        }
+        try FileManager.default.removeItem(at: blocked)
+        #expect(try await followup(base + ["--now", "2026-12-08"]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: index.path))
+    }
+}
