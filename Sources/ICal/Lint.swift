@@ -250,7 +250,7 @@ public enum ICalLint {
     // MARK: - libical: parser, restriction tables, resolved times
 
     private static func checkWithLibical(_ text: String, componentLines: [String: Int]) -> [ICalLintProblem] {
-        guard let raw = icalparser_parse_string(text) else {
+        guard let raw = icalparser_parse_string(LineFolder.forParsing(text)) else {
             return [ICalLintProblem(line: 1, message: "libical cannot parse the file at all")]
         }
         let root = ComponentHandle(owning: raw)

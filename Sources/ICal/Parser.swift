@@ -43,7 +43,7 @@ public enum ICalParser {
     public static func parse(_ text: String) throws(ICalError) -> [ICalParsedComponent] {
         // libical: icalparser_parse_string returns a new component the caller
         // owns, an XROOT when the text holds several top-level components.
-        guard let raw = icalparser_parse_string(text) else {
+        guard let raw = icalparser_parse_string(LineFolder.forParsing(text)) else {
             throw ICalError.current("parsing iCalendar text")
         }
         let root = ComponentHandle(owning: raw)
@@ -117,7 +117,7 @@ extension ICalParser {
     /// up in the calendar that holds the component). A check that a feed
     /// means the instants its writer meant.
     public static func resolvedTimes(_ text: String) throws(ICalError) -> [ICalResolvedTimes] {
-        guard let raw = icalparser_parse_string(text) else {
+        guard let raw = icalparser_parse_string(LineFolder.forParsing(text)) else {
             throw ICalError.current("parsing iCalendar text")
         }
         let root = ComponentHandle(owning: raw)
@@ -163,7 +163,19 @@ extension ICalParser {
     /// many with one yearly RRULE per holiday.
     public static func days(_ text: String, from first: (year: Int, month: Int, day: Int),
                             through last: (year: Int, month: Int, day: Int)) throws(ICalError) -> [ICalDay] {
-        guard let raw = icalparser_parse_string(text) else {
+        try days(text, from: first, through: last, problems: { _ in })
+    }
+
+    /// `days`, telling `problems` of each event that is read only in part
+    /// or not at all, at the line its `BEGIN:VEVENT` is on: a DTSTART that
+    /// is missing or not a date, a value libical could not read (its
+    /// X-LIC-ERROR), an RRULE that cannot be expanded, a TZID the file
+    /// does not define. A holiday calendar that silently lost an event
+    /// would put a touch on that holiday.
+    public static func days(_ text: String, from first: (year: Int, month: Int, day: Int),
+                            through last: (year: Int, month: Int, day: Int),
+                            problems: (ICalLintProblem) -> Void) throws(ICalError) -> [ICalDay] {
+        guard let raw = icalparser_parse_string(LineFolder.forParsing(text)) else {
             throw ICalError.current("parsing iCalendar text")
         }
         let root = ComponentHandle(owning: raw)
@@ -172,14 +184,37 @@ extension ICalParser {
         func key(_ time: icaltimetype) -> Int { Int(time.year) * 10_000 + Int(time.month) * 100 + Int(time.day) }
         var result: [ICalDay] = []
         var calendars = 0
+        // The k-th event libical gives is the k-th BEGIN:VEVENT of the text.
+        let eventLines = beginLines(of: "VEVENT", in: text)
+        var eventNumber = 0
         for calendar in root.calendars() {
             calendars += 1
             var component = icalcomponent_get_first_component(calendar, ICAL_VEVENT_COMPONENT)
             while let event = component {
                 defer { component = icalcomponent_get_next_component(calendar, ICAL_VEVENT_COMPONENT) }
-                let start = icalcomponent_get_dtstart(event)
-                guard icaltime_is_null_time(start) == 0 else { continue }
+                let line = eventNumber < eventLines.count ? eventLines[eventNumber] : 1
+                eventNumber += 1
                 let summary = icalcomponent_get_summary(event).map { String(cString: $0) } ?? ""
+                let shown = summary.isEmpty ? "an event" : "the event \"\(summary.prefix(60))\""
+                var error = icalcomponent_get_first_property(event, ICAL_XLICERROR_PROPERTY)
+                while let current = error {
+                    let message = icalproperty_get_xlicerror(current).map { String(cString: $0) } ?? "a value libical cannot read"
+                    problems(ICalLintProblem(line: line, message: "\(shown): \(message.prefix(200)); that part is ignored"))
+                    error = icalcomponent_get_next_property(event, ICAL_XLICERROR_PROPERTY)
+                }
+                let start = icalcomponent_get_dtstart(event)
+                // libical reads some malformed dates ("2026-13-45") as fields out of range.
+                guard icaltime_is_null_time(start) == 0, (1...9999).contains(start.year), (1...12).contains(start.month),
+                      start.day >= 1, start.day <= icaltime_days_in_month(start.month, start.year) else {
+                    problems(ICalLintProblem(line: line, message: "\(shown) has no DTSTART that is a date; it is skipped"))
+                    continue
+                }
+                if let property = icalcomponent_get_first_property(event, ICAL_DTSTART_PROPERTY),
+                   let parameter = icalproperty_get_first_parameter(property, ICAL_TZID_PARAMETER),
+                   let tzid = icalparameter_get_tzid(parameter).map({ String(cString: $0) }),
+                   icalcomponent_get_timezone(calendar, tzid) == nil, icaltimezone_get_builtin_timezone(tzid) == nil {
+                    problems(ICalLintProblem(line: line, message: "\(shown): DTSTART names the time zone \"\(tzid.prefix(60))\", which the file does not define (no VTIMEZONE); its day is read as written"))
+                }
                 // How many days one occurrence covers.
                 var length = 1
                 let end = icalcomponent_get_dtend(event)
@@ -195,7 +230,11 @@ extension ICalParser {
                 var starts: [icaltimetype] = []
                 if let rule = icalcomponent_get_first_property(event, ICAL_RRULE_PROPERTY) {
                     // libical: the iterator is the caller's to free.
-                    if let iterator = icalrecur_iterator_new(icalproperty_get_rrule(rule), start) {
+                    let recurrence = icalproperty_get_rrule(rule)
+                    if recurrence.freq == ICAL_NO_RECURRENCE {
+                        problems(ICalLintProblem(line: line, message: "\(shown): its RRULE has no FREQ libical can read; only its first day counts"))
+                        starts.append(start)
+                    } else if let iterator = icalrecur_iterator_new(recurrence, start) {
                         defer { icalrecur_iterator_free(iterator) }
                         // Bounded: a daily rule with no end stops at `last`.
                         for _ in 0..<100_000 {
@@ -203,6 +242,9 @@ extension ICalParser {
                             if icaltime_is_null_time(next) != 0 || key(next) > highest { break }
                             starts.append(next)
                         }
+                    } else {
+                        problems(ICalLintProblem(line: line, message: "\(shown): its RRULE cannot be expanded; only its first day counts"))
+                        starts.append(start)
                     }
                 } else {
                     starts.append(start)
@@ -227,5 +269,19 @@ extension ICalParser {
         }
         if calendars == 0 { throw ICalError(context: "reading a calendar: it holds no VCALENDAR") }
         return result
+    }
+
+    /// The lines (from 1) that begin a component of `kind`, in order.
+    static func beginLines(of kind: String, in text: String) -> [Int] {
+        var lines: [Int] = []
+        var number = 0
+        for line in text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            number += 1
+            guard line.count >= 6 + kind.utf8.count, line.count <= 8 + kind.utf8.count + 2 else { continue }
+            var value = String(decoding: line, as: UTF8.self).uppercased()
+            while value.last == "\r" || value.last == " " || value.last == "\t" { value.removeLast() }
+            if value == "BEGIN:" + kind { lines.append(number) }
+        }
+        return lines
     }
 }

@@ -34,6 +34,14 @@ public enum PlaybookFile {
     /// Reads the playbook at `path`. Holiday calendars it names are read
     /// relative to the file's folder, for the days in `holidayRange`.
     public static func load(path: String, holidayRange: ClosedRange<LocalDate>) throws(PlaybookError) -> Playbook {
+        var warnings: [PlaybookError] = []
+        return try load(path: path, holidayRange: holidayRange, warnings: &warnings)
+    }
+
+    /// `load`, adding to `warnings` what was read only in part (an event of
+    /// a holiday calendar that cannot be read, at its line in that file).
+    public static func load(path: String, holidayRange: ClosedRange<LocalDate>,
+                            warnings: inout [PlaybookError]) throws(PlaybookError) -> Playbook {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -41,12 +49,19 @@ public enum PlaybookFile {
             throw PlaybookError(file: path, line: nil, key: nil, message: "cannot be read as UTF-8 text: \(Self.reason(error))")
         }
         let folder = (path as NSString).deletingLastPathComponent
-        return try parse(text, file: path, folder: folder.isEmpty ? "." : folder, holidayRange: holidayRange)
+        return try parse(text, file: path, folder: folder.isEmpty ? "." : folder, holidayRange: holidayRange, warnings: &warnings)
     }
 
     /// Reads playbook text; `file` names it in errors.
     public static func parse(_ text: String, file: String, folder: String = ".",
                              holidayRange: ClosedRange<LocalDate>) throws(PlaybookError) -> Playbook {
+        var warnings: [PlaybookError] = []
+        return try parse(text, file: file, folder: folder, holidayRange: holidayRange, warnings: &warnings)
+    }
+
+    /// `parse`, adding to `warnings` what was read only in part.
+    public static func parse(_ text: String, file: String, folder: String = ".", holidayRange: ClosedRange<LocalDate>,
+                             warnings: inout [PlaybookError]) throws(PlaybookError) -> Playbook {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -57,6 +72,7 @@ public enum PlaybookFile {
         }
         var reader = Reader(file: file, folder: folder, holidayRange: holidayRange)
         guard let root else { return .standard }
+        defer { warnings += reader.warnings.items }
         return try reader.playbook(root)
     }
 
@@ -86,6 +102,12 @@ private struct Reader {
     let file: String
     let folder: String
     let holidayRange: ClosedRange<LocalDate>
+    /// What was read only in part, in the order found.
+    let warnings = Warnings()
+
+    final class Warnings {
+        var items: [PlaybookError] = []
+    }
 
     init(file: String, folder: String, holidayRange: ClosedRange<LocalDate>) {
         self.file = file
@@ -395,7 +417,9 @@ private struct Reader {
             let first = holidayRange.lowerBound, last = holidayRange.upperBound
             let days: [ICalDay]
             do {
-                days = try ICalParser.days(text, from: (first.year, first.month, first.day), through: (last.year, last.month, last.day))
+                days = try ICalParser.days(text, from: (first.year, first.month, first.day), through: (last.year, last.month, last.day)) { problem in
+                    warnings.items.append(PlaybookError(file: path, line: problem.line, key: key, message: "warning: " + problem.message))
+                }
             } catch {
                 throw fail(item, key, "\(path) is not an iCalendar file: \(error)")
             }

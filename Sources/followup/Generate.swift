@@ -375,7 +375,9 @@ struct PlanInput: ParsableArguments {
             // Holiday calendars are read for every day a plan can reach.
             let today = commandToday(now, zone: timezone ?? "UTC", clock: clock)
             do {
-                playbook = try PlaybookFile.load(path: path, holidayRange: holidayRange(around: today))
+                var warnings: [PlaybookError] = []
+                playbook = try PlaybookFile.load(path: path, holidayRange: holidayRange(around: today), warnings: &warnings)
+                for warning in warnings { printError(warning.description) }
             } catch { throw Failure(error.description) }
         }
         let zone = timezone ?? playbook.timeZone ?? TimeZone.current.identifier

@@ -39,7 +39,9 @@ struct PlaybookCommand: ParsableCommand {
         }
         guard let check else { return }
         do {
-            let playbook = try PlaybookFile.load(path: check, holidayRange: holidayRange(around: commandToday(nil, zone: "UTC")))
+            var warnings: [PlaybookError] = []
+            let playbook = try PlaybookFile.load(path: check, holidayRange: holidayRange(around: commandToday(nil, zone: "UTC")), warnings: &warnings)
+            for warning in warnings { printError(warning.description) }
             print("\(check): ok: \(playbook.steps.count) steps (the last closes the loop, then \(playbook.afterCloseTheLoop.rawValue)), "
                   + "\(playbook.calendar.holidays.count) holidays, capacity \(playbook.dailyCapacity.map { "\($0) a day" } ?? "unlimited")")
         } catch {

@@ -66,3 +66,23 @@ func lineNumber(of prefix: String, in text: String) -> Int {
         #expect(ICalLint.check(bytes).contains { $0.message.contains("not valid UTF-8") })
     }
 }
+
+@Suite struct LongLineTests {
+    /// libical's line reader takes time quadratic in a physical line's
+    /// length; lines are folded before it sees them, which changes nothing
+    /// it reads.
+    @Test(arguments: [80, 5_000, 2_000_000])
+    func aLongLineReadsAsItsFoldedSelf(_ length: Int) throws {
+        let value = String(repeating: "Zoë 東京 ", count: length / 12 + 1) + "end"
+        func calendar(_ description: String) -> String {
+            ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//t//t//EN", "BEGIN:VEVENT", "UID:a@t", "DTSTAMP:20261201T000000Z",
+             "DTSTART:20261201T100000Z", description, "END:VEVENT", "END:VCALENDAR", ""].joined(separator: "\r\n")
+        }
+        let long = calendar("DESCRIPTION:" + value)
+        let parsed = try ICalParser.parse(long)
+        let event = try #require(parsed.first?.components.first { $0.kind == "VEVENT" })
+        #expect(event.properties.first { $0.name == "DESCRIPTION" }?.value == value)
+        // Linted, the long line is reported once, at its line, and nothing else.
+        #expect(lint(long).map(\.line) == [8])
+    }
+}

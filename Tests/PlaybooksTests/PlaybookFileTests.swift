@@ -214,3 +214,38 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         #expect(Planner.templateError(String(repeating: "{{#name}}", count: 32) + String(repeating: "{{/name}}", count: 32)) == nil)
     }
 }
+
+@Suite struct HolidayCalendarWarningTests {
+    @Test func eventsReadOnlyInPartAreNamedWithTheirLine() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("followup-holidays-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let calendar = [
+            "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//t//t//EN",
+            "BEGIN:VEVENT", "UID:a@t", "DTSTAMP:20240101T000000Z", "DTSTART;VALUE=DATE:20261225", "SUMMARY:Good", "END:VEVENT",
+            "BEGIN:VEVENT", "UID:b@t", "DTSTAMP:20240101T000000Z", "DTSTART;VALUE=DATE:2026-13-45", "SUMMARY:Bad date", "END:VEVENT",
+            "BEGIN:VEVENT", "UID:c@t", "DTSTAMP:20240101T000000Z", "DTSTART;VALUE=DATE:20261226", "RRULE:FREQ=SOMETIMES;BYDAY=XX",
+            "SUMMARY:Bad rule", "END:VEVENT",
+            "BEGIN:VEVENT", "UID:d@t", "DTSTAMP:20240101T000000Z", "DTSTART;TZID=Nowhere/Land:20261231T000000", "SUMMARY:No zone", "END:VEVENT",
+            "END:VCALENDAR", "",
+        ].joined(separator: "\r\n")
+        try Data(calendar.utf8).write(to: folder.appendingPathComponent("h.ics"))
+        var warnings: [PlaybookError] = []
+        let playbook = try PlaybookFile.parse("holiday_calendars: [h.ics]", file: "play.yaml", folder: folder.path,
+                                              holidayRange: range, warnings: &warnings)
+        #expect(playbook.calendar.holidays[day("2026-12-25")] == "Good", "the good event is kept")
+        let text = warnings.map(\.description)
+        let path = folder.appendingPathComponent("h.ics").path
+        #expect(text.contains { $0.hasPrefix("\(path):10: holiday_calendars[1]: warning: the event \"Bad date\"") }, "\(text)")
+        #expect(text.contains { $0.hasPrefix("\(path):16: holiday_calendars[1]: warning: the event \"Bad rule\"") }, "\(text)")
+        #expect(text.contains { $0.hasPrefix("\(path):23: holiday_calendars[1]: warning: the event \"No zone\"") && $0.contains("Nowhere/Land") }, "\(text)")
+        #expect(!text.contains { $0.contains("\"Good\"") })
+    }
+
+    @Test func theFixtureCalendarHasNothingToWarnOf() throws {
+        var warnings: [PlaybookError] = []
+        _ = try PlaybookFile.parse("holiday_calendars: [holidays.ics]", file: "play.yaml", folder: fixtures.appendingPathComponent("playbooks").path,
+                                   holidayRange: range, warnings: &warnings)
+        #expect(warnings.isEmpty, "\(warnings)")
+    }
+}
