@@ -33,6 +33,10 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
 
     /// `shown` without the quotes (unless `quoted`).
     public static func shownPlain(_ value: String, limit: Int = 60, quoted: Bool = false) -> String {
+        // Most messages and values are short printable ASCII: kept as they are.
+        if value.utf8.count <= limit, value.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+            return quoted ? "\"" + value + "\"" : value
+        }
         var text = quoted ? "\"" : ""
         var count = 0
         var cut = false
@@ -93,6 +97,28 @@ public struct LeadSheetResult: Sendable {
 
     /// Whether anything was rejected or could not be read: a command exits 65 then.
     public var hasErrors: Bool { rejectedRows > 0 || !errors.isEmpty }
+
+    /// The most problems kept in `errors`: a sheet gone wrong from some row
+    /// on (an unclosed quote over a million lines) has a problem a row, and
+    /// a million messages help nobody and take gigabytes. Past it they are
+    /// counted in `unreportedErrors`, and their rows in `rejectedRows`.
+    public static let maxReportedErrors = 1_000
+    /// Problems past `maxReportedErrors`, counted and not kept.
+    public var unreportedErrors = 0
+
+    /// Keeps `diagnostics` in `errors` while there is room, and counts the rest.
+    public mutating func report(_ diagnostics: [Diagnostic]) {
+        let room = max(0, Self.maxReportedErrors - errors.count)
+        errors += diagnostics.prefix(room)
+        unreportedErrors += max(0, diagnostics.count - room)
+    }
+
+    /// One line for the problems not kept, if any.
+    public func unreportedSummary(file: String) -> String? {
+        guard unreportedErrors > 0 else { return nil }
+        return "\(Diagnostic.shownPlain(file, limit: 400)): \(unreportedErrors) more problem\(unreportedErrors == 1 ? "" : "s") not shown "
+            + "(the first \(Self.maxReportedErrors) are above); \(rejectedRows) row\(rejectedRows == 1 ? "" : "s") rejected in all"
+    }
 }
 
 import FollowUp

@@ -165,9 +165,9 @@ public struct LeadSheet {
             guard case .row(let checked) = item else {
                 if case .bad(let record) = item {
                     result.rejectedRows += 1
-                    result.errors.append(Diagnostic(.error, file: displayName, row: rowNumber,
-                                                    column: Self.column(of: record, header: header),
-                                                    Self.describe(record, header: header)))
+                    result.report([Diagnostic(.error, file: displayName, row: rowNumber,
+                                              column: Self.column(of: record, header: header),
+                                              Self.describe(record, header: header))])
                 }
                 continue
             }
@@ -188,7 +188,7 @@ public struct LeadSheet {
                 each(lead)
             } else {
                 result.rejectedRows += 1
-                result.errors += row.sortedErrors
+                result.report(row.sortedErrors)
             }
         }
         return result

@@ -334,6 +334,7 @@ struct Import: ParsableCommand {
                                        isKnownTimeZone: { Generate.isUsable(zone: $0, catalog) }).read()
             } catch let error as LeadStoreError { throw Failure(error.description) }
             for diagnostic in result.warnings + result.errors { printError(diagnostic.description) }
+            if let summary = result.unreportedSummary(file: sheet) { printError(summary) }
             if result.headerIsUnusable { throw Failure("\(sheet): nothing imported: the header must be fixed first") }
             let report = try options.open().upsert(result.leads, now: options.stamp)
             print("\(sheet): \(report.added.count) added, \(report.updated.count) updated, \(report.unchanged) unchanged, \(result.rejectedRows) rejected")

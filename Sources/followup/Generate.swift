@@ -412,6 +412,7 @@ struct PlanInput: ParsableArguments {
         let result: LeadSheetResult
         do { result = try sheet.read(each: each) } catch { throw Failure(error.description) }
         for diagnostic in result.warnings + result.errors { printError(diagnostic.description) }
+        if let summary = result.unreportedSummary(file: store) { printError(summary) }
         if result.headerIsUnusable {
             throw Failure("\(store): nothing written: the lead sheet's header must be fixed first")
         }

@@ -268,6 +268,19 @@ func readSheet(_ text: String, bytes: [UInt8]? = nil, name: String = "leads.csv"
         }
     }
 
+    @Test func aThousandProblemsAreKeptAndTheRestCounted() throws {
+        var text = "id,name\n"
+        for number in 0..<5_000 { text += "\(number),\n" }
+        text += "ok,Ann\n"
+        let result = try readSheet(text)
+        #expect(result.leads.map(\.id) == ["ok"])
+        #expect(result.rejectedRows == 5_000)
+        #expect(result.errors.count == LeadSheetResult.maxReportedErrors)
+        #expect(result.unreportedErrors == 4_000)
+        #expect(result.unreportedSummary(file: "leads.csv") == "leads.csv: 4000 more problems not shown (the first 1000 are above); 5000 rows rejected in all")
+        #expect(result.hasErrors)
+    }
+
     @Test func blankLinesCostNothing() throws {
         // 3 MB of line breaks, then a row: numbered as a spreadsheet numbers it.
         let result = try readSheet("id,name\n" + String(repeating: "\n", count: 3_000_000) + "1,Ann,extra\n")
