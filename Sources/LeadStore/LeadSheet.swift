@@ -156,7 +156,10 @@ public struct LeadSheet {
             var reader = RowReader(fields: fields, header: columns, file: displayName, row: 0,
                                    headerCount: headerCount, isKnownTimeZone: isKnownTimeZone)
             let lead = reader.lead()
-            return CheckedRow(reader: reader, lead: lead)
+            // Only what the reading in order needs is kept, not the row's
+            // fields: pieces of checked rows wait in memory for their turn.
+            return CheckedRow(lead: lead, owner: reader.text(.owner) ?? Lead.defaultOwner,
+                              errors: reader.errors, positions: reader.positions)
         }
         var firstRowOfID: [String: Int] = [:]
         var owners: Set<String> = []
@@ -171,15 +174,16 @@ public struct LeadSheet {
                 }
                 continue
             }
-            var row = checked.reader
-            row.row = rowNumber
+            var row = checked
             let lead = checked.lead
-            let owner = row.text(.owner) ?? Lead.defaultOwner
-            if owners.insert(owner).inserted { result.owners.append(owner) }
+            if owners.insert(row.owner).inserted { result.owners.append(row.owner) }
             if let lead {
                 // Ids are unique across the sheet, rejected rows included.
                 if let first = firstRowOfID[lead.id] {
-                    row.fail(.id, "duplicate id \(Diagnostic.shown(lead.id)): row \(first) has it already; this row is skipped")
+                    let place = columns.columns[.id]
+                    row.errors.append(Diagnostic(.error, file: displayName, row: rowNumber, column: place?.name ?? "id",
+                                                 "duplicate id \(Diagnostic.shown(lead.id)): row \(first) has it already; this row is skipped"))
+                    row.positions.append(place?.index ?? -1)
                 } else {
                     firstRowOfID[lead.id] = rowNumber
                 }
@@ -188,7 +192,7 @@ public struct LeadSheet {
                 each(lead)
             } else {
                 result.rejectedRows += 1
-                result.report(row.sortedErrors)
+                result.report(row.sortedErrors(row: rowNumber))
             }
         }
         return result
@@ -379,10 +383,25 @@ extension LeadSheet.Column {
 }
 
 /// Reads one row's fields into a `Lead`, collecting every problem.
-/// A data row as a parsing thread checked it: nil `reader` for a blank row.
+/// A data row as a parsing thread checked it: its lead (nil when it has no
+/// id), its owner, and its problems with the field index of each.
 private struct CheckedRow {
-    var reader: RowReader
     var lead: Lead?
+    var owner: String
+    var errors: [Diagnostic]
+    var positions: [Int]
+
+    /// The row's errors from left to right, as a person reads the row,
+    /// each with the row's number, known only once the rows are in order.
+    func sortedErrors(row: Int) -> [Diagnostic] {
+        zip(positions, errors).enumerated()
+            .sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }
+            .map { entry in
+                var error = entry.element.1
+                error.row = row
+                return error
+            }
+    }
 }
 
 private struct RowReader {
@@ -395,7 +414,7 @@ private struct RowReader {
     let headerCount: Int
     let isKnownTimeZone: LeadSheet.TimeZoneCheck
     var errors: [Diagnostic] = []
-    private var errorPositions: [Int] = []
+    private(set) var positions: [Int] = []
 
     init(fields: [String], header: Header, file: String, row: Int,
          headerCount: Int, isKnownTimeZone: @escaping LeadSheet.TimeZoneCheck) {
@@ -407,26 +426,13 @@ private struct RowReader {
     mutating func failField(_ index: Int, _ message: String) {
         let name = index < header.names.count && !header.names[index].trimmed.isEmpty ? header.names[index].trimmed : "column \(index + 1)"
         errors.append(Diagnostic(.error, file: file, row: row, column: name, message))
-        errorPositions.append(index)
+        positions.append(index)
     }
 
     mutating func fail(_ column: LeadSheet.Column?, _ message: String) {
         let name = column.flatMap { columns[$0]?.name } ?? column?.rawValue
         errors.append(Diagnostic(.error, file: file, row: row, column: name, message))
-        errorPositions.append(column.flatMap { columns[$0]?.index } ?? -1)
-    }
-
-    /// The row's errors from left to right, as a person reads the row.
-    /// Each names the row's number as it is now: a row is checked on a
-    /// parsing thread before its number is known.
-    var sortedErrors: [Diagnostic] {
-        zip(errorPositions, errors).enumerated()
-            .sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }
-            .map { entry in
-                var error = entry.element.1
-                error.row = row
-                return error
-            }
+        positions.append(column.flatMap { columns[$0]?.index } ?? -1)
     }
 
     /// The trimmed value of a column; nil when absent or empty.
