@@ -61,6 +61,10 @@ final class SheetRows<Row>: @unchecked Sendable {
     static var maxRowBytes: Int { 1 << 20 }
     /// The longest header: a CRM export can have thousands of columns.
     static var maxHeaderBytes: Int { 16 << 20 }
+    /// The most records in a piece: a piece of tiny rows (blank lines, a
+    /// word a line) would otherwise hold hundreds of thousands of checked
+    /// rows in memory while it waits; pieces of real rows end by size first.
+    static var maxRecordsPerPiece: Int { 16_384 }
 
     /// Whole records, with those cut out as bad at their places.
     private struct Piece {
@@ -353,6 +357,7 @@ final class SheetRows<Row>: @unchecked Sendable {
         let size = cutAny ? chunkSize : min(chunkSize, Self.firstPieceSize)
         while true {
             scanCarry()
+            if pieceRecords >= Self.maxRecordsPerPiece { return take(upTo: recordStart) }
             if endOfFile && scanned >= carry.count {
                 finishAtEndOfFile()
                 // Recovery from an unclosed quote leaves bytes to scan again.
@@ -376,7 +381,7 @@ final class SheetRows<Row>: @unchecked Sendable {
 
     /// Scans what is new in `carry`, cutting out overlong and unclosed records.
     private func scanCarry() {
-        while scanned < carry.count {
+        while scanned < carry.count && pieceRecords < Self.maxRecordsPerPiece {
             if skipping != nil {
                 // Passing over the rest of an overlong record's line.
                 let newline = carry[scanned...].firstIndex(of: 0x0A)
@@ -389,7 +394,8 @@ final class SheetRows<Row>: @unchecked Sendable {
             }
             let limit = cutAny || pieceRecords > 0 ? Self.maxRowBytes : Self.maxHeaderBytes
             let reached = carry.withUnsafeBufferPointer { buffer in
-                scanner.scan(buffer, from: scanned, recordStart: &recordStart, records: &pieceRecords, limit: limit)
+                scanner.scan(buffer, from: scanned, recordStart: &recordStart, records: &pieceRecords, limit: limit,
+                             recordLimit: Self.maxRecordsPerPiece)
             }
             scanned = reached
             if scanner.brokenQuote, let newline = carry[scanner.quoteStart..<scanned].firstIndex(of: 0x0A) {
@@ -505,12 +511,12 @@ struct RecordScanner {
     /// buffer or once the current record is over `limit` bytes. Returns
     /// the index it stopped at.
     mutating func scan(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int,
-                       recordStart: inout Int, records: inout Int, limit: Int) -> Int {
+                       recordStart: inout Int, records: inout Int, limit: Int, recordLimit: Int = .max) -> Int {
         let quote: UInt8 = 0x22, comma: UInt8 = 0x2C, lf: UInt8 = 0x0A, cr: UInt8 = 0x0D
         var index = start
         let count = buffer.count
         while index < count {
-            if index - recordStart > limit { return index }
+            if index - recordStart > limit || records >= recordLimit { return index }
             let byte = buffer[index]
             switch state {
             case .fieldStart:
