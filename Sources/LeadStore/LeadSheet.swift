@@ -220,7 +220,7 @@ public struct LeadSheet {
     private static func column(of record: BadRecord, header: [String]) -> String? {
         let field: Int
         switch record {
-        case .unclosedQuote(let index, _), .undecodable(_, let index, _): field = index
+        case .unclosedQuote(let index, _), .undecodable(_, let index, _, _): field = index
         case .tooLong: return nil
         }
         guard field < header.count else { return "column \(field + 1)" }
@@ -239,8 +239,8 @@ public struct LeadSheet {
                   + "and the lines after it are read as rows; close the quote (a quote inside a quoted value is written \"\")"
         case .tooLong(let bytes):
             return "the row is longer than \(limit) (\(bytes) bytes): it is skipped; the longest row read is \(limit), and a value at most \(maxFieldBytes / 1024) KiB"
-        case .undecodable(let byte, _, let context):
-            return "not UTF-8 (byte \(hex(byte)) in \(Diagnostic.shownPlain(context, limit: 80, quoted: true))): this row is skipped; "
+        case .undecodable(let byte, _, let offset, let context):
+            return "not UTF-8 (byte \(hex(byte)) at byte \(offset + 1) of the value, in \(Diagnostic.shownPlain(context, limit: 80, quoted: true))): this row is skipped; "
                 + "save the sheet as \"CSV UTF-8\", or name its encoding with --encoding (such as windows-1252)"
         }
     }

@@ -14,9 +14,10 @@ enum BadRecord: Equatable, Sendable {
     /// A record longer than the row limit (`bytes` of it were read before
     /// it was given up, up to the end of its line).
     case tooLong(bytes: Int)
-    /// Text that is not valid UTF-8: `byte` in field `field`, with the
-    /// bytes around it as `context` (undecodable bytes written `\xHH`).
-    case undecodable(byte: UInt8, field: Int, context: String)
+    /// Text that is not valid UTF-8: `byte` in field `field`, the
+    /// `offsetInValue`-th byte of its value (from 0), with the bytes around
+    /// it as `context` (undecodable bytes written `\xHH`).
+    case undecodable(byte: UInt8, field: Int, offsetInValue: Int, context: String)
 }
 
 /// A lead sheet's rows, parsed by CSV.swift on several threads and handed
@@ -324,13 +325,20 @@ final class SheetRows<Row>: @unchecked Sendable {
                     let record = Array(buffer[start..<end])
                     let recordIndex = nextIndex()
                     if let offset = UTF8Check.firstInvalid(in: record) {
+                        // The field the byte is in, and where that field's value starts.
                         var fieldScanner = RecordScanner(stopsAtBrokenQuotes: false)
-                        var ignoredStart = 0, ignoredRecords = 0
-                        record.withUnsafeBufferPointer {
-                            _ = fieldScanner.scan(UnsafeBufferPointer(rebasing: $0[..<offset]), from: 0,
-                                                  recordStart: &ignoredStart, records: &ignoredRecords, limit: Int.max)
+                        var ignoredStart = 0, ignoredRecords = 0, fieldStart = 0
+                        record.withUnsafeBufferPointer { bytes in
+                            for index in 0..<offset {
+                                let field = fieldScanner.field
+                                _ = fieldScanner.scan(UnsafeBufferPointer(rebasing: bytes[..<(index + 1)]), from: index,
+                                                      recordStart: &ignoredStart, records: &ignoredRecords, limit: Int.max)
+                                if fieldScanner.field != field { fieldStart = index + 1 }
+                            }
                         }
+                        if fieldStart < offset, record[fieldStart] == 0x22 { fieldStart += 1 }
                         allBad.append((recordIndex, .undecodable(byte: record[offset], field: fieldScanner.field,
+                                                                 offsetInValue: offset - fieldStart,
                                                                  context: UTF8Check.context(of: record, around: offset))))
                         badIndices.insert(recordIndex)
                     } else {

@@ -213,7 +213,7 @@ func readSheet(_ text: String, bytes: [UInt8]? = nil, name: String = "leads.csv"
         let result = try readSheet("", bytes: bytes)
         #expect(result.leads.map(\.id) == ["1", "3", "4"])
         #expect(result.errors.map(\.description) == [
-            "leads.csv:3:name: not UTF-8 (byte 0xE9 in \"2,Ren\\xE9e,x\"): this row is skipped; "
+            "leads.csv:3:name: not UTF-8 (byte 0xE9 at byte 4 of the value, in \"2,Ren\\xE9e,x\"): this row is skipped; "
                 + "save the sheet as \"CSV UTF-8\", or name its encoding with --encoding (such as windows-1252)",
         ])
         #expect(result.encoding == .utf8)
@@ -222,6 +222,14 @@ func readSheet(_ text: String, bytes: [UInt8]? = nil, name: String = "leads.csv"
             let cut = try SheetChunkingTests.read(bytes, chunkSize: size)
             #expect(cut.leads.map(\.id) == ["1", "3", "4"] && cut.errors == result.errors, "chunk size \(size)")
         }
+    }
+
+    @Test func aBadByteInAQuotedValueIsPlacedInTheValue() throws {
+        let bytes = Array("id,name,notes\n1,Zoë,\"a, b".utf8) + [0xFF] + Array("\nc\"\n2,Bo,x\n".utf8)
+        let result = try readSheet("", bytes: bytes)
+        #expect(result.leads.map(\.id) == ["2"])
+        #expect(result.errors.first?.column == "notes")
+        #expect(result.errors.first?.message.hasPrefix("not UTF-8 (byte 0xFF at byte 5 of the value") == true)
     }
 
     @Test func aWindows1252SheetIsRecognisedAndRead() throws {
