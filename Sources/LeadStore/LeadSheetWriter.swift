@@ -9,15 +9,15 @@ import Foundation
 public enum LeadSheetWriter {
     /// Writes the sheet beside `path` and renames it into place, so a
     /// failed export leaves an earlier file whole.
-    public static func write(_ leads: [Lead], to path: String) throws(LeadStoreError) {
+    public static func write(_ leads: [Lead], to path: String, mode: mode_t = 0o600) throws(LeadStoreError) {
         let temporary = path + ".tmp-\(getpid())"
         do {
-            // A sheet of leads is personal data: owner-only, like the store.
-            let descriptor = open(temporary, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o600)
+            // A sheet of leads is personal data: owner-only, like the store, unless asked otherwise.
+            let descriptor = open(temporary, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode)
             guard descriptor >= 0 else {
                 throw LeadStoreError("\(path): cannot be written: \(String(cString: strerror(errno)))")
             }
-            fchmod(descriptor, 0o600)
+            fchmod(descriptor, mode)
             close(descriptor)
             guard let stream = OutputStream(toFileAtPath: temporary, append: false) else {
                 throw LeadStoreError("\(path): cannot be written")

@@ -47,19 +47,20 @@ public final class SQLiteStore {
     }
 
     /// Creates a new store at `path`; refuses a file that exists.
-    public static func create(at path: String) throws(LeadStoreError) -> SQLiteStore {
+    public static func create(at path: String, mode: mode_t = 0o600) throws(LeadStoreError) -> SQLiteStore {
         if FileManager.default.fileExists(atPath: path) {
             let what = looksLikeSQLite(path) && ((try? open(at: path)) != nil) ? "a followup store" : "a file"
             throw LeadStoreError("\(path): there is already \(what) there; nothing was changed")
         }
         do {
-            // The store holds the same personal data as the feeds: owner-only.
+            // The store holds the same personal data as the feeds: owner-only
+            // unless asked otherwise.
             // SQLite gives its -wal and -shm files the mode of the database file.
-            let descriptor = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+            let descriptor = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode)
             guard descriptor >= 0 else {
                 throw LeadStoreError("\(path): cannot create the store: \(String(cString: strerror(errno)))")
             }
-            fchmod(descriptor, 0o600)
+            fchmod(descriptor, mode)
             Glibc.close(descriptor)
             let pool = try DatabasePool(path: path, configuration: configuration(readonly: false))
             try migrator.migrate(pool)

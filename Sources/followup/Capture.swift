@@ -93,9 +93,14 @@ struct Init: ParsableCommand {
     @Argument(help: ArgumentHelp("Where to create the store.", valueName: "path"))
     var path: String = defaultStorePath
 
+    @Option(help: ArgumentHelp("Permissions of the store and its -wal and -shm files, in octal: 600 (the default) lets only their owner read them.", valueName: "mode"))
+    var mode: String = "600"
+
+    func validate() throws { try Generate.validateFileMode(mode) }
+
     func run() throws {
         try capture {
-            _ = try SQLiteStore.create(at: path)
+            _ = try SQLiteStore.create(at: path, mode: Generate.fileMode(mode) ?? 0o600)
             print("Created the lead store \(path). Next: followup add --name \"…\" --store \(path), or followup import SHEET.csv --store \(path)")
         }
     }
@@ -355,10 +360,15 @@ struct Export: ParsableCommand {
     @OptionGroup var options: StoreOptions
     @Argument(help: ArgumentHelp("The sheet to write.", valueName: "sheet.csv")) var sheet: String
 
+    @Option(help: ArgumentHelp("Permissions of the sheet, in octal: 600 (the default) lets only its owner read it.", valueName: "mode"))
+    var mode: String = "600"
+
+    func validate() throws { try Generate.validateFileMode(mode) }
+
     func run() throws {
         try capture {
             let leads = try options.open().leads()
-            try LeadSheetWriter.write(leads, to: sheet)
+            try LeadSheetWriter.write(leads, to: sheet, mode: Generate.fileMode(mode) ?? 0o600)
             print("\(sheet): \(leads.count) leads written")
         }
     }

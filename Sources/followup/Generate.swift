@@ -65,19 +65,7 @@ struct Generate: ParsableCommand {
     var threads: Int?
 
     func validate() throws {
-        guard let fileMode = Self.fileMode(mode) else {
-            throw ValidationError("--mode \"\(mode)\" is not a file mode; expected octal such as 600 or 644.")
-        }
-        // Feeds hold personal data: nobody else may change them, and they are not programs.
-        if fileMode & 0o7000 != 0 {
-            throw ValidationError("--mode \(mode) sets the setuid, setgid or sticky bit, which feeds never need; use 600 or 644.")
-        }
-        if fileMode & 0o022 != 0 {
-            throw ValidationError("--mode \(mode) lets other users change the feeds; use 600 (owner only) or 644 (readable by a web server).")
-        }
-        if fileMode & 0o400 == 0 {
-            throw ValidationError("--mode \(mode) leaves the feeds unreadable to their owner; use 600 or 644.")
-        }
+        try Self.validateFileMode(mode)
         guard wait >= 0 else { throw ValidationError("--wait must be 0 or more seconds, not \(wait).") }
         if let threads, threads < 1 { throw ValidationError("--threads must be 1 or more, not \(threads).") }
         guard FeedProfile.named(profile) != nil else {
@@ -319,6 +307,23 @@ struct Generate: ParsableCommand {
     static func fileMode(_ text: String) -> mode_t? {
         guard (3...4).contains(text.count), let value = mode_t(text, radix: 8), value <= 0o7777 else { return nil }
         return value
+    }
+
+    /// Refuses a --mode that is not a mode, or one unsafe for files of
+    /// personal data: nobody else may change them, and they are not programs.
+    static func validateFileMode(_ mode: String) throws {
+        guard let fileMode = fileMode(mode) else {
+            throw ValidationError("--mode \"\(mode)\" is not a file mode; expected octal such as 600 or 644.")
+        }
+        if fileMode & 0o7000 != 0 {
+            throw ValidationError("--mode \(mode) sets the setuid, setgid or sticky bit, which these files never need; use 600 or 644.")
+        }
+        if fileMode & 0o022 != 0 {
+            throw ValidationError("--mode \(mode) lets other users change the files; use 600 (owner only) or 644 (readable by others).")
+        }
+        if fileMode & 0o400 == 0 {
+            throw ValidationError("--mode \(mode) leaves the files unreadable to their owner; use 600 or 644.")
+        }
     }
 
     /// The exit status when another run holds the output folder (EX_TEMPFAIL).

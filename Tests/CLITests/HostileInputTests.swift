@@ -130,6 +130,30 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path))
     }
 
+    @Test func theStoreAndExportedSheetsAreOwnerOnlyUnlessAskedOtherwise() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func mode(_ path: String) throws -> Int {
+            (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue ?? -1
+        }
+        let store = folder.appendingPathComponent("leads.sqlite").path
+        #expect(try await followup(["init", store]).status == 0)
+        #expect(try await followup(["add", "--name", "Ann", "--store", store]).status == 0)
+        for file in [store, store + "-wal", store + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            #expect(try mode(file) == 0o600, "\(file)")
+        }
+        let sheet = folder.appendingPathComponent("out.csv").path
+        #expect(try await followup(["export", sheet, "--store", store]).status == 0)
+        #expect(try mode(sheet) == 0o600)
+        #expect(try await followup(["export", sheet, "--store", store, "--mode", "644"]).status == 0)
+        #expect(try mode(sheet) == 0o644)
+        let shared = folder.appendingPathComponent("shared.sqlite").path
+        #expect(try await followup(["init", shared, "--mode", "640"]).status == 0)
+        #expect(try mode(shared) == 0o640)
+        let refused = try await followup(["init", folder.appendingPathComponent("open.sqlite").path, "--mode", "666"])
+        #expect(refused.status == 64 && !FileManager.default.fileExists(atPath: folder.appendingPathComponent("open.sqlite").path))
+    }
+
     @Test func writingCommandsRefuseADamagedStoreAndChangeNothing() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
