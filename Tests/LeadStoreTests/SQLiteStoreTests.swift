@@ -37,11 +37,7 @@ private func readDemo() throws -> LeadSheetResult {
         defer { try? FileManager.default.removeItem(at: folder) }
         // Another application's SQLite database.
         let foreign = folder.appendingPathComponent("other.sqlite").path
-        let sqlite = Process()
-        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        sqlite.arguments = [foreign, "CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('keep me');"]
-        try sqlite.run()
-        sqlite.waitUntilExit()
+        try sqlite3(foreign, "CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('keep me');")
         let before = try Data(contentsOf: URL(fileURLWithPath: foreign))
         let error = try #require(throws: LeadStoreError.self) { _ = try SQLiteStore.open(at: foreign) }
         #expect(error.description.contains("not a followup store"))
@@ -70,11 +66,7 @@ private func readDemo() throws -> LeadSheetResult {
         let path = folder.appendingPathComponent("leads.sqlite").path
         _ = try SQLiteStore.create(at: path)
         // A later version would have recorded a migration this one does not know.
-        let sqlite = Process()
-        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        sqlite.arguments = [path, "INSERT INTO grdb_migrations VALUES ('v99-from-the-future');"]
-        try sqlite.run()
-        sqlite.waitUntilExit()
+        try sqlite3(path, "INSERT INTO grdb_migrations VALUES ('v99-from-the-future');")
         let error = try #require(throws: LeadStoreError.self) { _ = try SQLiteStore.open(at: path) }
         #expect(error.description.contains("newer version"))
     }

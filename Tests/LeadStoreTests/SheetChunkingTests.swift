@@ -24,6 +24,10 @@ import Testing
         "G{n},Gus 5\" screen,Gil,UTC,new,,stray quote\n",
         "H{n},Hal,Hank,UTC,new,,\"\"\"quoted\"\" start\"\n",
         "   ,  ,  ,  ,  ,  ,  \n",
+        // A quote never closed (the next quote that cannot close it ends its row), a byte order mark inside.
+        "I{n},Ivy,Ike,UTC,new,,\"never closed\n",
+        "\u{FEFF}J{n},Jo,Jan,UTC,new,,after a mark\n",
+        "K{n},Kay,\"Kim\",UTC,new,,\"a \"\"quoted\"\" note\"\n",
     ]
 
     static func sheet(_ choices: [Int]) -> [UInt8] {
@@ -92,7 +96,8 @@ import Testing
         // The cutter's record ends, over every piece size, against one
         // CSVReader over the whole text (valid UTF-8, every quote closed):
         // the same number of rows, so the same row numbers.
-        let text = String(decoding: Self.sheet(Array(0..<Self.rows.count) + [1, 7, 2, 8, 9]), as: UTF8.self)
+        let closed = Self.rows.indices.filter { !Self.rows[$0].contains("never closed") }
+        let text = String(decoding: Self.sheet(closed + [1, 7, 2, 8, 9]), as: UTF8.self)
             + "X1,\"a\"b,c\rY2,\"q\"\"\r\nZ3,\"\",\"\r\n,,\n\"end\""
         let reader = try CSVReader(string: text, hasHeaderRow: true)
         var records = 0

@@ -10,6 +10,16 @@ private func scratch() throws -> URL {
     return folder
 }
 
+/// Runs Debian's sqlite3 on a database, as another program would touch it.
+func sqlite3(_ path: String, _ sql: String) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+    process.arguments = [path, sql]
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+}
+
 private func mode(_ path: String) throws -> Int {
     (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue ?? -1
 }
@@ -52,20 +62,11 @@ private func mode(_ path: String) throws -> Int {
         switch kind {
         case "truncated":
             // A followup store cut short (a copy that stopped half-way).
-            let sqlite = Process()
-            sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-            sqlite.arguments = [real, "PRAGMA wal_checkpoint(TRUNCATE);"]
-            try sqlite.run()
-            sqlite.waitUntilExit()
+            try sqlite3(real, "PRAGMA wal_checkpoint(TRUNCATE);")
             let bytes = try Data(contentsOf: URL(fileURLWithPath: real))
             try bytes.prefix(bytes.count / 3).write(to: URL(fileURLWithPath: path))
         case "foreign":
-            let sqlite = Process()
-            sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-            sqlite.arguments = [path, "PRAGMA journal_mode=WAL; CREATE TABLE t(x); INSERT INTO t VALUES (1);"]
-            sqlite.standardOutput = FileHandle.nullDevice
-            try sqlite.run()
-            sqlite.waitUntilExit()
+            try sqlite3(path, "PRAGMA journal_mode=WAL; CREATE TABLE t(x); INSERT INTO t VALUES (1);")
             for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         default:
             try Data("id,name\n1,Ann\n".utf8).write(to: URL(fileURLWithPath: path))
@@ -87,12 +88,7 @@ private func mode(_ path: String) throws -> Int {
             let store = try SQLiteStore.create(at: path)
             for number in 0..<300 { try store.add(Lead(id: "L\(number)", name: "Lead \(number)", notes: String(repeating: "n", count: 300)), now: "x") }
         }
-        let sqlite = Process()
-        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        sqlite.arguments = [path, "PRAGMA wal_checkpoint(TRUNCATE);"]
-        sqlite.standardOutput = FileHandle.nullDevice
-        try sqlite.run()
-        sqlite.waitUntilExit()
+        try sqlite3(path, "PRAGMA wal_checkpoint(TRUNCATE);")
         // 8 KB of garbage inside the file, past its first page (which still says "a followup store").
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         #expect(bytes.count > 40_000)

