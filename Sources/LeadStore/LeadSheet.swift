@@ -195,6 +195,10 @@ public struct LeadSheet {
                 result.report(row.sortedErrors(row: rowNumber))
             }
         }
+        if let failure = rows.readFailure {
+            result.errors.append(Diagnostic(.error, file: displayName, row: nil, column: nil,
+                "the sheet could not be read to its end (\(String(cString: strerror(failure)))); the rows after the last one read were not read"))
+        }
         return result
     }
 

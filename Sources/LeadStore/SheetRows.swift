@@ -100,6 +100,8 @@ final class SheetRows<Row>: @unchecked Sendable {
     private var skipping: BadRecord?
     private var skippedBytes = 0
     private var endOfFile = false
+    /// The error that ended reading before the end of the file (an I/O error), if any.
+    private var failure: Int32?
     private var cutAny = false
     private var nextPiece = 0
 
@@ -202,6 +204,14 @@ final class SheetRows<Row>: @unchecked Sendable {
             current = piece.items
             currentRecords = piece.records
         }
+    }
+
+    /// Why the file could not be read to its end (errno), once `next`
+    /// has returned nil; nil when it was read whole.
+    var readFailure: Int32? {
+        condition.lock()
+        defer { condition.unlock() }
+        return failure
     }
 
     /// Ends the parsing threads (the reader is done with the rows).
@@ -383,7 +393,10 @@ final class SheetRows<Row>: @unchecked Sendable {
             carry.append(contentsOf: repeatElement(0, count: block))
             let read = carry.withUnsafeMutableBytes { fread($0.baseAddress! + old, 1, block, file) }
             carry.removeLast(block - read)
-            if read < block { endOfFile = true }
+            if read < block {
+                endOfFile = true
+                if ferror(file) != 0 { failure = errno }
+            }
         }
     }
 

@@ -321,21 +321,14 @@ struct Import: ParsableCommand {
     @OptionGroup var options: StoreOptions
     @Argument(help: ArgumentHelp("The sheet to import.", valueName: "sheet.csv")) var sheet: String
 
-    @Option(help: ArgumentHelp("How the sheet's bytes are text: auto (UTF-8, or Windows-1252 for a sheet with no UTF-8 in it, with a warning), utf-8, windows-1252, latin-1.", valueName: "name"))
-    var encoding: String = SheetEncoding.auto.rawValue
-
-    func validate() throws {
-        if SheetEncoding(name: encoding) == nil {
-            throw ValidationError("--encoding \"\(encoding)\" is not one of \(SheetEncoding.allCases.map(\.rawValue).joined(separator: ", ")).")
-        }
-    }
+    @OptionGroup var sheetEncoding: SheetEncodingOption
 
     func run() throws {
         try capture {
             let catalog = TimeZoneCatalog()
             let result: LeadSheetResult
             do {
-                result = try LeadSheet(path: sheet, encoding: SheetEncoding(name: encoding) ?? .auto,
+                result = try LeadSheet(path: sheet, encoding: sheetEncoding.value,
                                        isKnownTimeZone: { Generate.isUsable(zone: $0, catalog) }).read()
             } catch let error as LeadStoreError { throw Failure(error.description) }
             for diagnostic in result.warnings + result.errors { printError(diagnostic.description) }

@@ -356,13 +356,9 @@ struct PlanInput: ParsableArguments {
     @Option(help: ArgumentHelp("The IANA time zone of leads that name none (default: the playbook's, else this machine's zone).", valueName: "zone"))
     var timezone: String?
 
-    @Option(help: ArgumentHelp("How the lead sheet's bytes are text: auto (UTF-8, or Windows-1252 for a sheet with no UTF-8 in it, with a warning), utf-8, windows-1252, latin-1.", valueName: "name"))
-    var encoding: String = SheetEncoding.auto.rawValue
+    @OptionGroup var sheetEncoding: SheetEncodingOption
 
     func validate() throws {
-        if SheetEncoding(name: encoding) == nil {
-            throw ValidationError("--encoding \"\(encoding)\" is not one of \(SheetEncoding.allCases.map(\.rawValue).joined(separator: ", ")).")
-        }
         if let horizon, horizon < 0 { throw ValidationError("--horizon must be 0 or more days, not \(horizon).") }
         if let timezone, !Generate.isUsable(zone: timezone, TimeZoneCatalog()) {
             throw ValidationError("--timezone \"\(timezone)\" is not a time zone this machine knows; expected an IANA name such as America/New_York.")
@@ -412,7 +408,7 @@ struct PlanInput: ParsableArguments {
                 return try SQLiteStore.open(at: store).read(each: each)
             } catch { throw Failure(error.description) }
         }
-        let sheet = LeadSheet(path: store, encoding: SheetEncoding(name: encoding) ?? .auto,
+        let sheet = LeadSheet(path: store, encoding: sheetEncoding.value,
                               isKnownTimeZone: { Generate.isUsable(zone: $0, catalog) })
         let result: LeadSheetResult
         do { result = try sheet.read(each: each) } catch { throw Failure(error.description) }
@@ -422,6 +418,20 @@ struct PlanInput: ParsableArguments {
             throw Failure("\(store): nothing written: the lead sheet's header must be fixed first")
         }
         return result
+    }
+}
+
+/// `--encoding`, for the commands that read a lead sheet.
+struct SheetEncodingOption: ParsableArguments {
+    @Option(name: .customLong("encoding"), help: ArgumentHelp("How the lead sheet's bytes are text: auto (UTF-8, or Windows-1252 for a sheet with no UTF-8 in it, with a warning), utf-8, windows-1252, latin-1.", valueName: "name"))
+    var name: String = SheetEncoding.auto.rawValue
+
+    var value: SheetEncoding { SheetEncoding(name: name) ?? .auto }
+
+    func validate() throws {
+        if SheetEncoding(name: name) == nil {
+            throw ValidationError("--encoding \"\(name)\" is not one of \(SheetEncoding.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
     }
 }
 
