@@ -656,5 +656,10 @@ struct Failure: Error, CustomStringConvertible {
 }
 
 func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    // A message can hold what a person typed or a file held (a lead id, a
+    // path, a value): no control character reaches the terminal, and no
+    // line is megabytes long.
+    let safe = line.split(separator: "\n", omittingEmptySubsequences: false)
+        .map { Diagnostic.shownPlain(String($0), limit: 4_000) }.joined(separator: "\n")
+    FileHandle.standardError.write(Data((safe + "\n").utf8))
 }

@@ -179,3 +179,16 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: store)) == bytes, "nothing was written")
     }
 }
+
+@Suite struct TerminalSafetyTests {
+    @Test func noControlCharacterAGivenValueHoldsReachesTheTerminal() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = folder.appendingPathComponent("leads.sqlite").path
+        #expect(try await followup(["init", store]).status == 0)
+        let run = try await followup(["log", "X\u{1B}[2J\u{1B}]0;pwned\u{07}", "--channel", "email", "--store", store])
+        #expect(run.status != 0)
+        #expect(!run.stderr.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 }, "\(run.stderr)")
+        #expect(run.stderr.contains("\\u{1B}[2J"))
+    }
+}

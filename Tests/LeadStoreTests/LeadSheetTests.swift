@@ -224,6 +224,39 @@ func readSheet(_ text: String, bytes: [UInt8]? = nil, name: String = "leads.csv"
         }
     }
 
+    /// Every kind of byte sequence that is not UTF-8 loses its row only.
+    @Test(arguments: [[0xFF], [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0x80], [0xF0, 0x9F, 0x98]] as [[UInt8]])
+    func anyMalformedSequenceLosesOnlyItsRow(_ bad: [UInt8]) throws {
+        let bytes = Array("id,name,notes\n1,Zoë,a\n2,x".utf8) + bad + Array(",b\n3,Cy,c\n".utf8)
+        for size in [1, 5, 1 << 20] {
+            let result = try SheetChunkingTests.read(bytes, chunkSize: size)
+            #expect(result.leads.map(\.id) == ["1", "3"], "\(bad) in pieces of \(size)")
+            #expect(result.errors.map(\.row) == [3])
+            #expect(result.errors.first?.message.hasPrefix("not UTF-8 (byte 0x\(String(format: "%02X", bad[0]))") == true)
+        }
+        // At the very end of the file, without a line break.
+        let last = try readSheet("", bytes: Array("id,name\n1,Zoë\n2,x".utf8) + bad)
+        #expect(last.leads.map(\.id) == ["1"] && last.errors.map(\.row) == [3])
+    }
+
+    @Test(arguments: ["\n", "\r\n"])
+    func unclosedQuotesAnywhereLoseOnlyTheirRows(_ newline: String) throws {
+        let rows = ["id,name,notes", "1,Ann,ok", "\"2,Bo,quote opens the id", "3,Cy,fine", "4,Dee,\"opens at the end"]
+        let result = try readSheet(rows.joined(separator: newline) + newline)
+        #expect(result.leads.map(\.id) == ["1", "3"])
+        #expect(result.errors.map(\.row) == [3, 5])
+        #expect(result.errors.map(\.column) == ["id", "notes"])
+        // The last row, with no line break after it.
+        let end = try readSheet(rows.joined(separator: newline))
+        #expect(end.leads.map(\.id) == ["1", "3"] && end.errors.map(\.row) == [3, 5])
+    }
+
+    @Test func anUnclosedQuoteInTheHeaderIsOneErrorForTheSheet() {
+        #expect { try readSheet("id,\"name,notes\n1,Ann,x\n") } throws: { error in
+            "\(error)".contains("leads.csv:1: the header row cannot be read: a quoted value opened here is never closed")
+        }
+    }
+
     @Test func aBadByteInAQuotedValueIsPlacedInTheValue() throws {
         let bytes = Array("id,name,notes\n1,Zoë,\"a, b".utf8) + [0xFF] + Array("\nc\"\n2,Bo,x\n".utf8)
         let result = try readSheet("", bytes: bytes)
