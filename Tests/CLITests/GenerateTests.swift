@@ -164,7 +164,7 @@ let goldenFolder = packageRoot.appendingPathComponent("Fixtures/demo/golden")
 /// events as a digest and as all-day events, through ten real iCalendar
 /// consumers. The hostile sheet has CR/LF and `END:VCALENDAR`
 /// inside names and notes, right-to-left and emoji text, control characters
-/// and 10 kB notes.
+/// and 10 kB notes; another sheet is Windows-1252, as Excel saves it.
 @Suite struct GauntletTests {
     @Test(.enabled(if: gauntlet != nil, "needs ../shared/gauntlet/check (or FOLLOWUP_GAUNTLET)"), .timeLimit(.minutes(15)))
     func feedsPassEveryConsumer() async throws {
@@ -178,17 +178,25 @@ let goldenFolder = packageRoot.appendingPathComponent("Fixtures/demo/golden")
         // The shapes the events feeds take for other clients.
         #expect(try await followup(demoArguments + ["--out", digest.path, "--quiet", "--digest"]).status == 0)
         #expect(try await followup(demoArguments + ["--out", allDay.path, "--quiet", "--all-day", "--profile", "google"]).status == 0)
+        // A sheet as Excel saves "CSV" on a western Windows (Windows-1252), read with one warning.
+        let windows = folder.appendingPathComponent("windows-1252")
+        let windowsRun = try await followup(["generate", "--store", "Fixtures/hostile/windows-1252.csv", "--out", windows.path,
+                                             "--now", "2026-12-01", "--timezone", "UTC", "--quiet"])
+        #expect(windowsRun.status == 0 && windowsRun.stderr.contains("read as Windows-1252"), "\(windowsRun.stderr)")
+        let windowsTasks = try String(contentsOf: windows.appendingPathComponent("all.tasks.ics"), encoding: .utf8)
+        #expect(windowsTasks.contains("Renée Dupont") && windowsTasks.contains("5 000 €") && windowsTasks.contains("“Zeit ist Geld”"))
         // Nurture milestones, merged titles, holidays and capacity from a playbook file.
         let team = folder.appendingPathComponent("team")
         #expect(try await followup(demoArguments + ["--out", team.path, "--quiet", "--playbook", teamPlaybook]).status == 0)
         let events = { (folder: URL) in folder.appendingPathComponent("all.events.ics").path }
         let tasks = team.appendingPathComponent("all.tasks.ics").path
         let report = folder.appendingPathComponent("gauntlet.json")
-        let result = try await run(gauntlet!, ["--json", report.path, demo.path, hostile.path, events(digest), events(allDay), events(team), tasks])
+        let result = try await run(gauntlet!, ["--json", report.path, demo.path, hostile.path, events(digest), events(allDay), events(team), tasks,
+                                               events(windows), windows.appendingPathComponent("all.tasks.ics").path])
         #expect(result.status == 0, "gauntlet failed:\n\(result.stdout)\n\(result.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any]
         let files = json?["files"] as? [String: [String: Any]] ?? [:]
-        #expect(files.count == 22, "the gauntlet read \(files.count) feeds")
+        #expect(files.count == 24, "the gauntlet read \(files.count) feeds")
         #expect(!result.stdout.contains("FAIL"), "\(result.stdout)")
         // Consumers that read a different time or text than the others are a
         // bug in the feed even when none of them fails it.
