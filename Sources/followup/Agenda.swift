@@ -1,6 +1,7 @@
 import ArgumentParser
 import FollowUp
 import Foundation
+import LeadStore
 
 struct Agenda: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -54,7 +55,8 @@ struct Agenda: ParsableCommand {
             let who = touch.lead.company.map { "\(touch.lead.name) (\($0))" } ?? touch.lead.name
             var what = touch.title
             if [.nextStepMine, .nextStepTheirs].contains(touch.kind), let step = touch.lead.nextStep { what += ": \(step)" }
-            return ["\(touch.time) \(touch.timeZone)", touch.lead.id, who, what, touch.owner]
+            // Cells hold what a sheet held: no control character reaches the terminal.
+            return ["\(touch.time) \(touch.timeZone)", touch.lead.id, who, what, touch.owner].map { Diagnostic.shownPlain($0, limit: 200) }
         }
         let widths = (0..<5).map { column in rows.map { $0[column].count }.max() ?? 0 }
         func line(_ row: [String]) -> String {
@@ -141,7 +143,7 @@ struct Check: ParsableCommand {
         for lead in leads {
             let status = lead.effectiveStatus
             if [.won, .lost, .closed, .paused].contains(status) { continue }
-            let who = "\(lead.id) \(lead.name)\(lead.company.map { " (\($0))" } ?? "") [\(lead.owner)]"
+            let who = Diagnostic.shownPlain("\(lead.id) \(lead.name)\(lead.company.map { " (\($0))" } ?? "") [\(lead.owner)]", limit: 400)
             if (status == .engaged || lead.hasReplied) && lead.nextStepDue == nil {
                 noNextStep.append("\(who): they replied\(lead.lastReply.map { " on \($0)" } ?? ""); agree on a next step (followup next \(lead.id) \"…\" --due DATE)")
             }

@@ -190,5 +190,15 @@ import Testing
         #expect(run.status != 0)
         #expect(!run.stderr.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 }, "\(run.stderr)")
         #expect(run.stderr.contains("\\u{1B}[2J"))
+        // A name with escapes in a sheet does not reach the terminal through agenda or check.
+        let sheet = folder.appendingPathComponent("leads.csv")
+        try Data("id,name,first_contact\nL1,Evil\u{1B}]0;title\u{07}\u{1B}[31m,2026-11-30\n".utf8).write(to: sheet)
+        for command in [["agenda", "--store", sheet.path, "--now", "2026-12-01", "--timezone", "UTC"],
+                        ["check", "--store", sheet.path, "--now", "2026-12-01"]] {
+            let shown = try await followup(command)
+            #expect(shown.stdout.contains("Evil"), "\(command[0]): \(shown.stdout)")
+            #expect(!shown.stdout.unicodeScalars.contains { $0.value == 0x07 || $0.value == 0x1B }, "\(command[0]): \(shown.stdout)")
+            #expect(shown.stdout.contains("\\u{1B}[31m"))
+        }
     }
 }
