@@ -167,6 +167,11 @@ public struct LeadSheet {
             result.rowsRead += 1
             guard case .row(let checked) = item else {
                 if case .bad(let record) = item {
+                    // A row that is not UTF-8 still names its owner, whose feeds stay.
+                    if case .undecodable(_, _, _, _, let fields) = record, let index = columns.index(of: .owner), index < fields.count {
+                        let owner = fields[index].trimmed
+                        if !owner.isEmpty, !owner.contains("\u{FFFD}"), owners.insert(owner).inserted { result.owners.append(owner) }
+                    }
                     result.rejectedRows += 1
                     result.report([Diagnostic(.error, file: displayName, row: rowNumber,
                                               column: Self.column(of: record, header: header),
@@ -224,7 +229,7 @@ public struct LeadSheet {
     private static func column(of record: BadRecord, header: [String]) -> String? {
         let field: Int
         switch record {
-        case .unclosedQuote(let index, _), .undecodable(_, let index, _, _): field = index
+        case .unclosedQuote(let index, _), .undecodable(_, let index, _, _, _): field = index
         case .tooLong: return nil
         }
         guard field < header.count else { return "column \(field + 1)" }
@@ -243,7 +248,7 @@ public struct LeadSheet {
                   + "and the lines after it are read as rows; close the quote (a quote inside a quoted value is written \"\")"
         case .tooLong(let bytes):
             return "the row is longer than \(limit) (\(bytes) bytes): it is skipped; the longest row read is \(limit), and a value at most \(maxFieldBytes / 1024) KiB"
-        case .undecodable(let byte, _, let offset, let context):
+        case .undecodable(let byte, _, let offset, let context, _):
             return "not UTF-8 (byte \(hex(byte)) at byte \(offset + 1) of the value, in \(Diagnostic.shownPlain(context, limit: 80, quoted: true))): this row is skipped; "
                 + "save the sheet as \"CSV UTF-8\", or name its encoding with --encoding (such as windows-1252)"
         }

@@ -17,7 +17,9 @@ enum BadRecord: Equatable, Sendable {
     /// Text that is not valid UTF-8: `byte` in field `field`, the
     /// `offsetInValue`-th byte of its value (from 0), with the bytes around
     /// it as `context` (undecodable bytes written `\xHH`).
-    case undecodable(byte: UInt8, field: Int, offsetInValue: Int, context: String)
+    /// `fields` are the record's values with each undecodable byte as
+    /// U+FFFD: enough to know whose row it was (its owner keeps a feed).
+    case undecodable(byte: UInt8, field: Int, offsetInValue: Int, context: String, fields: [String])
 }
 
 /// A lead sheet's rows, parsed by CSV.swift on several threads and handed
@@ -347,9 +349,11 @@ final class SheetRows<Row>: @unchecked Sendable {
                             }
                         }
                         if fieldStart < offset, record[fieldStart] == 0x22 { fieldStart += 1 }
+                        let fields = (try? CSVReader(string: String(decoding: record, as: UTF8.self), hasHeaderRow: false))?.next() ?? []
                         allBad.append((recordIndex, .undecodable(byte: record[offset], field: fieldScanner.field,
                                                                  offsetInValue: offset - fieldStart,
-                                                                 context: UTF8Check.context(of: record, around: offset))))
+                                                                 context: UTF8Check.context(of: record, around: offset),
+                                                                 fields: fields)))
                         badIndices.insert(recordIndex)
                     } else {
                         good += record

@@ -257,6 +257,13 @@ func readSheet(_ text: String, bytes: [UInt8]? = nil, name: String = "leads.csv"
         }
     }
 
+    @Test func theOwnerOfARowThatIsNotUTF8KeepsTheirFeeds() throws {
+        let bytes = Array("id,name,owner\n1,Zoë,Alice\n2,Ren".utf8) + [0xE9] + Array("e,Solo\n".utf8)
+        let result = try readSheet("", bytes: bytes)
+        #expect(result.leads.map(\.id) == ["1"])
+        #expect(result.owners == ["Alice", "Solo"])
+    }
+
     @Test func aBadByteInAQuotedValueIsPlacedInTheValue() throws {
         let bytes = Array("id,name,notes\n1,Zoë,\"a, b".utf8) + [0xFF] + Array("\nc\"\n2,Bo,x\n".utf8)
         let result = try readSheet("", bytes: bytes)
