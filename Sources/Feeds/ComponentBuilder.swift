@@ -134,7 +134,33 @@ public struct ComponentBuilder {
 
     func headline(_ touch: Touchpoint) -> String {
         let who = touch.lead.company.map { "\(touch.lead.name) (\($0))" } ?? touch.lead.name
-        return "\(touch.title): \(who)"
+        return Self.singleLine("\(touch.title): \(who)")
+    }
+
+    /// A text for a one-line property (SUMMARY, an alarm's DESCRIPTION, an
+    /// organizer's CN): every run of line breaks and other control
+    /// characters becomes one space. A name or company cell with a line
+    /// break otherwise puts `\n` in the title: calcurse skips such an event
+    /// ("line break in summary") and Thunderbird shows a title of several
+    /// lines. Line breaks stay in DESCRIPTION, where they belong.
+    public static func singleLine(_ text: String) -> String {
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text }
+        var result = String.UnicodeScalarView()
+        var afterBreak = false
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029:
+                if !result.isEmpty, result.last != " " { result.append(" ") }
+                afterBreak = true
+            case 0x20 where afterBreak && (result.isEmpty || result.last == " "):
+                continue  // spaces around a break fold into its one space
+            default:
+                afterBreak = false
+                result.append(scalar)
+            }
+        }
+        if afterBreak, result.last == " " { result.removeLast() }
+        return String(result)
     }
 
     /// Who, which step, why now, what to bring, their notes, a draft.
@@ -203,7 +229,7 @@ public struct ComponentBuilder {
     /// under the reserved `.invalid` domain (RFC 2606) that names them and
     /// can never reach anyone.
     static func makeOrganizer(_ owner: String) -> ICalOrganizer {
-        let trimmed = owner.trimmed
+        let trimmed = singleLine(owner.trimmed)
         if trimmed.range(of: "^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$", options: .regularExpression) != nil {
             return ICalOrganizer(name: trimmed, address: "mailto:\(trimmed)")
         }

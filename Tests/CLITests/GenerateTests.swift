@@ -206,3 +206,31 @@ let goldenFolder = packageRoot.appendingPathComponent("Fixtures/demo/golden")
         }
     }
 }
+
+/// calcurse (Debian's), a client outside the gauntlet that skips any event
+/// whose title has a line break: the hostile sheet's names and companies have them.
+@Suite struct CalcurseTests {
+    @Test func calcurseImportsEveryTouchOfTheHostileSheet() async throws {
+        let calcurse = URL(fileURLWithPath: "/usr/bin/calcurse")
+        try #require(FileManager.default.isExecutableFile(atPath: calcurse.path), "scripts/install-deps installs calcurse")
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("out")
+        #expect(try await followup(["generate", "--store", "Fixtures/hostile/leads.csv", "--out", out.path,
+                                    "--now", "2026-12-01", "--timezone", "UTC", "--quiet"]).status == 0)
+        for (file, kind) in [("all.events.ics", "apps"), ("all.tasks.ics", "todos")] {
+            let data = folder.appendingPathComponent("calcurse-\(kind)")
+            try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+            let result = try await run(calcurse, ["-D", data.path, "-i", out.appendingPathComponent(file).path])
+            let text = try String(contentsOf: out.appendingPathComponent(file), encoding: .utf8)
+            // Lines that begin a component (notes may hold the same words as text).
+            let count = text.components(separatedBy: kind == "apps" ? "\r\nBEGIN:VEVENT\r\n" : "\r\nBEGIN:VTODO\r\n").count - 1
+            #expect(count > 0)
+            #expect(result.stdout.contains("/ 0 skipped"), "\(file): \(result.stdout)")
+            // Every component was imported as one calcurse item.
+            let report = result.stdout.split(separator: "\n").last { $0.contains("skipped") }.map(String.init) ?? ""
+            let numbers = report.split(separator: "/").map { $0.trimmingCharacters(in: .whitespaces).split(separator: " ").first.flatMap { Int($0) } ?? 0 }
+            #expect(numbers.prefix(3).reduce(0, +) == count, "\(file): \(report) for \(count) components")
+        }
+    }
+}

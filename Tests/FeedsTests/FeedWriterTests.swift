@@ -397,3 +397,33 @@ let sampleLeads = [
         }
     }
 }
+
+@Suite struct SingleLineTextTests {
+    @Test func titlesAlarmsAndOrganizersAreOneLineAndDescriptionsKeepTheirBreaks() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let lead = Lead(id: "N1", name: "Ann\r\nLee", company: "Acme\nRobotics\u{1B}[31m", owner: "Bo\nZhang", timeZone: "Europe/Berlin",
+                        status: .new, notes: "line one\nline two")
+        _ = try writeFeeds([lead], into: folder)
+        for file in ["all.events.ics", "all.tasks.ics"] {
+            let items = try components(read(folder, file), file.contains("events") ? "VEVENT" : "VTODO")
+            #expect(!items.isEmpty)
+            for item in items {
+                let summary = try #require(item.property("SUMMARY")?.value)
+                #expect(!summary.contains("\n") && !summary.contains("\r") && !summary.contains("\u{1B}"), "\(summary)")
+                #expect(summary.hasSuffix("Ann Lee (Acme Robotics [31m)"), "\(summary)")
+                #expect(item.property("ORGANIZER")?.parameters["CN"] == "Bo Zhang")
+                #expect(item.property("DESCRIPTION")?.value.contains("line one\nline two") == true)
+                for alarm in item.components where alarm.kind == "VALARM" {
+                    #expect(alarm.property("DESCRIPTION")?.value == summary)
+                }
+            }
+        }
+    }
+
+    @Test(arguments: [("a\nb", "a b"), ("a\r\n\r\nb", "a b"), ("a \n b", "a b"), ("\nlead", "lead"), ("tab\there", "tab here"),
+                      ("plain", "plain"), ("Zoë\u{2028}Ødegaard", "Zoë Ødegaard"), ("end\n", "end"), ("a\n b", "a b")])
+    func controlCharactersBecomeOneSpace(_ text: String, _ expected: String) {
+        #expect(ComponentBuilder.singleLine(text) == expected)
+    }
+}
