@@ -138,7 +138,7 @@ public struct LeadSheet {
         guard let header = rows.header else {
             if let problem = rows.headerProblem {
                 throw LeadStoreError(Diagnostic(.error, file: displayName, row: 1, column: nil,
-                                                "the header row cannot be read: " + Self.describe(problem, header: nil)
+                                                "the header row cannot be read: " + Self.describe(problem)
                                                 + "; nothing can be read before it is fixed").description)
             }
             throw LeadStoreError("\(shownName): the lead sheet is empty or unreadable: it needs a header row naming its columns")
@@ -175,7 +175,7 @@ public struct LeadSheet {
                     result.rejectedRows += 1
                     result.report([Diagnostic(.error, file: displayName, row: rowNumber,
                                               column: Self.column(of: record, header: header),
-                                              Self.describe(record, header: header))])
+                                              Self.describe(record))])
                 }
                 continue
             }
@@ -237,7 +237,7 @@ public struct LeadSheet {
         return name.isEmpty ? "column \(field + 1)" : Diagnostic.shownPlain(name)
     }
 
-    private static func describe(_ record: BadRecord, header: [String]?) -> String {
+    private static func describe(_ record: BadRecord) -> String {
         let limit = "\(maxRowBytes / 1024 / 1024) MiB"
         switch record {
         case .unclosedQuote(_, let atLimit):

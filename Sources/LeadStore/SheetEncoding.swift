@@ -35,15 +35,10 @@ public enum SheetEncoding: String, CaseIterable, Sendable {
     }
 
     /// What `auto` found in a file.
-    public struct Detection: Sendable, Equatable {
+    public struct Detection: Sendable {
         public var encoding: Resolved
         /// The first byte that is not UTF-8, its offset in the file and its line (from 1).
         public var firstInvalid: (byte: UInt8, offset: Int, line: Int)?
-
-        public static func == (a: Detection, b: Detection) -> Bool {
-            a.encoding == b.encoding && a.firstInvalid?.byte == b.firstInvalid?.byte
-                && a.firstInvalid?.offset == b.firstInvalid?.offset && a.firstInvalid?.line == b.firstInvalid?.line
-        }
     }
 
     /// Reads the file until it knows: the first UTF-8 sequence of two bytes
@@ -168,42 +163,22 @@ enum UTF8Check {
                 }
                 index += 1
             }
+            openLead = pending > 0 ? lead : nil
             return (nil, sawMultibyte)
         }
 
-        /// Whether the bytes fed so far end inside a sequence.
-        var isIncomplete: Bool { pending > 0 }
+        /// The lead byte's index in the last buffer fed, when that buffer
+        /// ends inside the sequence it starts.
+        private(set) var openLead: Int?
     }
 
     /// The index of the first byte of `bytes` that is not UTF-8, if any:
     /// a byte that cannot start a sequence, or the lead byte of one cut short.
-    static func firstInvalid<C: RandomAccessCollection>(in bytes: C) -> Int? where C.Element == UInt8, C.Index == Int {
-        var index = bytes.startIndex
-        let end = bytes.endIndex
-        while index < end {
-            let byte = bytes[index]
-            if byte < 0x80 { index += 1; continue }
-            var lower: UInt8 = 0x80, upper: UInt8 = 0xBF
-            let length: Int
-            switch byte {
-            case 0xC2...0xDF: length = 1
-            case 0xE0: length = 2; lower = 0xA0
-            case 0xED: length = 2; upper = 0x9F
-            case 0xE1...0xEF: length = 2
-            case 0xF0: length = 3; lower = 0x90
-            case 0xF4: length = 3; upper = 0x8F
-            case 0xF1...0xF3: length = 3
-            default: return index - bytes.startIndex
-            }
-            guard index + length < end else { return index - bytes.startIndex }
-            for next in 1...length {
-                let continuation = bytes[index + next]
-                let (low, high) = next == 1 ? (lower, upper) : (0x80, 0xBF)
-                guard continuation >= low && continuation <= high else { return index - bytes.startIndex }
-            }
-            index += length + 1
+    static func firstInvalid(in bytes: [UInt8]) -> Int? {
+        var stream = Stream()
+        return bytes.withUnsafeBufferPointer { buffer in
+            stream.feed(buffer).firstInvalid ?? stream.openLead
         }
-        return nil
     }
 
     /// Up to 24 bytes either side of `offset`, on its line, as text with
