@@ -35,7 +35,7 @@ public final class FeedServer: Sendable {
     public let port: Int
     private let log: @Sendable (String) -> Void
     private let tokens = Mutex<TokenSnapshot>(TokenSnapshot())
-    private let validators = Mutex<[String: Validators]>([:])
+    private let validatorCache = Mutex<[String: Validators]>([:])
 
     /// A freshness window that suits calendar polling: clients may reuse a
     /// copy for five minutes, then revalidate with the ETag (a 304 costs
@@ -195,13 +195,13 @@ public final class FeedServer: Sendable {
     /// The validators of an opened feed: from the cache when its identity
     /// is the one cached, else its content digested (on the thread pool).
     private func validators(of feed: OpenFeed) async -> Validators? {
-        if let cached = validators.withLock({ $0[feed.path] }), cached.identity == feed.identity { return cached }
+        if let cached = validatorCache.withLock({ $0[feed.path] }), cached.identity == feed.identity { return cached }
         guard let digest = try? await feed.digest() else { return nil }
         return remember(feed.path, feed.identity, digest)
     }
 
     private func validators(of path: String, identity: FileIdentity) async -> Validators? {
-        if let cached = validators.withLock({ $0[path] }), cached.identity == identity { return cached }
+        if let cached = validatorCache.withLock({ $0[path] }), cached.identity == identity { return cached }
         guard let opened = await OpenFeed.open(path) else { return nil }
         return await validators(of: opened)
     }
@@ -209,7 +209,7 @@ public final class FeedServer: Sendable {
     private func remember(_ path: String, _ identity: FileIdentity, _ digest: String) -> Validators {
         let modified = Date(timeIntervalSince1970: TimeInterval(identity.seconds))
         let entry = Validators(identity: identity, etag: "\"\(digest)\"", modified: modified, lastModified: Self.httpDate(modified))
-        validators.withLock { $0[path] = entry }
+        validatorCache.withLock { $0[path] = entry }
         return entry
     }
 
