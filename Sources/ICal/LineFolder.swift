@@ -21,6 +21,13 @@ enum LineFolder {
         let input = UnsafeBufferPointer(start: UnsafeRawPointer(text).assumingMemoryBound(to: UInt8.self), count: count)
         // Most texts have no line too long: then they are copied as they are.
         if !hasLongLine(input) { output.append(contentsOf: input); return }
+        refold(input, appendingTo: &output)
+    }
+
+    /// Appends `input` to `output` with every physical line over
+    /// `maxOctets` folded.
+    private static func refold(_ input: UnsafeBufferPointer<UInt8>, appendingTo output: inout [UInt8]) {
+        let count = input.count
         output.reserveCapacity(output.count + count + count / 64)
         var lineStart = 0
         var index = 0
@@ -48,18 +55,7 @@ enum LineFolder {
         let folded: [UInt8]? = text.withUTF8 { input in
             guard hasLongLine(input) else { return nil }
             var output: [UInt8] = []
-            output.reserveCapacity(input.count + input.count / 64)
-            var lineStart = 0
-            var index = 0
-            while lineStart <= input.count {
-                let found = lineStart < input.count ? memchr(input.baseAddress! + lineStart, 0x0A, input.count - lineStart) : nil
-                index = found.map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - input.baseAddress! } ?? input.count
-                var contentEnd = index
-                if index < input.count, contentEnd > lineStart, input[contentEnd - 1] == 0x0D { contentEnd -= 1 }
-                appendFolded(input, lineStart..<contentEnd, to: &output)
-                if index < input.count { output.append(contentsOf: input[contentEnd...index]) }
-                lineStart = index + 1
-            }
+            refold(input, appendingTo: &output)
             return output
         }
         return folded.map { String(decoding: $0, as: UTF8.self) } ?? text

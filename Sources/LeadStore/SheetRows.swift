@@ -84,7 +84,6 @@ final class SheetRows<Row>: @unchecked Sendable {
         var records: Int
     }
 
-    private let path: String
     private let chunkSize: Int
     private let file: UnsafeMutablePointer<FILE>
     private let condition = NSCondition()
@@ -130,7 +129,6 @@ final class SheetRows<Row>: @unchecked Sendable {
 
     init?(path: String, chunkSize: Int, encoding: SheetEncoding.Resolved) {
         guard let file = fopen(path, "rb") else { return nil }
-        self.path = path
         self.chunkSize = max(chunkSize, 1)
         self.file = file
         self.encoding = encoding

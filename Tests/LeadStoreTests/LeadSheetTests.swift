@@ -4,14 +4,14 @@ import Foundation
 import Testing
 
 /// Writes a sheet into a fresh temporary folder and reads it.
-func readSheet(_ text: String, bytes: [UInt8]? = nil, name: String = "leads.csv") throws -> LeadSheetResult {
+func readSheet(_ text: String, bytes: [UInt8]? = nil, name: String = "leads.csv", encoding: SheetEncoding = .auto) throws -> LeadSheetResult {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("followup-sheet-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
     let path = folder.appendingPathComponent(name).path
     _ = FileManager.default.createFile(atPath: path, contents: Data(bytes ?? Array(text.utf8)))
     let known: Set<String> = ["America/New_York", "Europe/Berlin", "Asia/Tokyo", "UTC"]
-    return try LeadSheet(path: path, displayName: name, isKnownTimeZone: { known.contains($0) }).read()
+    return try LeadSheet(path: path, displayName: name, encoding: encoding, isKnownTimeZone: { known.contains($0) }).read()
 }
 
 @Suite struct LeadSheetTests {
@@ -297,14 +297,9 @@ func readSheet(_ text: String, bytes: [UInt8]? = nil, name: String = "leads.csv"
 
     @Test func anEncodingCanBeNamed() throws {
         let bytes = Array("id,name\n1,Ren".utf8) + [0xE9] + Array("e\n".utf8)
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("followup-enc-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("leads.csv").path
-        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
-        let strict = try LeadSheet(path: path, displayName: "leads.csv", encoding: .utf8, isKnownTimeZone: { _ in true }).read()
+        let strict = try readSheet("", bytes: bytes, encoding: .utf8)
         #expect(strict.leads.isEmpty && strict.errors.first?.row == 2)
-        let latin = try LeadSheet(path: path, displayName: "leads.csv", encoding: .latin1, isKnownTimeZone: { _ in true }).read()
+        let latin = try readSheet("", bytes: bytes, encoding: .latin1)
         #expect(latin.leads.first?.name == "Renée" && latin.warnings.isEmpty)
         #expect(SheetEncoding(name: "CP1252") == .windows1252 && SheetEncoding(name: "ISO-8859-1") == .latin1)
         #expect(SheetEncoding(name: "ebcdic") == nil)
