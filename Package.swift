@@ -26,6 +26,9 @@ let package = Package(
             pkgConfig: "libical",
             providers: [.apt(["libical-dev"])]
         ),
+        // Files the way every writer here needs them: atomic replacement,
+        // the folder lock, scratch files, content digests.
+        .target(name: "FileKit"),
         // The safe Swift layer over libical: the only code that imports CLibical.
         .target(name: "ICal", dependencies: ["CLibical"]),
         // The domain: leads, playbook, business calendar, planner. Pure, no I/O.
@@ -45,9 +48,13 @@ let package = Package(
         ]),
         // Touchpoints to calendars, split by owner, written atomically.
         .target(name: "Feeds", dependencies: ["FollowUp", "ICal"]),
+        // The engine of `generate`: reads a lead source, plans every owner on
+        // every core, streams the feeds into place; skips a run whose inputs
+        // are the last run's.
+        .target(name: "Generation", dependencies: ["FollowUp", "LeadStore", "Playbooks", "Feeds", "ICal", "FileKit"]),
         // Publishing: the feeds over HTTP behind private links (Hummingbird).
         .target(name: "Publish", dependencies: [
-            "Feeds",
+            "Feeds", "FileKit",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -56,7 +63,7 @@ let package = Package(
         ]),
         // The command line: argument parsing and wiring only.
         .executableTarget(name: "followup", dependencies: [
-            "FollowUp", "LeadStore", "Feeds", "Publish", "Playbooks",
+            "FollowUp", "LeadStore", "Feeds", "Generation", "Publish", "Playbooks", "ICal",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -78,7 +85,11 @@ let package = Package(
             "Feeds", "FollowUp", "ICal",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-        .testTarget(name: "PublishTests", dependencies: ["Publish", "Feeds", "FollowUp", "ICal"]),
+        .testTarget(name: "GenerationTests", dependencies: [
+            "Generation", "Feeds", "FollowUp", "ICal", "LeadStore", "FileKit",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        .testTarget(name: "PublishTests", dependencies: ["Publish", "Generation", "LeadStore", "Feeds", "FollowUp", "ICal"]),
         .testTarget(name: "CLITests", dependencies: [
             "followup",
             .product(name: "CSV", package: "CSV.swift"),

@@ -15,7 +15,11 @@ import ICal
 /// component is serialised once and its bytes reach both feeds that carry
 /// it. Nothing the size of a calendar is ever held in memory, and the bytes
 /// do not depend on how many sinks there were or which sink did which owner.
-public final class FeedRun {
+///
+/// `@unchecked Sendable`: the planning threads share one run; its mutable
+/// fields (`sinks`, `ownerFiles`) are read and written under `sinksLock`,
+/// and the rest never change once it is made.
+public final class FeedRun: @unchecked Sendable {
     /// Every owner's feed names, in file-name order.
     public let feeds: [OwnerFeed]
     /// Temporary files of killed runs that were removed.

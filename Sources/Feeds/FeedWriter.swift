@@ -57,7 +57,7 @@ public struct FeedWriteReport: Sendable {
 /// Each component is serialised once and its bytes go to both feeds that
 /// carry it (the owner's and everyone's). Files are streamed: a header, the
 /// VTIMEZONEs the feed uses, then one component at a time (see `FeedRun`,
-/// which a caller that plans as it goes feeds touch by touch).
+/// which the engine of `generate` feeds touch by touch as it plans).
 public struct FeedWriter {
     public static let productID = "-//followup//followup 1.0//EN"
     /// How often a subscribed client should poll.
@@ -83,28 +83,6 @@ public struct FeedWriter {
     ///   nothing planned still gets (empty) feeds and no subscription breaks.
     public func begin(folder: String, owners: [String]) throws(FeedError) -> FeedRun {
         try FeedRun(folder: folder, owners: owners, catalog: catalog, options: options, fileMode: fileMode, lockWait: lockWait)
-    }
-
-    /// Writes every feed into `folder` and returns the manifest.
-    /// - Parameters:
-    ///   - owners: every owner in the store, so an owner with nothing
-    ///     planned still gets (empty) feeds and no subscription breaks.
-    ///   - touchpoints: the plan, in any order.
-    /// - Parameter memoryLimit: serialised bytes kept in memory before the scratch file.
-    public func write(owners: [String], touchpoints: [Touchpoint], to folder: String, rejectedRows: Int, leads: Int,
-                      memoryLimit: Int = FeedSink.memoryLimit) throws(FeedError) -> FeedWriteReport {
-        let run = try begin(folder: folder, owners: owners + touchpoints.map(\.owner))
-        let sink = try run.makeSink(memoryLimit: memoryLimit)
-        // Feeds order touches of one time by lead id: a lead's rank stands for its id.
-        var rank: [String: UInt32] = [:]
-        for (index, id) in Set(touchpoints.map(\.lead.id)).sorted().enumerated() { rank[id] = UInt32(index) }
-        var placeInPlan: [String: Int] = [:]
-        for touch in touchpoints {
-            let index = placeInPlan[touch.lead.id, default: 0]
-            placeInPlan[touch.lead.id] = index + 1
-            try sink.add(touch, feed: run.feedIndex(ofOwner: touch.owner)!, leadRank: rank[touch.lead.id]!, index: index)
-        }
-        return try run.finish(rejectedRows: rejectedRows, leads: leads)
     }
 
     /// Removes the temporary files a killed run left, under the folder's

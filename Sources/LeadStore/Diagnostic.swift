@@ -122,3 +122,11 @@ public struct LeadSheetResult: Sendable {
 }
 
 import FollowUp
+
+extension LeadSheetResult {
+    /// A result with no leads and no problems: what a run that read
+    /// nothing (or reports an earlier run's count) starts from.
+    public init(rowsRead: Int = 0, rejectedRows: Int = 0, owners: [String] = []) {
+        self.init(leads: [], errors: [], warnings: [], rowsRead: rowsRead, rejectedRows: rejectedRows, owners: owners)
+    }
+}

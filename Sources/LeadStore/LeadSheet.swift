@@ -58,8 +58,8 @@ public struct LeadSheet {
     /// Called from several threads at once.
     public typealias TimeZoneCheck = @Sendable (String) -> Bool
 
-    private let path: String
-    private let displayName: String
+    public let path: String
+    let displayName: String
     private let encoding: SheetEncoding
     private let isKnownTimeZone: TimeZoneCheck
 
@@ -81,14 +81,6 @@ public struct LeadSheet {
         self.displayName = displayName ?? path
         self.encoding = encoding
         self.isKnownTimeZone = isKnownTimeZone
-    }
-
-    /// Reads every row. Throws only when the file cannot be read as a CSV at all.
-    public func read() throws(LeadStoreError) -> LeadSheetResult {
-        var leads: [Lead] = []
-        var result = try read { leads.append($0) }
-        result.leads = leads
-        return result
     }
 
     /// Reads every row and hands each valid lead to `each` as its row is

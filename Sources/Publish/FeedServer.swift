@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Feeds
+import FileKit
 import Hummingbird
 import NIOCore
 import NIOPosix

@@ -45,7 +45,7 @@ struct Followup: ParsableCommand {
                     try await running.run()
                     exit()
                 } catch {
-                    exit(withError: error)
+                    fail(error)
                 }
             }
             dispatchMain()
@@ -54,7 +54,14 @@ struct Followup: ParsableCommand {
             var command = command
             try command.run()
         } catch {
-            exit(withError: error)
+            fail(error)
         }
+    }
+
+    /// Every command's errors end here: see `failureReport`.
+    static func fail(_ error: Error) -> Never {
+        guard let (message, status) = failureReport(error) else { exit(withError: error) }
+        printError("followup: error: \(message)")
+        exit(withError: ExitCode(status))
     }
 }

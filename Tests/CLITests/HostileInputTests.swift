@@ -59,7 +59,7 @@ import Testing
     @Test func aWindows1252SheetIsReadWithOneWarning() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let bytes = Array("id,name,company,notes\n1,Ren".utf8) + [0xE9] + Array("e Dupont,Caf".utf8) + [0xE9] + Array(",ok\n2,J".utf8) + [0xFC]
+        let bytes: [UInt8] = Array("id,name,company,notes\n1,Ren".utf8) + [0xE9] + Array("e Dupont,Caf".utf8) + [0xE9] + Array(",ok\n2,J".utf8) + [0xFC]
             + Array("rgen,M".utf8) + [0xFC] + Array("ller,5".utf8) + [0x80] + Array("\n".utf8)
         let sheet = try Self.write(bytes, in: folder)
         let out = folder.appendingPathComponent("out")

@@ -65,14 +65,18 @@ import Testing
         try "id,name,status\nA1,Ann,new\n".write(to: sheet, atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = followupBinary
+        // generate's own options, which each regeneration's job is run with.
         process.arguments = ["serve", "--dir", out.path, "--port", "0", "--regenerate-every", "1s", "--store", sheet.path,
-                             "--generate-arguments", "--now 2026-12-01 --timezone UTC"]
+                             "--now", "2026-12-01", "--timezone", "UTC", "--profile", "google"]
         process.standardError = FileHandle.nullDevice
         try process.run()
         defer { if process.isRunning { process.terminate() } }
         let feed = out.appendingPathComponent("all.events.ics")
         for _ in 0..<100 where !FileManager.default.fileExists(atPath: feed.path) { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(try String(contentsOf: feed, encoding: .utf8).contains("UID:A1.day0.event@followup"), "generated before serving")
+        let first = try String(contentsOf: feed, encoding: .utf8)
+        #expect(first.contains("UID:A1.day0.event@followup"), "generated before serving")
+        #expect(first.contains("DTSTART:20261201T093000Z"), "--now and --timezone reach the job")
+        #expect(!first.contains("BEGIN:VALARM"), "--profile google leaves alarms out")
         try "id,name,status\nA1,Ann,new\nB2,Bo,new\n".write(to: sheet, atomically: true, encoding: .utf8)
         var regenerated = false
         for _ in 0..<100 where !regenerated {

@@ -1,57 +1,9 @@
 import Feeds
-import FollowUp
 import Foundation
-import PropertyBased
 import Testing
 
 /// The scratch files generation keeps leads and components in.
 @Suite struct ScratchTests {
-    static let pieces = ["", "Ann", "Zoë", "株式会社", "a, b", "\"q\"", "line\nbreak", "\r\n", "tab\t", "🙂", "x;y", " ", "\u{0}"]
-    static let text = Gen.int(in: 0...(pieces.count - 1)).array(of: 0...3).map { $0.map { pieces[$0] }.joined() }
-
-    /// A lead from generated texts and numbers: every optional field is
-    /// sometimes absent, sometimes empty, sometimes full.
-    static func lead(_ texts: [String], _ numbers: [Int]) -> Lead {
-        func optional(_ index: Int) -> String? { numbers[index] % 4 == 0 ? nil : texts[index] }
-        func date(_ index: Int) -> LocalDate? {
-            numbers[index] % 3 == 0 ? nil : LocalDate(daysSinceEpoch: numbers[index] % 2 == 0 ? -numbers[index] : numbers[index] * 7)
-        }
-        return Lead(
-            id: texts[0], name: texts[1], company: optional(2), email: optional(3), phone: optional(4),
-            owner: texts[5], timeZone: optional(6),
-            status: numbers[7] % 9 == 8 ? nil : LeadStatus.allCases[numbers[7] % 8],
-            firstContact: date(8), lastContact: date(9), lastReply: date(10),
-            nextStep: optional(11), nextStepDue: date(12),
-            nextStepOwner: numbers[13] % 3 == 0 ? nil : StepOwner.allCases[numbers[13] % 2],
-            snoozeUntil: date(14), fiscalYearStart: numbers[15] % 2 == 0 ? nil : MonthDay(["02-29", "12-31", "04-01"][numbers[15] % 3]),
-            launchDate: date(16),
-            events: (0..<(numbers[17] % 3)).map { LeadEvent(date: LocalDate(daysSinceEpoch: 20_000 + $0), name: texts[($0 + 17) % texts.count]) },
-            notes: optional(18), lastStep: optional(19))
-    }
-
-    @Test func aLeadReadsBackEqualToItself() async throws {
-        let folder = try temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        await propertyCheck(count: 80, input: Self.text.array(of: 20).array(of: 1...20), Gen.int(in: 1...100_000).array(of: 20)) { texts, numbers in
-            do {
-                // In memory, in the file, or first one and then the other.
-                let spill = try LeadSpill(in: folder.path, memoryLimit: [0, 300, LeadSpill.memoryLimit][numbers[0] % 3])
-                let leads = texts.enumerated().map { Self.lead($0.element, numbers.map { $0 &+ $0 &* $0 }) }
-                let locations = try leads.map { try spill.append($0) }
-                try spill.finishWriting()
-                var buffer: [UInt8] = []
-                // Read back out of order, as owners are planned.
-                for index in leads.indices.reversed() {
-                    #expect(try spill.lead(at: locations[index], buffer: &buffer) == leads[index])
-                }
-            } catch {
-                Issue.record("\(error)")
-            }
-        }
-        // The scratch files have no name: nothing is left in the folder.
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
-    }
-
     /// Whatever part stays in memory, every record reads back as written,
     /// before and after the file is emptied and filled again.
     @Test(arguments: [0, 1, 1_000, 400_000, 1 << 22])

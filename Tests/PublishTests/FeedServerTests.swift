@@ -1,4 +1,6 @@
 import Feeds
+import Generation
+import LeadStore
 import FollowUp
 import Foundation
 #if canImport(FoundationNetworking)
@@ -21,8 +23,9 @@ let leads = [
 /// Writes feeds for `leads` at `now` into `folder`.
 func writeFeeds(into folder: URL, now: String = "2026-12-01") throws {
     let planner = try Planner(defaultTimeZone: "UTC", now: .date(day(now)))
-    _ = try FeedWriter(catalog: TimeZoneCatalog()).write(
-        owners: leads.map(\.owner), touchpoints: leads.flatMap(planner.plan), to: folder.path, rejectedRows: 0, leads: leads.count)
+    var options = GenerateOptions()
+    options.followsClock = false
+    _ = try GenerateJob(store: LeadList(leads), planner: planner, options: options, out: folder.path).run()
 }
 
 /// A real server on a free loopback port, over a folder of real feeds.

@@ -40,13 +40,13 @@ struct PlaybookCommand: ParsableCommand {
         guard let check else { return }
         do {
             var warnings: [PlaybookError] = []
-            let playbook = try PlaybookFile.load(path: check, holidayRange: holidayRange(around: commandToday(nil, zone: "UTC")), warnings: &warnings)
+            let playbook = try PlaybookFile.load(path: check, holidayRange: holidayRange(around: NowOption.today(nil, zone: "UTC")), warnings: &warnings)
             for warning in warnings { printError(warning.description) }
             print("\(check): ok: \(playbook.steps.count) steps (the last closes the loop, then \(playbook.afterCloseTheLoop.rawValue)), "
                   + "\(playbook.calendar.holidays.count) holidays, capacity \(playbook.dailyCapacity.map { "\($0) a day" } ?? "unlimited")")
         } catch {
-            printError("followup: error: \(error.description)")
-            throw ExitCode(65)
+            // A playbook that does not read is bad data here, not a failure to run.
+            throw Failure(error.description, code: ExitStatus.rowsRejected)
         }
     }
 }

@@ -1,3 +1,4 @@
+import Feeds
 import FollowUp
 
 /// The leads of a run, kept in a `ScratchFile` as they are read and read

@@ -2,81 +2,8 @@ import ArgumentParser
 import FollowUp
 import Foundation
 
-struct Explain: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Say, for one lead, every touchpoint planned and why.",
-        discussion: """
-        For each touchpoint: the step, the window the method gives it, each day skipped and \
-        why (weekend, holiday, capacity, minimum gap, snooze), the day and time chosen in the \
-        lead's zone and what that is in UTC and in --timezone, what to bring; then what would \
-        come after the horizon. The lead is planned with every other lead of the store, since \
-        owners' capacity is shared. --json prints the same as one JSON object, for scripts.
-
-        Examples:
-          followup explain L004 --store leads.csv --now 2026-12-01
-          followup explain L009 --store leads.csv --playbook playbook.yaml --json | jq '.touchpoints[].skipped'
-        """
-    )
-
-    @Argument(help: ArgumentHelp("The lead's id, as the store has it.", valueName: "lead-id"))
-    var leadID: String
-
-    @OptionGroup var input: PlanInput
-
-    @Flag(help: "Print JSON instead of text.")
-    var json = false
-
-    func run() throws {
-        do {
-            try explain()
-        } catch let failure as Failure {
-            printError("followup: error: \(failure.description)")
-            throw ExitCode(failure.code)
-        }
-    }
-
-    private func explain() throws {
-        let clock = Date()
-        let (result, _) = try input.readStore()
-        guard let index = result.leads.firstIndex(where: { $0.id == leadID }) else {
-            let rejected = result.errors.contains { $0.description.contains("\"\(leadID)\"") }
-            throw Failure("no lead \"\(leadID)\" in \(input.store)" + (rejected ? " (its row was rejected; see above)" : ""))
-        }
-        let setup = try input.setup(clock: clock)
-        let planner = setup.planner
-        let lead = result.leads[index]
-        let touches = planner.plan(result.leads)[index]
-        // What comes after the horizon: the same plan, looking a year further.
-        let further = try PlanInput.withHorizon(input, planner.horizonDays + 400).setup(clock: clock).planner
-        let zone = lead.timeZone ?? setup.zone
-        let today = planner.today(in: zone)
-        let horizonEnd = today.adding(days: planner.horizonDays)
-        let next = further.plan(result.leads)[index].first { touch in
-            touch.date > horizonEnd && !touches.contains { $0.key == touch.key }
-        }
-        let report = Report(lead: lead, zone: zone, defaultZone: setup.zone, today: today, horizonEnd: horizonEnd,
-                            touches: touches, next: next, playbook: setup.playbook)
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            FileHandle.standardOutput.write(try encoder.encode(report.json) + Data([0x0A]))
-        } else {
-            FileHandle.standardOutput.write(Data(report.text.utf8))
-        }
-    }
-}
-
-extension PlanInput {
-    /// The same input with another horizon.
-    static func withHorizon(_ input: PlanInput, _ days: Int) -> PlanInput {
-        var copy = input
-        copy.horizon = days
-        return copy
-    }
-}
-
 /// One lead's plan, explained.
-private struct Report {
+struct ExplainReport {
     let lead: Lead
     let zone: String
     let defaultZone: String

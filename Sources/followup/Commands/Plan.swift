@@ -50,25 +50,20 @@ struct Plan: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            let (result, _) = try input.readStore()
-            let planner = try input.setup().planner
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            var found = lead == nil
-            // Every lead is planned: they share their owners' capacity.
-            for (candidate, touches) in zip(result.leads, planner.plan(result.leads)) where lead == nil || candidate.id == lead {
-                found = true
-                for touch in touches {
-                    let data = try encoder.encode(Line(touch))
-                    FileHandle.standardOutput.write(data + Data([0x0A]))
-                }
+        let result = try input.source.read()
+        let planner = try input.setup().planner
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var found = lead == nil
+        // Every lead is planned: they share their owners' capacity.
+        for (candidate, touches) in zip(result.leads, planner.plan(result.leads)) where lead == nil || candidate.id == lead {
+            found = true
+            for touch in touches {
+                let data = try encoder.encode(Line(touch))
+                FileHandle.standardOutput.write(data + Data([0x0A]))
             }
-            if !found { throw Failure("no lead \"\(lead!)\" in \(input.store)") }
-            if result.hasErrors { throw ExitCode(Generate.rowsRejected) }
-        } catch let failure as Failure {
-            printError("followup: error: \(failure.description)")
-            throw ExitCode(failure.code)
         }
+        if !found { throw Failure("no lead \"\(lead!)\" in \(input.store)") }
+        if result.hasErrors { throw ExitCode(ExitStatus.rowsRejected) }
     }
 }

@@ -19,8 +19,8 @@ struct Token: ParsableCommand {
         @OptionGroup var folder: FeedFolderOptions
 
         func run() throws {
-            let tokens = try wrap { () throws(PublishError) in try folder.ensureTokens() }
-            for (stem, owner) in try wrap({ () throws(PublishError) in try FeedFolder.stems(in: folder.dir) }) {
+            let tokens = try folder.ensureTokens()
+            for (stem, owner) in try FeedFolder.stems(in: folder.dir) {
                 print("\(stem)\t\(owner ?? "everyone")\t\(tokens.tokens[stem] ?? "revoked")")
             }
         }
@@ -53,22 +53,10 @@ struct Token: ParsableCommand {
 extension FeedFolderOptions {
     /// Changes one owner's entry in the tokens file and prints the stem and the result.
     func change(_ owner: String, _ body: (inout TokenFile, String) -> String) throws {
-        try wrap { () throws(PublishError) in
-            let stem = try FeedFolder.stem(for: owner, in: dir)
-            var tokens = try TokenFile.load(tokensPath)
-            let result = body(&tokens, stem)
-            try tokens.save(tokensPath)
-            print("\(stem)\t\(result)")
-        }
-    }
-}
-
-/// Turns a publishing error into one line on stderr and status 1.
-func wrap<T>(_ body: () throws(PublishError) -> T) throws -> T {
-    do {
-        return try body()
-    } catch {
-        printError("followup: error: \(error.description)")
-        throw ExitCode.failure
+        let stem = try FeedFolder.stem(for: owner, in: dir)
+        var tokens = try TokenFile.load(tokensPath)
+        let result = body(&tokens, stem)
+        try tokens.save(tokensPath)
+        print("\(stem)\t\(result)")
     }
 }

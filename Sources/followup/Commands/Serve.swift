@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Generation
+import LeadStore
 import Publish
 
 struct Serve: AsyncParsableCommand {
@@ -16,7 +18,7 @@ struct Serve: AsyncParsableCommand {
         Examples:
           followup serve --dir feeds/
           followup serve --dir feeds/ --print-urls --base-url https://cal.example.com
-          followup serve --dir feeds/ --regenerate-every 15m --store leads.csv --timezone Europe/Berlin
+          followup serve --dir feeds/ --regenerate-every 15m --store leads.csv --timezone Europe/Berlin --digest
         """
     )
 
@@ -37,11 +39,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Run `generate` on this schedule too: 30s, 15m, 1h.", valueName: "duration"))
     var regenerateEvery: String?
 
-    @Option(help: ArgumentHelp("The lead store to regenerate from (with --regenerate-every).", valueName: "path"))
+    @Option(help: ArgumentHelp("The lead store to regenerate from (with --regenerate-every): a .csv lead sheet or a SQLite store.", valueName: "path"))
     var store: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Arguments for each regeneration's `generate`, as one string: \"--timezone Europe/Berlin --digest\".", valueName: "arguments"))
-    var generateArguments: String = ""
+    // What each regeneration plans with and writes: the options of `generate`.
+    @OptionGroup var today: NowOption
+    @OptionGroup var planning: PlanningOptions
+    @OptionGroup var sheetEncoding: SheetEncodingOption
+    @OptionGroup var output: FeedOutputOptions
 
     func validate() throws {
         if printURLs, baseURL == nil { throw ValidationError("--print-urls needs --base-url, such as https://cal.example.com.") }
@@ -56,22 +61,15 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        do {
-            try await serve()
-        } catch let error as PublishError {
-            printError("followup: error: \(error.description)")
-            throw ExitCode.failure
-        }
-    }
-
-    private func serve() async throws {
         if let regenerateEvery, let store {
             try regenerate(store)  // the feeds exist before the first request
             let interval = Self.seconds(regenerateEvery)!
             Task.detached { [self] in
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .seconds(interval))
-                    do { try regenerate(store) } catch { printError("followup serve: regeneration failed: \(error)") }
+                    do { try regenerate(store) } catch {
+                        printError("followup serve: regeneration failed: \(failureReport(error)?.message ?? "\(error)")")
+                    }
                 }
             }
         }
@@ -87,14 +85,16 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
+    /// Runs `generate`'s job into --dir: rows rejected are reported, and
+    /// the other leads written.
     private func regenerate(_ store: String) throws {
-        var arguments = ["--store", store, "--out", folder.dir, "--quiet"]
-        arguments += generateArguments.split(separator: " ").map(String.init)
-        let command = try Generate.parse(arguments)
-        do {
-            try command.run()
-        } catch let exit as ExitCode where exit == ExitCode(Generate.rowsRejected) {
-            // Rows were rejected and reported; the other leads were written.
+        let clock = Date()
+        let setup = try planning.setup(now: today, clock: clock)
+        let job = GenerateJob(store: StoreSource.source(store, encoding: sheetEncoding.value), planner: setup.planner,
+                              options: output.generateOptions(zone: setup.zone, followsClock: today.now == nil, clock: clock),
+                              out: folder.dir)
+        _ = try job.run { event in
+            if case .read(let result) = event { StoreSource.report(result, store: store) }
         }
         _ = try folder.ensureTokens()
     }
@@ -127,23 +127,5 @@ struct Serve: AsyncParsableCommand {
             }
         }
         return lines.joined(separator: "\n")
-    }
-}
-
-/// The served folder and its tokens file, shared by `serve` and `token`.
-struct FeedFolderOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The folder of feeds (what `generate --out` wrote).", valueName: "dir"))
-    var dir: String
-
-    @Option(help: ArgumentHelp("The tokens file (default: <dir>/.followup-tokens.json, owner-only).", valueName: "path"))
-    var tokens: String?
-
-    var tokensPath: String { tokens ?? (dir as NSString).appendingPathComponent(".followup-tokens.json") }
-
-    /// Loads the tokens, gives each owner of the folder without one a token, and saves.
-    func ensureTokens() throws(PublishError) -> TokenFile {
-        var file = try TokenFile.load(tokensPath)
-        if file.ensure(try FeedFolder.stems(in: dir).map(\.stem)) { try file.save(tokensPath) }
-        return file
     }
 }

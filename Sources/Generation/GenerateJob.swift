@@ -1,0 +1,94 @@
+import Feeds
+import FileKit
+import FollowUp
+import Foundation
+import ICal
+import LeadStore
+import Playbooks
+
+/// One run of `generate`: reads the store, plans every lead and writes the
+/// events and tasks feeds of every owner, and of everyone, into `out`.
+///
+/// The path of one lead: `store` hands it over as its row is read; it waits
+/// in a scratch file (`LeadSpill`) with only its planning key in memory;
+/// its owner's thread plans it (`Planner.plan`, in the planner's order) and
+/// serialises its touches through libical (`FeedSink`); the owner's feeds
+/// and everyone's are streamed into files put in place together (`FeedRun`).
+/// `followup generate` and `serve --regenerate-every` both run this.
+public struct GenerateJob {
+    public let store: any LeadSource
+    public let planner: Planner
+    public let options: GenerateOptions
+    /// The folder the feeds go into (made when missing).
+    public let out: String
+
+    public init(store: any LeadSource, planner: Planner, options: GenerateOptions, out: String) {
+        self.store = store
+        self.planner = planner
+        self.options = options
+        self.out = out
+    }
+
+    /// Runs the job; `progress` hears of the store's problems before the
+    /// run acts on them, and of the planning as it goes (from any thread).
+    public func run(progress: @escaping @Sendable (GenerateProgress) -> Void = { _ in }) throws(GenerateError) -> GenerateReport {
+        let digest = inputDigest()
+        let previous = RunStamp.load(from: out)
+        // Same inputs as the last run, and today has not moved on in any of
+        // its zones: the feeds there are what this run would write.
+        if !options.force, let digest, let previous, previous.covers(input: digest, at: options.clock, in: out) {
+            var writer = FeedWriter(catalog: TimeZoneCatalog())
+            writer.lockWait = options.lockWait
+            let stale: [String]
+            do { stale = try writer.removeStaleTemporaries(in: out) } catch { throw GenerateError(error) }
+            let read = LeadSheetResult(rejectedRows: previous.rejectedRows)
+            return GenerateReport(read: read, leads: previous.leads ?? 0, written: nil, previous: previous, staleRemoved: stale)
+        }
+
+        let run = try StreamingRun(job: self).write(progress: progress)
+        if let digest {
+            // With the clock as today, the plan holds until today moves on in one of its zones.
+            let validUntil = options.followsClock ? Self.nextMidnight(after: options.clock, in: run.zones) : nil
+            let stamp = RunStamp(input: digest, validUntil: validUntil, files: run.written.manifest.feeds.map(\.file) + ["index.json"],
+                                 rejectedRows: run.read.rejectedRows, leads: run.leads)
+            do { try stamp.save(in: out, mode: options.fileMode) } catch { throw GenerateError(error) }
+        }
+        return GenerateReport(read: run.read, leads: run.leads, written: run.written, previous: previous,
+                              staleRemoved: run.written.staleRemoved)
+    }
+
+    /// The digest of everything the feeds are made from: the store's bytes,
+    /// every option that shapes them, and this executable. nil when the store
+    /// is not files, or cannot be read (the run then reports that).
+    func inputDigest() -> String? {
+        let files = store.contentFiles
+        guard !files.isEmpty else { return nil }
+        var hasher = InputDigest()
+        for file in files where !hasher.add(fileAt: file.path) {
+            guard file.optional else { return nil }
+            hasher.add("no \(file.path)")
+        }
+        let feeds = options.feeds
+        // The playbook as read, holidays from its calendars included.
+        for part in [options.followsClock ? "clock" : "\(planner.now)", String(planner.horizonDays), planner.defaultTimeZone,
+                     PlaybookFile.render(planner.playbook), feeds.profile.name, String(feeds.digest), String(feeds.allDay),
+                     String(options.fileMode, radix: 8), String(options.strict)] {
+            hasher.add(part)
+        }
+        var executable = stat()
+        if stat("/proc/self/exe", &executable) == 0 {
+            hasher.add("\(executable.st_size) \(executable.st_mtim.tv_sec) \(executable.st_mtim.tv_nsec)")
+        }
+        return hasher.hex
+    }
+
+    /// The first moment after `now` at which the date changes in any of the zones.
+    public static func nextMidnight(after now: Date, in zones: Set<String>) -> Date? {
+        zones.compactMap { zone -> Date? in
+            guard let timeZone = TimeZone(identifier: zone) else { return nil }
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = timeZone
+            return calendar.nextDate(after: now, matching: DateComponents(hour: 0, minute: 0, second: 0), matchingPolicy: .nextTime)
+        }.min()
+    }
+}

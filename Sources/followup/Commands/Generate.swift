@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import Generation
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the events and tasks feeds of every owner, and of everyone.",
+        discussion: """
+        Writes into --out, for every owner in the store and for everyone together:
+          <owner>.events.ics  events at the time to act, with a reminder
+          <owner>.tasks.ics   tasks that open and fall due with each step's window
+          all.events.ics, all.tasks.ics, and index.json listing every feed.
+
+        Rows with problems are reported as FILE:ROW:COLUMN: reason; the other
+        leads are still written and the exit status is 65. With --strict nothing
+        is written when any row is bad.
+
+        Safe from cron: a feed whose bytes did not change is left untouched (same
+        modification time); every file is written beside its target and renamed
+        into place; a lock in --out keeps two runs from interleaving (the second
+        waits up to --wait seconds, then exits with status 75); files are readable
+        by their owner only unless --mode says otherwise.
+
+        Examples:
+          followup generate --store leads.csv --out feeds/
+          followup generate --store leads.csv --out feeds/ --now 2026-12-01 --timezone Europe/Berlin
+          followup generate --store leads.csv --out feeds/google --profile google --digest
+        """
+    )
+
+    @OptionGroup var input: PlanInput
+
+    @Option(help: ArgumentHelp("The folder to write the feeds into (created if missing).", valueName: "dir"))
+    var out: String
+
+    @OptionGroup var output: FeedOutputOptions
+
+    @Flag(help: "Plan and write even when the store, the options and today are what the last run into --out had.")
+    var force = false
+
+    @Flag(help: "Print only problems (on stderr): no progress, no summary. For cron.")
+    var quiet = false
+
+    func run() throws {
+        let clock = Date()
+        let setup = try input.setup(clock: clock)
+        var options = output.generateOptions(zone: setup.zone, followsClock: input.today.now == nil, clock: clock)
+        options.force = force
+        let progress = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
+        if progress.enabled { options.progressFromLeads = 10_000 }
+        let job = GenerateJob(store: input.source.source(), planner: setup.planner, options: options, out: out)
+        let store = input.store
+        let report = try job.run { event in
+            switch event {
+            case .read(let result): StoreSource.report(result, store: store)
+            case let .planning(leads, total, components, rate):
+                progress.show("\(leads) of \(total) leads planned, \(components) components serialised (\(rate)/s)")
+            case .writing: progress.show("writing the feeds to \(out)")
+            }
+        }
+        progress.clear()
+        if !quiet { summarise(report) }
+        if let last = report.lostLeads {
+            // Printed with --quiet too: subscribers' calendars just lost these leads' touches.
+            let planned = report.leads, rejected = report.read.rejectedRows
+            printError("followup: warning: \(planned) lead\(planned == 1 ? "" : "s") planned where the last run into \(out) planned \(last): "
+                       + "\(last - planned) fewer, because \(rejected) row\(rejected == 1 ? " was" : "s were") rejected; "
+                       + "the feeds were written without them. Fix the rows above and run again (--strict writes nothing while any row is bad)")
+        }
+        if report.hasRejectedRows { throw ExitCode(ExitStatus.rowsRejected) }
+    }
+
+    /// The one summary line (and the temporaries a stopped run left).
+    private func summarise(_ report: GenerateReport) {
+        let stale = report.staleRemoved.isEmpty ? nil : "followup: removed \(report.staleRemoved.count) temporary file(s) left by a run that was stopped"
+        guard let written = report.written else {
+            if let stale { printError(stale) }
+            let rejected = report.previous?.rejectedRows ?? 0
+            printError("followup: \(input.store) and the options are as in the last run into \(out), and today has not changed: nothing to write"
+                       + (rejected > 0 ? "; \(rejected) row(s) are still rejected (run with --force to see them again)" : ""))
+            return
+        }
+        // Everyone's tasks feed holds every touchpoint once.
+        let overdue = written.manifest.feeds.first { $0.owner == nil && $0.kind == .tasks }?.overdue ?? 0
+        let feeds = written.manifest.feeds.count
+        let unchanged = written.unchanged.filter { $0.hasSuffix(".ics") }.count
+        printError("followup: \(report.leads) leads planned, \(report.read.rejectedRows) rows rejected, "
+                   + "\(written.manifest.touchpoints) touchpoints (\(overdue) overdue), \(feeds) feeds in \(out): "
+                   + "\(feeds - unchanged) written, \(unchanged) unchanged")
+        if let stale { printError(stale) }
+    }
+}

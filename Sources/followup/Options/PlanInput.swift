@@ -1,0 +1,126 @@
+import ArgumentParser
+import FollowUp
+import Foundation
+import ICal
+import LeadStore
+import Playbooks
+
+/// The lead store to read, for the commands that plan or check it.
+struct StoreSource: ParsableArguments {
+    @Option(help: ArgumentHelp("The lead store: a .csv lead sheet, or a SQLite store made by `followup init` (default: $FOLLOWUP_STORE, else leads.sqlite).", valueName: "path"))
+    var store: String = defaultStorePath
+
+    @OptionGroup var sheetEncoding: SheetEncodingOption
+
+    /// The store, as the engine reads it.
+    func source() -> any LeadSource { Self.source(store, encoding: sheetEncoding.value) }
+
+    /// The lead store at `path`: a sheet's time zones are those both the
+    /// planner and the feeds know.
+    static func source(_ path: String, encoding: SheetEncoding) -> any LeadSource {
+        let catalog = TimeZoneCatalog()
+        return leadSource(at: path, encoding: encoding, isKnownTimeZone: { isUsable(zone: $0, catalog) })
+    }
+
+    /// Reads every lead and prints every problem on stderr; a sheet whose
+    /// header is unusable is a failure.
+    func read() throws -> LeadSheetResult {
+        let result = try source().read()
+        Self.report(result, store: store)
+        if result.headerIsUnusable {
+            throw Failure("\(store): nothing written: the lead sheet's header must be fixed first")
+        }
+        return result
+    }
+
+    /// Prints what reading the store found wrong, row by row.
+    static func report(_ result: LeadSheetResult, store: String) {
+        for diagnostic in result.warnings + result.errors { printError(diagnostic.description) }
+        if let summary = result.unreportedSummary(file: store) { printError(summary) }
+    }
+}
+
+/// The lead store and how to plan it: shared by `generate`, `plan`,
+/// `explain` and `agenda`.
+struct PlanInput: ParsableArguments {
+    @OptionGroup var source: StoreSource
+    @OptionGroup var today: NowOption
+    @OptionGroup var planning: PlanningOptions
+
+    var store: String { source.store }
+}
+
+/// What shapes a plan beyond the leads: the playbook, the horizon and the
+/// default zone (`serve --regenerate-every` takes them too).
+struct PlanningOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("A playbook file (YAML): the cadence, texts, nurture, working days and hours, holidays, capacity. `followup playbook --print-default` writes one to start from. Default: the built-in method.", valueName: "file"))
+    var playbook: String?
+
+    @Option(help: ArgumentHelp("How many days ahead to write touchpoints (default: the playbook's, 90). Agreed next steps and check-backs are written whatever their date.", valueName: "days"))
+    var horizon: Int?
+
+    @Option(help: ArgumentHelp("The IANA time zone of leads that name none (default: the playbook's, else this machine's zone).", valueName: "zone"))
+    var timezone: String?
+
+    func validate() throws {
+        if let horizon, horizon < 0 { throw ValidationError("--horizon must be 0 or more days, not \(horizon).") }
+        if let timezone, !isUsable(zone: timezone, TimeZoneCatalog()) {
+            throw ValidationError("--timezone \"\(timezone)\" is not a time zone this machine knows; expected an IANA name such as America/New_York.")
+        }
+    }
+
+    /// The playbook, the default zone and the planner, as the options and
+    /// the playbook file give them, for today as `now` says.
+    func setup(now: NowOption, clock: Date = Date(), horizonDays: Int? = nil) throws -> PlanSetup {
+        var playbook = Playbook.standard
+        if let path = self.playbook {
+            // Holiday calendars are read for every day a plan can reach.
+            let today = now.today(zone: timezone ?? "UTC", clock: clock)
+            var warnings: [PlaybookError] = []
+            playbook = try PlaybookFile.load(path: path, holidayRange: holidayRange(around: today), warnings: &warnings)
+            for warning in warnings { printError(warning.description) }
+        }
+        let zone = timezone ?? playbook.timeZone ?? TimeZone.current.identifier
+        let planner = try Planner(playbook: playbook, defaultTimeZone: zone, now: now.planningNow(zone: zone, clock: clock),
+                                  horizonDays: horizonDays ?? horizon)
+        return PlanSetup(playbook: playbook, zone: zone, planner: planner)
+    }
+}
+
+extension PlanInput {
+    /// `PlanningOptions.setup` with this input's --now.
+    func setup(clock: Date = Date(), horizonDays: Int? = nil) throws -> PlanSetup {
+        try planning.setup(now: today, clock: clock, horizonDays: horizonDays)
+    }
+}
+
+/// What a run plans with.
+struct PlanSetup {
+    let playbook: Playbook
+    /// The zone of leads that name none.
+    let zone: String
+    let planner: Planner
+}
+
+/// `--encoding`, for the commands that read a lead sheet.
+struct SheetEncodingOption: ParsableArguments {
+    @Option(name: .customLong("encoding"), help: ArgumentHelp("How the lead sheet's bytes are text: auto (UTF-8, or Windows-1252 for a sheet with no UTF-8 in it, with a warning), utf-8, windows-1252, latin-1.", valueName: "name"))
+    var name: String = SheetEncoding.auto.rawValue
+
+    var value: SheetEncoding { SheetEncoding(name: name) ?? .auto }
+
+    func validate() throws {
+        if SheetEncoding(name: name) == nil {
+            throw ValidationError("--encoding \"\(name)\" is not one of \(SheetEncoding.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+    }
+}
+
+/// The store commands use when --store is not given.
+let defaultStorePath = ProcessInfo.processInfo.environment["FOLLOWUP_STORE"].flatMap { $0.isEmpty ? nil : $0 } ?? "leads.sqlite"
+
+/// A zone the planner (Foundation's rules) and the feeds (libical's
+/// VTIMEZONE from zoneinfo) both know.
+func isUsable(zone: String, _ catalog: TimeZoneCatalog) -> Bool {
+    TimeZone(identifier: zone) != nil && catalog.knows(zone)
+}
