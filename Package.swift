@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "followup",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "followup", targets: ["followup"]),
     ],
@@ -27,7 +26,9 @@ let package = Package(
             providers: [.apt(["libical-dev"])]
         ),
         // Files the way every writer here needs them: atomic replacement,
-        // the folder lock, scratch files, content digests.
+        // the folder lock, scratch files, content digests, file identities.
+        // The one target that calls the system (Glibc): it uses O_TMPFILE,
+        // sendfile and /proc/self/exe, so followup builds on Linux only.
         .target(name: "FileKit"),
         // The safe Swift layer over libical: the only code that imports CLibical.
         .target(name: "ICal", dependencies: ["CLibical"]),
@@ -37,7 +38,7 @@ let package = Package(
         ]),
         // Lead stores: the CSV lead sheet, and the SQLite store (GRDB).
         .target(name: "LeadStore", dependencies: [
-            "FollowUp",
+            "FollowUp", "FileKit",
             .product(name: "CSV", package: "CSV.swift"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
@@ -47,7 +48,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         // Touchpoints to calendars, split by owner, written atomically.
-        .target(name: "Feeds", dependencies: ["FollowUp", "ICal"]),
+        .target(name: "Feeds", dependencies: ["FollowUp", "ICal", "FileKit"]),
         // The engine of `generate`: reads a lead source, plans every owner on
         // every core, streams the feeds into place; skips a run whose inputs
         // are the last run's.
@@ -81,10 +82,7 @@ let package = Package(
             .product(name: "CSV", package: "CSV.swift"),
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-        .testTarget(name: "FeedsTests", dependencies: [
-            "Feeds", "FollowUp", "ICal",
-            .product(name: "PropertyBased", package: "swift-property-based"),
-        ]),
+        .testTarget(name: "FileKitTests", dependencies: ["FileKit"]),
         .testTarget(name: "GenerationTests", dependencies: [
             "Generation", "Feeds", "FollowUp", "ICal", "LeadStore", "FileKit",
             .product(name: "PropertyBased", package: "swift-property-based"),

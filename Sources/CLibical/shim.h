@@ -2,6 +2,9 @@
 #define FOLLOWUP_CLIBICAL_SHIM_H
 
 #include <libical/ical.h>
+/* strlen and memchr, for the Swift layer's work on libical's strings
+ * (ICal imports no other C library). */
+#include <string.h>
 
 /* `icalerrno` is a macro over a function call; Swift cannot import macros
  * that expand to expressions, so this reads it for Swift. */

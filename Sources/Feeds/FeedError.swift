@@ -1,3 +1,5 @@
+import FileKit
+
 /// A feed that could not be built or written.
 public struct FeedError: Error, CustomStringConvertible, Sendable {
     public enum Kind: Sendable, Equatable {
@@ -14,4 +16,16 @@ public struct FeedError: Error, CustomStringConvertible, Sendable {
         self.description = description
         self.kind = kind
     }
+}
+
+extension FeedError {
+    /// A file of the run that could not be written, read or locked.
+    public init(_ error: FileError) {
+        self.init(error.description, kind: error.kind == .locked ? .locked : .failed)
+    }
+}
+
+/// Runs a file operation of a feed writer: its failure is the run's.
+func fileOperation<T>(_ body: () throws(FileError) -> T) throws(FeedError) -> T {
+    do { return try body() } catch { throw FeedError(error) }
 }

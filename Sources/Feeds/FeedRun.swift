@@ -1,3 +1,4 @@
+import FileKit
 import Foundation
 import FollowUp
 import ICal
@@ -35,7 +36,7 @@ public final class FeedRun: @unchecked Sendable {
 
     init(folder: String, owners: [String], catalog: TimeZoneCatalog, options: FeedOptions, fileMode: mode_t, lockWait: Double) throws(FeedError) {
         try Self.createFolder(folder)
-        lock = try FolderLock(folder: folder, waitingUpTo: lockWait)
+        lock = try fileOperation { () throws(FileError) in try FolderLock(folder: folder, waitingUpTo: lockWait) }
         staleRemoved = FeedWriter.removeTemporaries(in: folder)
         self.folder = folder
         self.options = options
@@ -136,7 +137,8 @@ public final class FeedRun: @unchecked Sendable {
         var buffer: [UInt8] = []
         for entry in entries.sorted(by: { $0.precedes($1) }) {
             let eventLength = Int(entry.eventLength), todoLength = Int(entry.todoLength)
-            guard let bytes = try spill?.read(at: entry.offset, count: eventLength + todoLength, buffer: &buffer) else { continue }
+            let read = try fileOperation { () throws(FileError) in try spill?.read(at: entry.offset, count: eventLength + todoLength, buffer: &buffer) }
+            guard let bytes = read else { continue }
             let lead = CollectionOfOne(entry.leadRank)
             if eventLength > 0 { try events.add(bytes.prefix(eventLength), overdue: entry.overdue, leads: lead) }
             try tasks.add(bytes.dropFirst(eventLength), overdue: entry.overdue, leads: lead)
@@ -184,15 +186,15 @@ public final class FeedRun: @unchecked Sendable {
         // on the disk: owners' were synced in the background as they were
         // finished, everyone's are synced now, together.
         let ownerFeeds = owners.flatMap { [$0.events, $0.tasks] }
-        try backgroundSync.wait()
-        try AtomicFile.syncAll((ownerFeeds + everyoneFeeds).map(\.file).filter { !$0.synced })
+        try fileOperation { () throws(FileError) in try backgroundSync.wait() }
+        try fileOperation { () throws(FileError) in try AtomicFile.syncAll((ownerFeeds + everyoneFeeds).map(\.file).filter { !$0.synced }) }
         // index.json describes one run's feeds: while feeds are being
         // replaced it is not there, so a run stopped half-way leaves no
         // index claiming a mix of old and new feeds (each is whole).
         let indexPath = (folder as NSString).appendingPathComponent("index.json")
         if (ownerFeeds + everyoneFeeds).contains(where: { $0.file.changes() }) { unlink(indexPath) }
         var replaced: [String: Bool] = [:]
-        for feed in ownerFeeds + everyoneFeeds { replaced[feed.entry.file] = try feed.file.place() }
+        for feed in ownerFeeds + everyoneFeeds { replaced[feed.entry.file] = try fileOperation { () throws(FileError) in try feed.file.place() } }
         var entries: [FeedEntry] = [], written: [String] = [], unchanged: [String] = []
         for feed in everyoneFeeds + ownerFeeds {
             entries.append(feed.entry)
@@ -203,9 +205,9 @@ public final class FeedRun: @unchecked Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let json: Data
         do { json = try encoder.encode(manifest) } catch { throw FeedError("cannot encode index.json: \(error)") }
-        let index = try AtomicFile(path: indexPath, mode: fileMode)
-        try index.write(Array(json) + [0x0A])
-        if try index.commit() { written.append("index.json") } else { unchanged.append("index.json") }
+        let index = try fileOperation { () throws(FileError) in try AtomicFile(path: indexPath, mode: fileMode) }
+        try fileOperation { () throws(FileError) in try index.write(Array(json) + [0x0A]) }
+        if try fileOperation { () throws(FileError) in try index.commit() } { written.append("index.json") } else { unchanged.append("index.json") }
         return FeedWriteReport(manifest: manifest, written: written, unchanged: unchanged, staleRemoved: staleRemoved)
     }
 }
@@ -319,7 +321,7 @@ public final class FeedSink: @unchecked Sendable {
     public static let memoryLimit = 32 << 20
 
     fileprivate init(folder: String, options: FeedOptions, catalog: TimeZoneCatalog, memoryLimit: Int) throws(FeedError) {
-        spill = try ScratchFile(in: folder, memoryLimit: memoryLimit)
+        spill = try fileOperation { () throws(FileError) in try ScratchFile(in: folder, memoryLimit: memoryLimit) }
         self.options = options
         // A builder per sink: its organizer cache is not shared between threads.
         builder = ComponentBuilder(options: options, canWriteZone: { [catalog] in catalog.knows($0) })
@@ -333,13 +335,13 @@ public final class FeedSink: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard finished.insert(feed).inserted else { return }
-        try spill.flush()
+        try fileOperation { () throws(FileError) in try spill.flush() }
         let files = try run.writeOwner(feed, entries: entries.removeValue(forKey: feed) ?? [], digestItems: digestItems.removeValue(forKey: feed) ?? [],
                                        spans: spans[feed] ?? (FeedSpan(), FeedSpan()), spill: spill, builder: builder)
         run.record(files, feed: feed)
         // Nothing else waits in the scratch file: it is emptied, so its
         // pages are dropped rather than written to disk.
-        if entries.isEmpty && digestItems.isEmpty { try spill.truncate() }
+        if entries.isEmpty && digestItems.isEmpty { try fileOperation { () throws(FileError) in try spill.truncate() } }
     }
 
     /// Writes every feed this sink has touches of and has not written yet.
@@ -396,13 +398,13 @@ public final class FeedSink: @unchecked Sendable {
         if let event = touch.event {
             span.events.add(event.start)
             span.events.add(event.end)
-            try spill.append(event.bytes)
+            try fileOperation { () throws(FileError) in try spill.append(event.bytes) }
             entry.eventLength = UInt32(event.bytes.count)
             recorded += 1
         }
         span.tasks.add(touch.todo.start)
         span.tasks.add(touch.todo.due)
-        try spill.append(touch.todo.bytes)
+        try fileOperation { () throws(FileError) in try spill.append(touch.todo.bytes) }
         entry.todoLength = UInt32(touch.todo.bytes.count)
         recorded += 1
         spans[feed] = span
@@ -445,7 +447,7 @@ final class FeedStream {
     init(folder: String, stem: String, kind: FeedEntry.Kind, owner: String?, name: String,
          span: FeedSpan, catalog: TimeZoneCatalog, mode: mode_t) throws(FeedError) {
         let fileName = "\(stem).\(kind.rawValue).ics"
-        file = try AtomicFile(path: (folder as NSString).appendingPathComponent(fileName), mode: mode)
+        file = try fileOperation { () throws(FileError) in try AtomicFile(path: (folder as NSString).appendingPathComponent(fileName), mode: mode) }
         entry = FeedEntry(file: fileName, kind: kind, owner: owner, components: 0, overdue: 0, leads: 0)
         do {
             try file.write(try ICalSerializer.header(ICalCalendarInfo(
@@ -468,7 +470,7 @@ final class FeedStream {
 
     /// Writes one component, which carries touches of these leads.
     func add(_ bytes: ArraySlice<UInt8>, overdue: Bool, leads: some Sequence<UInt32>) throws(FeedError) {
-        try file.write(bytes)
+        try fileOperation { () throws(FileError) in try file.write(bytes) }
         entry.components += 1
         if overdue { entry.overdue += 1 }
         for lead in leads { self.leads.insert(lead) }
@@ -476,8 +478,10 @@ final class FeedStream {
 
     /// Appends the components of an owner's feed, copied from its (still temporary) file.
     func append(_ owner: FeedRun.WrittenFeed) throws(FeedError) {
-        try file.append(from: owner.file.temporaryPath,
-                        offset: owner.body.lowerBound, length: owner.body.upperBound - owner.body.lowerBound)
+        try fileOperation { () throws(FileError) in
+            try file.append(from: owner.file.temporaryPath,
+                            offset: owner.body.lowerBound, length: owner.body.upperBound - owner.body.lowerBound)
+        }
         entry.components += owner.entry.components
         entry.overdue += owner.entry.overdue
         // A lead has one owner: owners' leads never overlap.
@@ -487,8 +491,8 @@ final class FeedStream {
     /// Closes the calendar and puts the file in place.
     func finish(span: FeedSpan) throws(FeedError) -> FeedRun.WrittenFeed {
         let body = bodyStart..<file.count
-        try file.write(ICalSerializer.footer)
-        try file.close()
+        try fileOperation { () throws(FileError) in try file.write(ICalSerializer.footer) }
+        try fileOperation { () throws(FileError) in try file.close() }
         entry.leads = leads.count + leadCount
         return FeedRun.WrittenFeed(entry: entry, file: file, span: span, body: body)
     }

@@ -1,3 +1,4 @@
+import FileKit
 import Foundation
 import FollowUp
 import ICal
@@ -90,7 +91,7 @@ public struct FeedWriter {
     /// - Returns: the names removed.
     public func removeStaleTemporaries(in folder: String) throws(FeedError) -> [String] {
         guard FileManager.default.fileExists(atPath: folder) else { return [] }
-        let lock = try FolderLock(folder: folder, waitingUpTo: lockWait)
+        let lock = try fileOperation { () throws(FileError) in try FolderLock(folder: folder, waitingUpTo: lockWait) }
         defer { withExtendedLifetime(lock) {} }
         return Self.removeTemporaries(in: folder)
     }
@@ -99,9 +100,16 @@ public struct FeedWriter {
     /// is from a run that was killed, and goes.
     static func removeTemporaries(in folder: String) -> [String] {
         var removed: [String] = []
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where AtomicFile.isTemporaryName(name) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where isFeedTemporary(name) {
             if unlink((folder as NSString).appendingPathComponent(name)) == 0 { removed.append(name) }
         }
         return removed
     }
+}
+
+/// A temporary file of a feed or of `index.json`, which a run writes: with
+/// the folder's lock held, one left is from a run that was stopped.
+func isFeedTemporary(_ name: String) -> Bool {
+    guard let target = AtomicFile.target(ofTemporary: name) else { return false }
+    return target.hasSuffix(".ics") || target == "index.json"
 }

@@ -1,3 +1,4 @@
+import FileKit
 import FollowUp
 import Foundation
 
@@ -95,12 +96,8 @@ public enum OwnerNames {
         text.utf8.allSatisfy { $0 < 0x80 }
     }
 
-    /// 32-bit FNV-1a of the UTF-8 bytes, as 8 hex digits: short, stable
-    /// across runs and platforms (Swift's `hashValue` is seeded per process).
+    /// A short digest of a name, stable across runs and platforms.
     static func stableHash(_ text: String) -> String {
-        var hash: UInt32 = 2_166_136_261
-        for byte in text.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 8 - hex.count) + hex
+        InputDigest.short(text)
     }
 }

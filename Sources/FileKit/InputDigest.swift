@@ -60,3 +60,17 @@ public struct InputDigest {
         return String(repeating: "0", count: 16 - a.count) + a + String(repeating: "0", count: 16 - b.count) + b
     }
 }
+
+extension InputDigest {
+    /// 32-bit FNV-1a of the UTF-8 bytes, as 8 hex digits: short, stable
+    /// across runs and platforms (Swift's `hashValue` is seeded per
+    /// process), for names that stand in for a text (an owner's mail
+    /// address). Not the 128-bit digest: these names are in subscribers'
+    /// feeds already and must not change.
+    public static func short(_ text: String) -> String {
+        var hash: UInt32 = 2_166_136_261
+        for byte in text.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 8 - hex.count) + hex
+    }
+}

@@ -75,9 +75,8 @@ public struct GenerateJob {
                      String(options.fileMode, radix: 8), String(options.strict)] {
             hasher.add(part)
         }
-        var executable = stat()
-        if stat("/proc/self/exe", &executable) == 0 {
-            hasher.add("\(executable.st_size) \(executable.st_mtim.tv_sec) \(executable.st_mtim.tv_nsec)")
+        if let executable = FileIdentity.executable {
+            hasher.add("\(executable.size) \(executable.seconds) \(executable.nanoseconds)")
         }
         return hasher.hex
     }

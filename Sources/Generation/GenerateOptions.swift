@@ -1,4 +1,5 @@
 import Feeds
+import FileKit
 import Foundation
 import LeadStore
 
@@ -103,6 +104,10 @@ public struct GenerateError: Error, CustomStringConvertible, Sendable {
     }
 
     init(_ error: FeedError) {
+        self.init(error.kind == .locked ? .locked : .write, error.description)
+    }
+
+    init(_ error: FileError) {
         self.init(error.kind == .locked ? .locked : .write, error.description)
     }
 }

@@ -1,4 +1,4 @@
-import Feeds
+import FileKit
 import FollowUp
 
 /// The leads of a run, kept in a `ScratchFile` as they are read and read
@@ -25,7 +25,7 @@ public final class LeadSpill: @unchecked Sendable {
     /// - Parameter memoryLimit: how many bytes of leads stay in memory
     ///   before the file takes the rest: a small or middling store is read
     ///   back without a system call a lead.
-    public init(in folder: String, memoryLimit: Int = LeadSpill.memoryLimit) throws(FeedError) {
+    public init(in folder: String, memoryLimit: Int = LeadSpill.memoryLimit) throws(FileError) {
         file = try ScratchFile(in: folder, memoryLimit: memoryLimit)
     }
 
@@ -34,7 +34,7 @@ public final class LeadSpill: @unchecked Sendable {
     public static let memoryLimit = 32 << 20
 
     /// Keeps a lead; returns where to find it.
-    public func append(_ lead: Lead) throws(FeedError) -> Location {
+    public func append(_ lead: Lead) throws(FileError) -> Location {
         record.removeAll(keepingCapacity: true)
         Self.encode(lead, into: &record)
         let offset = try file.append(record)
@@ -42,16 +42,17 @@ public final class LeadSpill: @unchecked Sendable {
     }
 
     /// Ends the appending: every lead kept can be read from here on.
-    public func finishWriting() throws(FeedError) {
+    public func finishWriting() throws(FileError) {
         try file.flush()
     }
 
     /// The lead kept at `location`. `buffer` is reused between calls.
-    public func lead(at location: Location, buffer: inout [UInt8]) throws(FeedError) -> Lead {
+    public func lead(at location: Location, buffer: inout [UInt8]) throws(FileError) -> Lead {
         let bytes = try file.read(at: location.offset, count: Int(location.length), buffer: &buffer)
         var reader = Reader(bytes: bytes)
         guard let lead = Self.decode(&reader) else {
-            throw FeedError("a temporary file of this run was damaged while it ran (a lead record at byte \(location.offset) does not read back)")
+            throw FileError(.read, "a temporary file of this run", code: 0,
+                            description: "a temporary file of this run was damaged while it ran (a lead record at byte \(location.offset) does not read back)")
         }
         return lead
     }

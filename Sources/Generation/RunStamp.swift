@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Feeds
 import FileKit
 import Foundation
@@ -63,8 +60,9 @@ public struct RunStamp: Codable, Equatable, Sendable {
         encoder.dateEncodingStrategy = .iso8601
         let target = Self.path(in: folder)
         do {
-            try encoder.encode(self).write(to: URL(fileURLWithPath: target), options: .atomic)
-            chmod(target, mode)
+            try AtomicFile.write(Array(try encoder.encode(self)), to: target, mode: mode)
+        } catch let error as FileError {
+            throw FeedError(error)
         } catch {
             throw FeedError("cannot write \(target): \(error.localizedDescription)")
         }

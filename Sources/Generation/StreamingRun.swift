@@ -1,4 +1,5 @@
 import Feeds
+import FileKit
 import FollowUp
 import Foundation
 import ICal
@@ -108,17 +109,20 @@ struct StreamingRun {
         var leads = Spilled(zones: [job.planner.defaultTimeZone],
                             read: LeadSheetResult())
         var ownerNumbers: [String: Int32] = [:]
-        var failure: FeedError?
+        var failure: GenerateError?
         let read: LeadSheetResult
         do {
             read = try job.store.read { lead in
                 guard failure == nil else { return }
-                do throws(FeedError) {
+                do throws(GenerateError) {
                     if leads.spill == nil {
-                        try FeedRun.createFolder(job.out)
-                        leads.spill = try LeadSpill(in: job.out, memoryLimit: job.options.leadMemoryLimit)
+                        do throws(FeedError) { try FeedRun.createFolder(job.out) } catch { throw GenerateError(error) }
+                        do throws(FileError) { leads.spill = try LeadSpill(in: job.out, memoryLimit: job.options.leadMemoryLimit) } catch {
+                            throw GenerateError(error)
+                        }
                     }
-                    let location = try leads.spill!.append(lead)
+                    let location: LeadSpill.Location
+                    do throws(FileError) { location = try leads.spill!.append(lead) } catch { throw GenerateError(error) }
                     let owner: Int32
                     if let known = ownerNumbers[lead.owner] {
                         owner = known
@@ -137,9 +141,9 @@ struct StreamingRun {
         } catch {
             throw GenerateError(.store, "\(error)")
         }
-        if let failure { throw GenerateError(failure) }
+        if let failure { throw failure }
         if let spill = leads.spill {
-            do { try spill.finishWriting() } catch { throw GenerateError(error) }
+            do throws(FileError) { try spill.finishWriting() } catch { throw GenerateError(error) }
         }
         leads.read = read
         return leads
@@ -154,7 +158,7 @@ struct StreamingRun {
         let serialised = DispatchGroup()
         var batch = TouchBatch(feed: feed, sink: sink, done: serialised)
         try planner.plan(leads, key: { refs[Int($0)].key }, lead: { (index: Int32) throws(FeedError) -> Lead in
-            try spill.lead(at: refs[Int(index)].location, buffer: &buffer)
+            do throws(FileError) { return try spill.lead(at: refs[Int(index)].location, buffer: &buffer) } catch { throw FeedError(error) }
         }, touches: { (index: Int32, touches: [Touchpoint]) throws(FeedError) in
             for (place, touch) in touches.enumerated() {
                 batch.touches.append((touch, rank[Int(index)], place))

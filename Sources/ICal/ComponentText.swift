@@ -1,7 +1,4 @@
 internal import CLibical
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A component as values: its kind, its properties in order, its
 /// subcomponents. Nothing of libical is made until it is serialised.

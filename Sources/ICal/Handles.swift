@@ -1,7 +1,4 @@
 internal import CLibical
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Owns one libical component (`icalcomponent *`) and frees it exactly once.
 ///

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+internal import CLibical
 
 /// Re-folds lines that libical left longer than 75 octets.
 ///

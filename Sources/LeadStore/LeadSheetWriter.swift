@@ -1,4 +1,5 @@
 import CSV
+import FileKit
 import FollowUp
 import Foundation
 
@@ -10,18 +11,9 @@ public enum LeadSheetWriter {
     /// Writes the sheet beside `path` and renames it into place, so a
     /// failed export leaves an earlier file whole.
     public static func write(_ leads: [Lead], to path: String, mode: mode_t = 0o600) throws(LeadStoreError) {
-        let temporary = path + ".tmp-\(getpid())"
+        let bytes: [UInt8]
         do {
-            // A sheet of leads is personal data: owner-only, like the store, unless asked otherwise.
-            let descriptor = open(temporary, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode)
-            guard descriptor >= 0 else {
-                throw LeadStoreError("\(path): cannot be written: \(String(cString: strerror(errno)))")
-            }
-            fchmod(descriptor, mode)
-            close(descriptor)
-            guard let stream = OutputStream(toFileAtPath: temporary, append: false) else {
-                throw LeadStoreError("\(path): cannot be written")
-            }
+            let stream = OutputStream(toMemory: ())
             stream.open()
             let writer = try CSVWriter(stream: stream, newline: .crlf)
             let columns = LeadSheet.Column.allCases.map(\.rawValue)
@@ -31,20 +23,19 @@ public enum LeadSheetWriter {
                 try writer.write(row: columns.map { LeadSheet.neutralised(values[$0] ?? "") })
             }
             writer.stream.close()
-            // CSV.swift writes no line break after the last row; a sheet ends with one.
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
-            try handle.seekToEnd()
-            try handle.write(contentsOf: Data("\r\n".utf8))
-            try handle.close()
-            guard rename(temporary, path) == 0 else {
-                throw LeadStoreError("\(path): cannot be written: \(String(cString: strerror(errno)))")
+            guard let data = stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data else {
+                throw LeadStoreError("\(path): cannot be written")
             }
+            // CSV.swift writes no line break after the last row; a sheet ends with one.
+            bytes = Array(data) + Array("\r\n".utf8)
         } catch let error as LeadStoreError {
-            unlink(temporary)
             throw error
         } catch {
-            unlink(temporary)
             throw LeadStoreError("\(path): cannot be written: \(error)")
+        }
+        // A sheet of leads is personal data: owner-only, like the store, unless asked otherwise.
+        do { try AtomicFile.write(bytes, to: path, mode: mode) } catch {
+            throw LeadStoreError("\(path): cannot be written: \(FileError.reason(error.code))")
         }
     }
 }

@@ -1,9 +1,7 @@
 import FollowUp
+import FileKit
 import Foundation
 import GRDB
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The SQLite lead store: one trusted place for every lead, touch, promise
 /// and outcome, through GRDB on the system's libsqlite3.
@@ -56,12 +54,9 @@ public final class SQLiteStore {
             // The store holds the same personal data as the feeds: owner-only
             // unless asked otherwise.
             // SQLite gives its -wal and -shm files the mode of the database file.
-            let descriptor = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode)
-            guard descriptor >= 0 else {
-                throw LeadStoreError("\(path): cannot create the store: \(String(cString: strerror(errno)))")
+            do { try createExclusively(path, mode: mode) } catch {
+                throw LeadStoreError("\(path): cannot create the store: \(FileError.reason(error.code))")
             }
-            fchmod(descriptor, mode)
-            Glibc.close(descriptor)
             let pool = try DatabasePool(path: path, configuration: configuration(readonly: false))
             try migrator.migrate(pool)
             try pool.write { db in try db.execute(sql: "PRAGMA application_id = \(applicationID)") }

@@ -1,8 +1,5 @@
 import CSV
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A record of the sheet that is not handed to CSV.swift, and why: the
 /// row is reported and skipped, and reading goes on after it.

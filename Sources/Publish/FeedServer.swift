@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import Feeds
 import FileKit
@@ -102,9 +99,8 @@ public final class FeedServer: Sendable {
 
         // The validators of the file as it is now (one stat, and the cache):
         // a 304 and a HEAD never open it.
-        var status = stat()
-        guard stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG,
-              var current = await validators(of: path, identity: FileIdentity(status)) else { return notFound }
+        guard let identity = FileIdentity(regularFileAt: path),
+              var current = await validators(of: path, identity: identity) else { return notFound }
         var fields = Self.fields(current)
         if Self.isNotModified(current, headers: headers) {
             return Reply(status: .notModified, response: Response(status: .notModified, headers: fields), bodyCount: 0)
@@ -170,21 +166,6 @@ public final class FeedServer: Sendable {
 
     // MARK: - Validators
 
-    /// What tells one version of a file from another without reading it.
-    struct FileIdentity: Equatable, Sendable {
-        var inode: UInt64
-        var size: Int
-        var seconds: Int
-        var nanoseconds: Int
-
-        init(_ status: stat) {
-            inode = UInt64(status.st_ino)
-            size = Int(status.st_size)
-            seconds = Int(status.st_mtim.tv_sec)
-            nanoseconds = Int(status.st_mtim.tv_nsec)
-        }
-    }
-
     /// A file's validators, as the cache keeps them.
     struct Validators: Sendable {
         var identity: FileIdentity
@@ -217,11 +198,10 @@ public final class FeedServer: Sendable {
     // MARK: - Tokens
 
     struct TokenSnapshot: Sendable {
-        var modified: timespec = timespec()
-        var size: off_t = -1
-        /// A tokens file saved again is a new file (renamed into place): the
-        /// inode tells, even within the file system's timestamp granularity.
-        var inode: ino_t = 0
+        /// nil while there is no tokens file. A tokens file saved again is a
+        /// new file (renamed into place): the inode tells, even within the
+        /// file system's timestamp granularity.
+        var identity: FileIdentity?
         var byToken: [(token: [UInt8], stem: String)] = []
 
         /// The stem whose token this is, comparing with every token, each in
@@ -245,16 +225,11 @@ public final class FeedServer: Sendable {
     }
 
     private func currentTokens() -> TokenSnapshot {
-        var status = stat()
-        let exists = stat(tokensPath, &status) == 0
+        let identity = FileIdentity(anyFileAt: tokensPath)
         return tokens.withLock { snapshot in
-            let modified = exists ? status.st_mtim : timespec()
-            let size = exists ? status.st_size : -1
-            let inode = exists ? status.st_ino : 0
-            if modified.tv_sec != snapshot.modified.tv_sec || modified.tv_nsec != snapshot.modified.tv_nsec
-                || size != snapshot.size || inode != snapshot.inode {
+            if identity != snapshot.identity {
                 let file = (try? TokenFile.load(tokensPath)) ?? TokenFile()
-                snapshot = TokenSnapshot(modified: modified, size: size, inode: inode,
+                snapshot = TokenSnapshot(identity: identity,
                                          byToken: file.tokens.sorted { $0.key < $1.key }.map { (Array($0.value.utf8), $0.key) })
             }
             return snapshot
@@ -330,38 +305,23 @@ public final class FeedServer: Sendable {
 /// reference goes (the response sent, or dropped unsent), and what it was
 /// when opened. Reads run on NIO's thread pool, never on the event loop.
 final class OpenFeed: Sendable {
-    let path: String
-    let identity: FeedServer.FileIdentity
-    private let descriptor: Int32
+    let file: ReadOnlyFile
+    var path: String { file.path }
+    var identity: FileIdentity { file.identity }
 
-    private init(path: String, descriptor: Int32, identity: FeedServer.FileIdentity) {
-        self.path = path
-        self.descriptor = descriptor
-        self.identity = identity
-    }
-
-    deinit { close(descriptor) }
+    private init(_ file: ReadOnlyFile) { self.file = file }
 
     /// Opens a regular file (on the thread pool); nil when there is none.
     static func open(_ path: String) async -> OpenFeed? {
-        try? await NIOThreadPool.singleton.runIfActive {
-            let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-            guard descriptor >= 0 else { return nil }
-            var status = stat()
-            guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
-                close(descriptor)
-                return nil
-            }
-            return OpenFeed(path: path, descriptor: descriptor, identity: FeedServer.FileIdentity(status))
-        }
+        try? await NIOThreadPool.singleton.runIfActive { ReadOnlyFile(path).map(OpenFeed.init) }
     }
 
     /// Up to `count` bytes from `offset`.
     func read(at offset: Int, count: Int) async throws -> ByteBuffer {
-        try await NIOThreadPool.singleton.runIfActive { [descriptor] in
+        try await NIOThreadPool.singleton.runIfActive { [file] in
             var buffer = ByteBuffer()
             buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { raw in
-                max(0, pread(descriptor, raw.baseAddress, count, off_t(offset)))
+                file.read(at: offset, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<count]))
             }
             return buffer
         }
@@ -369,17 +329,17 @@ final class OpenFeed: Sendable {
 
     /// The content digest, the whole file read once.
     func digest() async throws -> String {
-        try await NIOThreadPool.singleton.runIfActive { [descriptor, identity] in
+        try await NIOThreadPool.singleton.runIfActive { [file] in
             var digest = InputDigest()
             var buffer = [UInt8](repeating: 0, count: 1 << 16)
             var offset = 0
             while true {
-                let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(offset)) }
+                let count = buffer.withUnsafeMutableBytes { file.read(at: offset, into: $0) }
                 if count <= 0 { break }
                 buffer.withUnsafeBytes { digest.add(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
                 offset += count
             }
-            return FeedServer.contentDigest(digest, length: max(offset, identity.size))
+            return FeedServer.contentDigest(digest, length: max(offset, file.identity.size))
         }
     }
 }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import FileKit
 import Foundation
 
 /// A problem with the tokens file or an owner it names.
@@ -38,21 +36,10 @@ public struct TokenFile: Codable, Equatable, Sendable {
     public func save(_ path: String) throws(PublishError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let temporary = path + ".tmp-\(getpid())"
         do {
-            let data = try encoder.encode(self)
-            let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-            guard descriptor >= 0 else { throw PublishError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
-            fchmod(descriptor, 0o600)
-            let written = data.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            let synced = fsync(descriptor) == 0
-            close(descriptor)
-            guard written == data.count, synced, rename(temporary, path) == 0 else {
-                unlink(temporary)
-                throw PublishError("cannot write \(path): \(String(cString: strerror(errno)))")
-            }
-        } catch let error as PublishError {
-            throw error
+            try AtomicFile.write(Array(try encoder.encode(self)), to: path, mode: 0o600)
+        } catch let error as FileError {
+            throw PublishError(error.description)
         } catch {
             throw PublishError("cannot write \(path): \(error.localizedDescription)")
         }

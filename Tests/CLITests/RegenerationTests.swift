@@ -1,8 +1,5 @@
 import Foundation
 import Testing
-#if canImport(Glibc)
-import Glibc
-#endif
 
 func modificationTimes(_ folder: URL) throws -> [String: Date] {
     var result: [String: Date] = [:]

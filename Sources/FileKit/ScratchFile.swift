@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import Foundation
 
 /// A nameless temporary file for one run: appended to by one thread, read
@@ -37,7 +35,7 @@ public final class ScratchFile: @unchecked Sendable {
     /// - Parameter memoryLimit: how many of the first bytes may stay in
     ///   memory instead of the file. Bytes in memory must not be read while
     ///   another thread appends.
-    public init(in folder: String, memoryLimit: Int = 0) throws(FeedError) {
+    public init(in folder: String, memoryLimit: Int = 0) throws(FileError) {
         self.memoryLimit = memoryLimit
         label = "a temporary file in \(folder)"
         // O_TMPFILE (Linux's __O_TMPFILE | O_DIRECTORY); Glibc's module map does not export it.
@@ -53,7 +51,7 @@ public final class ScratchFile: @unchecked Sendable {
             }
         }
         guard descriptor >= 0 else {
-            throw FeedError("cannot create \(label): \(String(cString: strerror(errno)))")
+            throw FileError(.create, folder, code: errno, description: "cannot create \(label): \(FileError.reason(errno))")
         }
         self.descriptor = descriptor
         buffer.reserveCapacity(Self.bufferSize)
@@ -63,7 +61,7 @@ public final class ScratchFile: @unchecked Sendable {
 
     /// Appends bytes; returns the offset they start at.
     @discardableResult
-    public func append(_ bytes: [UInt8]) throws(FeedError) -> UInt64 {
+    public func append(_ bytes: [UInt8]) throws(FileError) -> UInt64 {
         let offset = size
         if !spilled, head.count + bytes.count <= memoryLimit {
             head.append(contentsOf: bytes)
@@ -72,8 +70,8 @@ public final class ScratchFile: @unchecked Sendable {
         spilled = true
         if buffer.count + bytes.count > Self.bufferSize { try flush() }
         if bytes.count >= Self.bufferSize {
-            let failure = bytes.withUnsafeBytes { raw -> FeedError? in
-                do throws(FeedError) { try writeAll(raw); return nil } catch { return error }
+            let failure = bytes.withUnsafeBytes { raw -> FileError? in
+                do throws(FileError) { try writeAll(raw); return nil } catch { return error }
             }
             if let failure { throw failure }
         } else {
@@ -83,21 +81,21 @@ public final class ScratchFile: @unchecked Sendable {
     }
 
     /// Writes the buffered bytes to the file, so `read` sees them.
-    public func flush() throws(FeedError) {
+    public func flush() throws(FileError) {
         guard !buffer.isEmpty else { return }
-        let failure = buffer.withUnsafeBytes { raw -> FeedError? in
-            do throws(FeedError) { try writeAll(raw); return nil } catch { return error }
+        let failure = buffer.withUnsafeBytes { raw -> FileError? in
+            do throws(FileError) { try writeAll(raw); return nil } catch { return error }
         }
         if let failure { throw failure }
         buffer.removeAll(keepingCapacity: true)
     }
 
-    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws(FeedError) {
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws(FileError) {
         var done = 0
         while done < bytes.count {
             let result = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(flushed) + off_t(done))
             if result < 0, errno == EINTR { continue }
-            guard result > 0 else { throw FeedError("cannot write \(label): \(String(cString: strerror(errno)))") }
+            guard result > 0 else { throw FileError(.write, label, code: errno, description: "cannot write \(label): \(FileError.reason(errno))") }
             done += result
         }
         flushed += UInt64(bytes.count)
@@ -106,12 +104,12 @@ public final class ScratchFile: @unchecked Sendable {
     /// Empties the file (what was read from it is not needed any more):
     /// its pages are dropped, written or not, and appending starts over
     /// at offset 0.
-    public func truncate() throws(FeedError) {
+    public func truncate() throws(FileError) {
         head.removeAll(keepingCapacity: true)
         spilled = false
         buffer.removeAll(keepingCapacity: true)
         guard ftruncate(descriptor, 0) == 0 else {
-            throw FeedError("cannot empty \(label): \(String(cString: strerror(errno)))")
+            throw FileError(.empty, label, code: errno, description: "cannot empty \(label): \(FileError.reason(errno))")
         }
         flushed = 0
     }
@@ -119,7 +117,7 @@ public final class ScratchFile: @unchecked Sendable {
     /// The `count` bytes at `offset`: a slice of the bytes in memory, or
     /// of `buffer` (grown to fit) read from the file. Bytes in the file must
     /// have been flushed.
-    public func read(at offset: UInt64, count: Int, buffer: inout [UInt8]) throws(FeedError) -> ArraySlice<UInt8> {
+    public func read(at offset: UInt64, count: Int, buffer: inout [UInt8]) throws(FileError) -> ArraySlice<UInt8> {
         if offset + UInt64(count) <= UInt64(head.count) { return head[Int(offset)..<(Int(offset) + count)] }
         if buffer.count < count { buffer = [UInt8](repeating: 0, count: max(count, buffer.count * 2)) }
         // Bytes may start in memory and go on in the file (two appends read as one).
@@ -141,7 +139,7 @@ public final class ScratchFile: @unchecked Sendable {
                 done += result
             }
         }
-        if failure != 0 { throw FeedError("cannot read \(label): \(String(cString: strerror(failure)))") }
+        if failure != 0 { throw FileError(.read, label, code: failure, description: "cannot read \(label): \(FileError.reason(failure))") }
         return buffer[0..<count]
     }
 }

@@ -1,4 +1,4 @@
-import Feeds
+import FileKit
 import Foundation
 import Testing
 
