@@ -62,7 +62,8 @@ public struct ComponentBuilder {
             item += "\n  \(touch.kind == .cadence ? "\(touch.label). " : "")Bring: \(touch.prompt)"
             return item
         }
-        let description = "\(owner), \(touches.count) follow-up\(touches.count == 1 ? "" : "s") on \(date):\n\n"
+        let description =
+            "\(owner), \(touches.count) follow-up\(touches.count == 1 ? "" : "s") on \(date):\n\n"
             + items.joined(separator: "\n") + "\n\nEach touch's own task (in the tasks feed) has the why, the notes and a draft."
         let changed = touches.map(\.lastChanged).max() ?? date
         let stamp = CivilDateTime(year: changed.year, month: changed.month, day: changed.day)
@@ -86,8 +87,9 @@ public struct ComponentBuilder {
 
     private func todo(for touch: Touchpoint, _ text: TouchTexts) -> ICalTodo {
         let (start, due) = todoTimes(touch)
-        return ICalTodo(common: common(touch, component: "task", summary: text.headline, description: text.description),
-                        start: start, due: due, status: .needsAction)
+        return ICalTodo(
+            common: common(touch, component: "task", summary: text.headline, description: text.description),
+            start: start, due: due, status: .needsAction)
     }
 
     /// DTSTART and DTEND of the touch's event, without building the event.
@@ -96,15 +98,18 @@ public struct ComponentBuilder {
             // VALUE=DATE with the exclusive end RFC 5545 asks for: the next day.
             return (Self.day(touch.date), Self.day(touch.date.adding(days: 1)))
         }
-        return (time(touch.date, touch.time, touch.timeZone),
-                time(touch.date, touch.time, touch.timeZone, plusMinutes: touch.durationMinutes))
+        return (
+            time(touch.date, touch.time, touch.timeZone),
+            time(touch.date, touch.time, touch.timeZone, plusMinutes: touch.durationMinutes)
+        )
     }
 
     /// When a touch happens on the owner's clock (in `ownerTimeZone`): the
     /// digest of that day lists it, at that time.
     public func ownerWallTime(_ touch: Touchpoint) -> CivilDateTime {
-        let local = CivilDateTime(year: touch.date.year, month: touch.date.month, day: touch.date.day,
-                                  hour: touch.time.hour, minute: touch.time.minute)
+        let local = CivilDateTime(
+            year: touch.date.year, month: touch.date.month, day: touch.date.day,
+            hour: touch.time.hour, minute: touch.time.minute)
         guard touch.timeZone != options.ownerTimeZone else { return local }
         return Self.convert(local, from: touch.timeZone, to: options.ownerTimeZone)
     }
@@ -112,8 +117,10 @@ public struct ComponentBuilder {
     /// DTSTART and DTEND of an owner's digest on `date`.
     public func digestTimes(_ date: LocalDate) -> (start: ICalTime, end: ICalTime) {
         if options.allDay { return (Self.day(date), Self.day(date.adding(days: 1))) }
-        return (time(date, options.workdayStart, options.ownerTimeZone),
-                time(date, options.workdayStart, options.ownerTimeZone, plusMinutes: 15))
+        return (
+            time(date, options.workdayStart, options.ownerTimeZone),
+            time(date, options.workdayStart, options.ownerTimeZone, plusMinutes: 15)
+        )
     }
 
     private static func day(_ date: LocalDate) -> ICalTime {
@@ -252,8 +259,9 @@ public struct ComponentBuilder {
     private func time(_ date: LocalDate, _ time: TimeOfDay, _ zone: String, plusMinutes: Int = 0) -> ICalTime {
         let minutes = time.minutesSinceMidnight + plusMinutes
         let day = date.adding(days: minutes / 1440)
-        let civil = CivilDateTime(year: day.year, month: day.month, day: day.day,
-                                  hour: (minutes % 1440) / 60, minute: minutes % 60)
+        let civil = CivilDateTime(
+            year: day.year, month: day.month, day: day.day,
+            hour: (minutes % 1440) / 60, minute: minutes % 60)
         if TimeZoneCatalog.isUTC(zone) { return .utc(civil) }
         if canWriteZone(zone) { return .zoned(civil, tzid: zone) }
         return .utc(Self.utc(civil, in: zone))
@@ -271,13 +279,15 @@ public struct ComponentBuilder {
         guard let source = TimeZone(identifier: zone), let target = TimeZone(identifier: other) else { return local }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = source
-        let components = DateComponents(year: local.year, month: local.month, day: local.day,
-                                        hour: local.hour, minute: local.minute, second: local.second)
+        let components = DateComponents(
+            year: local.year, month: local.month, day: local.day,
+            hour: local.hour, minute: local.minute, second: local.second)
         guard let instant = calendar.date(from: components) else { return local }
         calendar.timeZone = target
         let converted = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: instant)
-        return CivilDateTime(year: converted.year!, month: converted.month!, day: converted.day!,
-                             hour: converted.hour!, minute: converted.minute!, second: converted.second!)
+        return CivilDateTime(
+            year: converted.year!, month: converted.month!, day: converted.day!,
+            hour: converted.hour!, minute: converted.minute!, second: converted.second!)
     }
 
     /// RFC 3986's unreserved characters but `.`, which separates a UID's parts.
@@ -285,7 +295,7 @@ public struct ComponentBuilder {
     static func isUnreserved(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "~"):
             true
         default:
             false

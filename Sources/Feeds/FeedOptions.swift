@@ -44,8 +44,10 @@ public struct FeedOptions: Hashable, Sendable {
     /// When a digest starts in the owner's working day.
     public var workdayStart: TimeOfDay
 
-    public init(profile: FeedProfile = .generic, allDay: Bool = false, digest: Bool = false,
-                ownerTimeZone: String = "UTC", workdayStart: TimeOfDay = TimeOfDay(hour: 9, minute: 0)!) {
+    public init(
+        profile: FeedProfile = .generic, allDay: Bool = false, digest: Bool = false,
+        ownerTimeZone: String = "UTC", workdayStart: TimeOfDay = TimeOfDay(hour: 9, minute: 0)!
+    ) {
         self.profile = profile; self.allDay = allDay; self.digest = digest
         self.ownerTimeZone = ownerTimeZone; self.workdayStart = workdayStart
     }

@@ -2,6 +2,7 @@ import FileKit
 import Foundation
 import FollowUp
 import ICal
+import Synchronization
 
 /// One run of writing every feed into a folder, fed touch by touch.
 ///
@@ -104,8 +105,10 @@ public final class FeedRun: @unchecked Sendable {
     /// Writes one owner's events and tasks feeds from the entries given,
     /// their bytes read from `spill` (the scratch file of the sink that
     /// serialised them; nil for an owner without touches).
-    fileprivate func writeOwner(_ feed: Int, entries: [Entry], digestItems: [DigestItem], spans: (events: FeedSpan, tasks: FeedSpan),
-                                spill: ScratchFile?, builder: ComponentBuilder) throws(FeedError) -> OwnerFiles {
+    fileprivate func writeOwner(
+        _ feed: Int, entries: [Entry], digestItems: [DigestItem], spans: (events: FeedSpan, tasks: FeedSpan),
+        spill: ScratchFile?, builder: ComponentBuilder
+    ) throws(FeedError) -> OwnerFiles {
         let owner = feeds[feed]
         var spans = spans
         // Digests are made per day from the touches themselves, on the owner's clock.
@@ -124,10 +127,12 @@ public final class FeedRun: @unchecked Sendable {
                 spans.events.add(times.end)
             }
         }
-        let events = try FeedStream(folder: folder, stem: owner.stem, kind: .events, owner: owner.owner,
-                                    name: "Follow-ups: \(owner.owner)", span: spans.events, catalog: catalog, mode: fileMode)
-        let tasks = try FeedStream(folder: folder, stem: owner.stem, kind: .tasks, owner: owner.owner,
-                                   name: "Follow-up tasks: \(owner.owner)", span: spans.tasks, catalog: catalog, mode: fileMode)
+        let events = try FeedStream(
+            folder: folder, stem: owner.stem, kind: .events, owner: owner.owner,
+            name: "Follow-ups: \(owner.owner)", span: spans.events, catalog: catalog, mode: fileMode)
+        let tasks = try FeedStream(
+            folder: folder, stem: owner.stem, kind: .tasks, owner: owner.owner,
+            name: "Follow-up tasks: \(owner.owner)", span: spans.tasks, catalog: catalog, mode: fileMode)
         for day in digests {
             let event = builder.digest(owner: owner.owner, stem: owner.stem, date: day.date, touches: day.touches.map(\.touchpoint))
             let bytes = try serialised { () throws(ICalError) in try ICalSerializer.serialize(event) }
@@ -172,8 +177,9 @@ public final class FeedRun: @unchecked Sendable {
             do throws(FeedError) {
                 let kind: FeedEntry.Kind = index == 0 ? .events : .tasks
                 let span = spans[index]
-                let stream = try FeedStream(folder: folder, stem: OwnerNames.everyone, kind: kind, owner: nil,
-                                            name: index == 0 ? "Follow-ups" : "Follow-up tasks", span: span, catalog: catalog, mode: fileMode)
+                let stream = try FeedStream(
+                    folder: folder, stem: OwnerNames.everyone, kind: kind, owner: nil,
+                    name: index == 0 ? "Follow-ups" : "Follow-up tasks", span: span, catalog: catalog, mode: fileMode)
                 for files in owners { try stream.append(index == 0 ? files.events : files.tasks) }
                 everyone.set(index, .success(try stream.finish(span: span)))
             } catch {
@@ -213,21 +219,16 @@ public final class FeedRun: @unchecked Sendable {
 }
 
 /// Everyone's two feeds, as their threads finish them.
-private final class Everyone: @unchecked Sendable {
-    // @unchecked: `results` is read and written under `lock`.
-    private let lock = NSLock()
-    private var results: [Result<FeedRun.WrittenFeed, FeedError>?] = [nil, nil]
+private final class Everyone: Sendable {
+    private let state = Mutex<[Result<FeedRun.WrittenFeed, FeedError>?]>([nil, nil])
 
     func set(_ index: Int, _ result: Result<FeedRun.WrittenFeed, FeedError>) {
-        lock.lock()
-        results[index] = result
-        lock.unlock()
+        state.withLock { $0[index] = result }
     }
 
     /// The events feed, then the tasks feed; the first failure, if any.
     func feeds() throws(FeedError) -> [FeedRun.WrittenFeed] {
-        lock.lock()
-        defer { lock.unlock() }
+        let results = state.withLock { $0 }
         var feeds: [FeedRun.WrittenFeed] = []
         for result in results {
             switch result {
@@ -336,8 +337,9 @@ public final class FeedSink: @unchecked Sendable {
         defer { lock.unlock() }
         guard finished.insert(feed).inserted else { return }
         try fileOperation { () throws(FileError) in try spill.flush() }
-        let files = try run.writeOwner(feed, entries: entries.removeValue(forKey: feed) ?? [], digestItems: digestItems.removeValue(forKey: feed) ?? [],
-                                       spans: spans[feed] ?? (FeedSpan(), FeedSpan()), spill: spill, builder: builder)
+        let files = try run.writeOwner(
+            feed, entries: entries.removeValue(forKey: feed) ?? [], digestItems: digestItems.removeValue(forKey: feed) ?? [],
+            spans: spans[feed] ?? (FeedSpan(), FeedSpan()), spill: spill, builder: builder)
         run.record(files, feed: feed)
         // Nothing else waits in the scratch file: it is emptied, so its
         // pages are dropped rather than written to disk.
@@ -364,21 +366,24 @@ public final class FeedSink: @unchecked Sendable {
     /// with no owner left to plan serialises for one that still plans. What
     /// a touch becomes does not depend on the thread that made it.
     public func prepare(_ touch: Touchpoint, leadRank: UInt32, index: Int) throws(FeedError) -> PreparedTouch {
-        let entry = Entry(date: Int32(clamping: touch.date.daysSinceEpoch), windowStart: Int32(clamping: touch.windowStart.daysSinceEpoch),
-                          leadRank: leadRank, minutes: Int16(touch.time.minutesSinceMidnight), index: UInt16(clamping: index),
-                          overdue: touch.overdue, offset: 0, eventLength: 0, todoLength: 0)
+        let entry = Entry(
+            date: Int32(clamping: touch.date.daysSinceEpoch), windowStart: Int32(clamping: touch.windowStart.daysSinceEpoch),
+            leadRank: leadRank, minutes: Int16(touch.time.minutesSinceMidnight), index: UInt16(clamping: index),
+            overdue: touch.overdue, offset: 0, eventLength: 0, todoLength: 0)
         if options.digest {
             let clock = builder.ownerWallTime(touch)
-            let item = DigestItem(entry: entry, touch: RankedTouch(touchpoint: touch, leadRank: leadRank), clock: clock,
-                                  day: LocalDate(year: clock.year, month: clock.month, day: clock.day)!)
+            let item = DigestItem(
+                entry: entry, touch: RankedTouch(touchpoint: touch, leadRank: leadRank), clock: clock,
+                day: LocalDate(year: clock.year, month: clock.month, day: clock.day)!)
             let todo = builder.todo(for: touch)
             let bytes = try serialised { () throws(ICalError) in try ICalSerializer.serialize(todo, cache: properties) }
             return PreparedTouch(entry: entry, event: nil, todo: (bytes, todo.start, todo.due), digestItem: item)
         }
         let components = builder.eventAndTodo(for: touch)
         let texts = try serialised { () throws(ICalError) in try ICalSerializer.serialize(components.event, components.todo, cache: properties) }
-        return PreparedTouch(entry: entry, event: (texts.event, components.event.start, components.event.end),
-                             todo: (texts.todo, components.todo.start, components.todo.due), digestItem: nil)
+        return PreparedTouch(
+            entry: entry, event: (texts.event, components.event.start, components.event.end),
+            todo: (texts.todo, components.todo.start, components.todo.due), digestItem: nil)
     }
 
     /// Keeps a prepared touch of the feed at `feed` (an index of the run's
@@ -444,14 +449,18 @@ final class FeedStream {
     /// Where the components start, after the header and VTIMEZONEs.
     private var bodyStart: UInt64 = 0
 
-    init(folder: String, stem: String, kind: FeedEntry.Kind, owner: String?, name: String,
-         span: FeedSpan, catalog: TimeZoneCatalog, mode: mode_t) throws(FeedError) {
+    init(
+        folder: String, stem: String, kind: FeedEntry.Kind, owner: String?, name: String,
+        span: FeedSpan, catalog: TimeZoneCatalog, mode: mode_t
+    ) throws(FeedError) {
         let fileName = "\(stem).\(kind.rawValue).ics"
         file = try fileOperation { () throws(FileError) in try AtomicFile(path: (folder as NSString).appendingPathComponent(fileName), mode: mode) }
         entry = FeedEntry(file: fileName, kind: kind, owner: owner, components: 0, overdue: 0, leads: 0)
         do {
-            try file.write(try ICalSerializer.header(ICalCalendarInfo(
-                productID: FeedWriter.productID, name: name, refreshInterval: 3600)))
+            try file.write(
+                try ICalSerializer.header(
+                    ICalCalendarInfo(
+                        productID: FeedWriter.productID, name: name, refreshInterval: 3600)))
             // One VTIMEZONE per zone the feed names, covering the years it spans.
             if let years = span.years {
                 for zone in span.zones.sorted() {
@@ -479,8 +488,9 @@ final class FeedStream {
     /// Appends the components of an owner's feed, copied from its (still temporary) file.
     func append(_ owner: FeedRun.WrittenFeed) throws(FeedError) {
         try fileOperation { () throws(FileError) in
-            try file.append(from: owner.file.temporaryPath,
-                            offset: owner.body.lowerBound, length: owner.body.upperBound - owner.body.lowerBound)
+            try file.append(
+                from: owner.file.temporaryPath,
+                offset: owner.body.lowerBound, length: owner.body.upperBound - owner.body.lowerBound)
         }
         entry.components += owner.entry.components
         entry.overdue += owner.entry.overdue

@@ -34,7 +34,8 @@ public final class AtomicFile: @unchecked Sendable {
     /// writing while a run goes on.
     public static func target(ofTemporary name: String) -> String? {
         guard name.hasPrefix("."), let marker = name.range(of: ".tmp-", options: .backwards),
-              marker.lowerBound > name.startIndex else { return nil }
+            marker.lowerBound > name.startIndex
+        else { return nil }
         let pid = name[marker.upperBound...]
         let target = name[name.index(after: name.startIndex)..<marker.lowerBound]
         guard !pid.isEmpty, pid.allSatisfy(\.isNumber), !target.isEmpty else { return nil }
@@ -56,7 +57,8 @@ public final class AtomicFile: @unchecked Sendable {
         self.path = path
         self.mode = mode
         let url = URL(fileURLWithPath: path)
-        temporaryPath = url.deletingLastPathComponent()
+        temporaryPath =
+            url.deletingLastPathComponent()
             .appendingPathComponent(Self.temporaryName(for: url.lastPathComponent)).path
         unlink(temporaryPath)
         let descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
@@ -217,7 +219,8 @@ public final class AtomicFile: @unchecked Sendable {
     public static func sameContents(_ a: String, _ b: String) -> Bool {
         var statA = stat(), statB = stat()
         guard stat(a, &statA) == 0, stat(b, &statB) == 0, statA.st_size == statB.st_size,
-              let fileA = fopen(a, "rb") else { return false }
+            let fileA = fopen(a, "rb")
+        else { return false }
         defer { fclose(fileA) }
         guard let fileB = fopen(b, "rb") else { return false }
         defer { fclose(fileB) }

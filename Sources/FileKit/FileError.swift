@@ -1,7 +1,7 @@
 #if !os(Linux)
-// O_TMPFILE, sendfile(2), /proc/self/exe and flock(2) as Linux has them: this
-// target is where they live, and it builds on Linux only.
-#error("followup builds on Linux only: FileKit uses O_TMPFILE, sendfile and /proc/self/exe")
+    // O_TMPFILE, sendfile(2), /proc/self/exe and flock(2) as Linux has them: this
+    // target is where they live, and it builds on Linux only.
+    #error("followup builds on Linux only: FileKit uses O_TMPFILE, sendfile and /proc/self/exe")
 #endif
 import Glibc
 

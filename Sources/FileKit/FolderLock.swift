@@ -19,9 +19,10 @@ public final class FolderLock {
         while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             guard errno == EWOULDBLOCK || errno == EINTR, Date() < deadline else {
                 close(descriptor)
-                throw FileError(.lock, path, code: errno, kind: .locked,
-                                description: "another followup run is writing to \(folder) (it holds \(path)); "
-                                    + "gave up after waiting \(Int(seconds)) s")
+                throw FileError(
+                    .lock, path, code: errno, kind: .locked,
+                    description: "another followup run is writing to \(folder) (it holds \(path)); "
+                        + "gave up after waiting \(Int(seconds)) s")
             }
             usleep(100_000)
         }

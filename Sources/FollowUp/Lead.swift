@@ -64,13 +64,18 @@ public struct Lead: Hashable, Sendable {
     public var launchDate: LocalDate?
     public var events: [LeadEvent]
     public var notes: String?
+    /// Fields a store keeps beyond the method's, by column name (see
+    /// `LeadColumns` in LeadStore): carried along, never planned with.
+    public var extra: [String: String] = [:]
 
-    public init(id: String, name: String, company: String? = nil, email: String? = nil, phone: String? = nil,
-                owner: String = Lead.defaultOwner, timeZone: String? = nil, status: LeadStatus? = nil,
-                firstContact: LocalDate? = nil, lastContact: LocalDate? = nil, lastReply: LocalDate? = nil,
-                nextStep: String? = nil, nextStepDue: LocalDate? = nil, nextStepOwner: StepOwner? = nil,
-                snoozeUntil: LocalDate? = nil, fiscalYearStart: MonthDay? = nil, launchDate: LocalDate? = nil,
-                events: [LeadEvent] = [], notes: String? = nil, lastStep: String? = nil) {
+    public init(
+        id: String, name: String, company: String? = nil, email: String? = nil, phone: String? = nil,
+        owner: String = Lead.defaultOwner, timeZone: String? = nil, status: LeadStatus? = nil,
+        firstContact: LocalDate? = nil, lastContact: LocalDate? = nil, lastReply: LocalDate? = nil,
+        nextStep: String? = nil, nextStepDue: LocalDate? = nil, nextStepOwner: StepOwner? = nil,
+        snoozeUntil: LocalDate? = nil, fiscalYearStart: MonthDay? = nil, launchDate: LocalDate? = nil,
+        events: [LeadEvent] = [], notes: String? = nil, lastStep: String? = nil
+    ) {
         self.id = id; self.name = name; self.company = company; self.email = email; self.phone = phone
         self.owner = owner; self.timeZone = timeZone; self.status = status
         self.firstContact = firstContact; self.lastContact = lastContact; self.lastReply = lastReply

@@ -14,7 +14,8 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
     /// A date from its parts; nil when the day does not exist (30 February).
     public init?(year: Int, month: Int, day: Int) {
         guard (1...12).contains(month), (1...31).contains(day),
-              day <= LocalDate.daysIn(month: month, year: year) else { return nil }
+            day <= LocalDate.daysIn(month: month, year: year)
+        else { return nil }
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
@@ -28,8 +29,9 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
     public init?(iso text: some StringProtocol) {
         let bytes = Array(text.utf8)
         guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-              let year = Self.number(bytes[0..<4]), let month = Self.number(bytes[5..<7]),
-              let day = Self.number(bytes[8..<10]) else { return nil }
+            let year = Self.number(bytes[0..<4]), let month = Self.number(bytes[5..<7]),
+            let day = Self.number(bytes[8..<10])
+        else { return nil }
         self.init(year: year, month: month, day: day)
     }
 
@@ -128,13 +130,15 @@ public struct LocalDateTime: Hashable, Sendable {
     /// nil for anything else, a zone or an offset included.
     public init?(iso text: some StringProtocol) {
         guard text.count == 16 || text.count == 19, let date = LocalDate(iso: text.prefix(10)),
-              let separator = text.dropFirst(10).first, separator == "T" || separator == " " else { return nil }
+            let separator = text.dropFirst(10).first, separator == "T" || separator == " "
+        else { return nil }
         let clock = text.dropFirst(11)
         guard let time = TimeOfDay(clock.prefix(5)) else { return nil }
         var second = 0
         if clock.count == 8 {
             guard clock.dropFirst(5).first == ":", let value = LocalDate.number(Array(clock.suffix(2).utf8)[...]),
-                  (0...59).contains(value) else { return nil }
+                (0...59).contains(value)
+            else { return nil }
             second = value
         }
         self.date = date
@@ -152,8 +156,9 @@ public struct MonthDay: Hashable, Sendable, CustomStringConvertible {
     public init?(_ text: some StringProtocol) {
         let bytes = Array(text.utf8)
         guard bytes.count == 5, bytes[2] == UInt8(ascii: "-"),
-              let month = LocalDate.number(bytes[0..<2]), let day = LocalDate.number(bytes[3..<5]),
-              (1...12).contains(month), day >= 1, day <= LocalDate.daysIn(month: month, year: 2000) else { return nil }
+            let month = LocalDate.number(bytes[0..<2]), let day = LocalDate.number(bytes[3..<5]),
+            (1...12).contains(month), day >= 1, day <= LocalDate.daysIn(month: month, year: 2000)
+        else { return nil }
         self.month = month
         self.day = day
     }
@@ -182,7 +187,8 @@ public struct TimeOfDay: Hashable, Comparable, Sendable, CustomStringConvertible
     public init?(_ text: some StringProtocol) {
         let bytes = Array(text.utf8)
         guard bytes.count == 5, bytes[2] == UInt8(ascii: ":"),
-              let hour = LocalDate.number(bytes[0..<2]), let minute = LocalDate.number(bytes[3..<5]) else { return nil }
+            let hour = LocalDate.number(bytes[0..<2]), let minute = LocalDate.number(bytes[3..<5])
+        else { return nil }
         self.init(hour: hour, minute: minute)
     }
 
@@ -203,10 +209,14 @@ extension StringProtocol {
         // uncopied, and an ASCII end byte is checked without Character's
         // Unicode lookups.
         if let first = text.utf8.first, let last = text.utf8.last, first < 0x80, last < 0x80,
-           !Self.isASCIIWhitespace(first), !Self.isASCIIWhitespace(last) { return text }
+            !Self.isASCIIWhitespace(first), !Self.isASCIIWhitespace(last)
+        {
+            return text
+        }
         if let first = text.first, let last = text.last, !first.isWhitespace, !last.isWhitespace { return text }
         guard let first = text.firstIndex(where: { !$0.isWhitespace }),
-              let last = text.lastIndex(where: { !$0.isWhitespace }) else { return "" }
+            let last = text.lastIndex(where: { !$0.isWhitespace })
+        else { return "" }
         return String(text[first...last])
     }
 

@@ -69,8 +69,10 @@ public struct NurtureRules: Hashable, Sendable {
     /// `offset` business days after an industry event they attend.
     public var event: NurtureStep
 
-    public init(checkBack: NurtureStep, quarterly: NurtureStep, fiscalYearBefore: NurtureStep,
-                fiscalYearStart: NurtureStep, launch: NurtureStep, event: NurtureStep) {
+    public init(
+        checkBack: NurtureStep, quarterly: NurtureStep, fiscalYearBefore: NurtureStep,
+        fiscalYearStart: NurtureStep, launch: NurtureStep, event: NurtureStep
+    ) {
         self.checkBack = checkBack; self.quarterly = quarterly; self.fiscalYearBefore = fiscalYearBefore
         self.fiscalYearStart = fiscalYearStart; self.launch = launch; self.event = event
     }
@@ -121,12 +123,14 @@ public struct Playbook: Hashable, Sendable {
     /// A reminder this many minutes before each event.
     public var alarmMinutesBefore: Int
 
-    public init(steps: [CadenceStep], afterCloseTheLoop: AfterCloseTheLoop = .nurture,
-                nextStepMine: TouchText, nextStepTheirs: TouchText, agreeNextStep: TouchText,
-                nurture: NurtureRules, calendar: BusinessCalendar = BusinessCalendar(), timeZone: String? = nil,
-                touchTime: TimeOfDay, touchMinutes: Int = 15, workdayEnd: TimeOfDay,
-                minimumGapBusinessDays: Int = 2, dailyCapacity: Int? = 20, capacityByOwner: [String: Int] = [:],
-                newLeadWindowDays: Int = 5, horizonDays: Int = 90, alarmMinutesBefore: Int = 15) {
+    public init(
+        steps: [CadenceStep], afterCloseTheLoop: AfterCloseTheLoop = .nurture,
+        nextStepMine: TouchText, nextStepTheirs: TouchText, agreeNextStep: TouchText,
+        nurture: NurtureRules, calendar: BusinessCalendar = BusinessCalendar(), timeZone: String? = nil,
+        touchTime: TimeOfDay, touchMinutes: Int = 15, workdayEnd: TimeOfDay,
+        minimumGapBusinessDays: Int = 2, dailyCapacity: Int? = 20, capacityByOwner: [String: Int] = [:],
+        newLeadWindowDays: Int = 5, horizonDays: Int = 90, alarmMinutesBefore: Int = 15
+    ) {
         self.steps = steps; self.afterCloseTheLoop = afterCloseTheLoop
         self.nextStepMine = nextStepMine; self.nextStepTheirs = nextStepTheirs
         self.agreeNextStep = agreeNextStep; self.nurture = nurture; self.calendar = calendar
@@ -158,120 +162,127 @@ extension Playbook {
                 title: "First contact", channel: "email",
                 prompt: "A clear first message or proposal: their problem in their own words, one concrete outcome, one easy question.",
                 draft: """
-                Hi {{first_name}},
+                    Hi {{first_name}},
 
-                {{#company}}I've been looking at what {{company}} is working on{{/company}}{{^company}}I've been looking at what you're working on{{/company}} and I think we can help. Could we find 20 minutes this week to see whether it fits?
-                """),
+                    {{#company}}I've been looking at what {{company}} is working on{{/company}}{{^company}}I've been looking at what you're working on{{/company}} and I think we can help. Could we find 20 minutes this week to see whether it fits?
+                    """),
             CadenceStep(
                 id: "day2-3", startDay: 2, endDay: 3,
                 title: "Check in for questions", channel: "email",
                 prompt: "A one-line recap of what you sent and an offer to answer questions.",
                 draft: """
-                Hi {{first_name}},
+                    Hi {{first_name}},
 
-                Just checking whether my last note raised any questions{{#company}} on the {{company}} side{{/company}}. I'm happy to answer them by email or in a short call.
-                """),
+                    Just checking whether my last note raised any questions{{#company}} on the {{company}} side{{/company}}. I'm happy to answer them by email or in a short call.
+                    """),
             CadenceStep(
                 id: "day7-10", startDay: 7, endDay: 10,
                 title: "Share a case study or resource", channel: "email",
                 prompt: "A case study, checklist or resource that matches their priorities.",
                 draft: """
-                Hi {{first_name}},
+                    Hi {{first_name}},
 
-                I came across a case study that maps closely to {{#notes}}what you told me{{/notes}}{{^notes}}your situation{{/notes}}: [link]. The short version: [one-line outcome]. Worth a look?
-                """),
+                    I came across a case study that maps closely to {{#notes}}what you told me{{/notes}}{{^notes}}your situation{{/notes}}: [link]. The short version: [one-line outcome]. Worth a look?
+                    """),
             CadenceStep(
                 id: "day21-30", startDay: 21, endDay: 30,
                 title: "Honest priority check-in", channel: "email",
                 prompt: "A summary of their priorities in their own words; ask honestly where this ranks now.",
                 draft: """
-                Hi {{first_name}},
+                    Hi {{first_name}},
 
-                Where does this sit on your list right now? If it has moved down, that's fine: tell me and I'll check back at a better time.
-                """),
+                    Where does this sit on your list right now? If it has moved down, that's fine: tell me and I'll check back at a better time.
+                    """),
             CadenceStep(
                 id: "day35-42", startDay: 35, endDay: 42,
                 title: "Close the loop", channel: "email",
                 prompt: "A short, friendly close-the-loop note that makes \"not now\" and \"no\" easy answers.",
                 draft: """
-                Hi {{first_name}},
+                    Hi {{first_name}},
 
-                I haven't heard back, so I'll assume the timing isn't right and close this out for now. If it's "not now", reply with a month and I'll check back then. If it's "no", just say so and I won't follow up. Either answer helps.
-                """),
+                    I haven't heard back, so I'll assume the timing isn't right and close this out for now. If it's "not now", reply with a month and I'll check back then. If it's "no", just say so and I won't follow up. Either answer helps.
+                    """),
         ],
         nextStepMine: TouchText(
             title: "Agreed next step",
             prompt: "What you promised, done and sent, with one line on what happens after it.",
             draft: """
-            Hi {{first_name}},
+                Hi {{first_name}},
 
-            As promised{{#next_step}}, here is the next step: {{next_step}}{{/next_step}}. Let me know what you think.
-            """),
+                As promised{{#next_step}}, here is the next step: {{next_step}}{{/next_step}}. Let me know what you think.
+                """),
         nextStepTheirs: TouchText(
             title: "Check in on their promise",
             prompt: "A gentle reminder of what they said they would do, and an offer to help.",
             draft: """
-            Hi {{first_name}},
+                Hi {{first_name}},
 
-            Just checking in{{#next_step}} on "{{next_step}}"{{/next_step}}. Is there anything I can do to help move it along?
-            """),
+                Just checking in{{#next_step}} on "{{next_step}}"{{/next_step}}. Is there anything I can do to help move it along?
+                """),
         agreeNextStep: TouchText(
             title: "Agree on a next step",
             prompt: "One proposed next step with a date and an owner.",
             draft: """
-            Hi {{first_name}},
+                Hi {{first_name}},
 
-            Thanks for getting back to me. To keep this moving, shall we agree on a next step? I'd suggest a short call this week{{#company}} to look at what {{company}} needs{{/company}}.
-            """),
+                Thanks for getting back to me. To keep this moving, shall we agree on a next step? I'd suggest a short call this week{{#company}} to look at what {{company}} needs{{/company}}.
+                """),
         nurture: NurtureRules(
-            checkBack: NurtureStep(text: TouchText(
-                title: "Check back (you said \"not now\")",
-                prompt: "What has changed since you last spoke, and one reason this may fit now.",
-                draft: """
-                Hi {{first_name}},
+            checkBack: NurtureStep(
+                text: TouchText(
+                    title: "Check back (you said \"not now\")",
+                    prompt: "What has changed since you last spoke, and one reason this may fit now.",
+                    draft: """
+                        Hi {{first_name}},
 
-                You asked me to check back around now. Is this a better time to pick up where we left off?
-                """)),
-            quarterly: NurtureStep(text: TouchText(
-                title: "Quarterly update",
-                prompt: "One short, useful update for them: a result, a resource or news that touches their priorities. No ask.",
-                draft: """
-                Hi {{first_name}},
+                        You asked me to check back around now. Is this a better time to pick up where we left off?
+                        """)),
+            quarterly: NurtureStep(
+                text: TouchText(
+                    title: "Quarterly update",
+                    prompt: "One short, useful update for them: a result, a resource or news that touches their priorities. No ask.",
+                    draft: """
+                        Hi {{first_name}},
 
-                A quick update I thought you'd find useful{{#company}} at {{company}}{{/company}}: [one result or resource]. No need to reply; I'll keep you posted now and then.
-                """), offset: 3, windowDays: 10),
-            fiscalYearBefore: NurtureStep(text: TouchText(
-                title: "Before their fiscal year {{fiscal_year}}",
-                prompt: "Their new fiscal year starts on {{fiscal_year_start}}, when budgets are set: what this could do for them next year, in one paragraph they can forward.",
-                draft: """
-                Hi {{first_name}},
+                        A quick update I thought you'd find useful{{#company}} at {{company}}{{/company}}: [one result or resource]. No need to reply; I'll keep you posted now and then.
+                        """), offset: 3, windowDays: 10),
+            fiscalYearBefore: NurtureStep(
+                text: TouchText(
+                    title: "Before their fiscal year {{fiscal_year}}",
+                    prompt:
+                        "Their new fiscal year starts on {{fiscal_year_start}}, when budgets are set: what this could do for them next year, in one paragraph they can forward.",
+                    draft: """
+                        Hi {{first_name}},
 
-                With your new fiscal year starting on {{fiscal_year_start}}, you may be setting budgets now. If this is still on your list, I can send a one-page summary to help make the case.
-                """), offset: 30, windowDays: 7),
-            fiscalYearStart: NurtureStep(text: TouchText(
-                title: "Their fiscal year {{fiscal_year}} starts",
-                prompt: "Their fiscal year {{fiscal_year}} starts on {{fiscal_year_start}}: new budgets and plans; ask what is on their list for it.",
-                draft: """
-                Hi {{first_name}},
+                        With your new fiscal year starting on {{fiscal_year_start}}, you may be setting budgets now. If this is still on your list, I can send a one-page summary to help make the case.
+                        """), offset: 30, windowDays: 7),
+            fiscalYearStart: NurtureStep(
+                text: TouchText(
+                    title: "Their fiscal year {{fiscal_year}} starts",
+                    prompt: "Their fiscal year {{fiscal_year}} starts on {{fiscal_year_start}}: new budgets and plans; ask what is on their list for it.",
+                    draft: """
+                        Hi {{first_name}},
 
-                Happy new fiscal year! What's on your list for the year ahead? If there's a place where we can help, I'd be glad to talk.
-                """), windowDays: 3),
-            launch: NurtureStep(text: TouchText(
-                title: "After their launch on {{launch_date}}",
-                prompt: "Their product launched on {{launch_date}}: congratulate them and ask what comes next after the launch.",
-                draft: """
-                Hi {{first_name}},
+                        Happy new fiscal year! What's on your list for the year ahead? If there's a place where we can help, I'd be glad to talk.
+                        """), windowDays: 3),
+            launch: NurtureStep(
+                text: TouchText(
+                    title: "After their launch on {{launch_date}}",
+                    prompt: "Their product launched on {{launch_date}}: congratulate them and ask what comes next after the launch.",
+                    draft: """
+                        Hi {{first_name}},
 
-                Congratulations on the launch{{#company}} at {{company}}{{/company}}! Now that it's out, what's next on your list?
-                """), offset: 14, windowDays: 7),
-            event: NurtureStep(text: TouchText(
-                title: "After {{event}}",
-                prompt: "They attended {{event}} on {{event_date}}: one takeaway from it that fits their priorities.",
-                draft: """
-                Hi {{first_name}},
+                        Congratulations on the launch{{#company}} at {{company}}{{/company}}! Now that it's out, what's next on your list?
+                        """), offset: 14, windowDays: 7),
+            event: NurtureStep(
+                text: TouchText(
+                    title: "After {{event}}",
+                    prompt: "They attended {{event}} on {{event_date}}: one takeaway from it that fits their priorities.",
+                    draft: """
+                        Hi {{first_name}},
 
-                I hope {{event}} was worth the trip. One thing from it that made me think of you: [takeaway]. Is it on your radar?
-                """), offset: 2, windowDays: 3)
+                        I hope {{event}} was worth the trip. One thing from it that made me think of you: [takeaway]. Is it on your radar?
+                        """), offset: 2, windowDays: 3)
         ),
         touchTime: TimeOfDay(hour: 9, minute: 30)!,
         workdayEnd: TimeOfDay(hour: 17, minute: 0)!

@@ -49,12 +49,14 @@ public struct GenerateJob {
         if let digest {
             // With the clock as today, the plan holds until today moves on in one of its zones.
             let validUntil = options.followsClock ? Self.nextMidnight(after: options.clock, in: run.zones) : nil
-            let stamp = RunStamp(input: digest, validUntil: validUntil, files: run.written.manifest.feeds.map(\.file) + ["index.json"],
-                                 rejectedRows: run.read.rejectedRows, leads: run.leads)
+            let stamp = RunStamp(
+                input: digest, validUntil: validUntil, files: run.written.manifest.feeds.map(\.file) + ["index.json"],
+                rejectedRows: run.read.rejectedRows, leads: run.leads)
             do { try stamp.save(in: out, mode: options.fileMode) } catch { throw GenerateError(error) }
         }
-        return GenerateReport(read: run.read, leads: run.leads, written: run.written, previous: previous,
-                              staleRemoved: run.written.staleRemoved)
+        return GenerateReport(
+            read: run.read, leads: run.leads, written: run.written, previous: previous,
+            staleRemoved: run.written.staleRemoved)
     }
 
     /// The digest of everything the feeds are made from: the store's bytes,
@@ -70,9 +72,11 @@ public struct GenerateJob {
         }
         let feeds = options.feeds
         // The playbook as read, holidays from its calendars included.
-        for part in [options.followsClock ? "clock" : "\(planner.now)", String(planner.horizonDays), planner.defaultTimeZone,
-                     PlaybookFile.render(planner.playbook), feeds.profile.name, String(feeds.digest), String(feeds.allDay),
-                     String(options.fileMode, radix: 8), String(options.strict)] {
+        for part in [
+            options.followsClock ? "clock" : "\(planner.now)", String(planner.horizonDays), planner.defaultTimeZone,
+            PlaybookFile.render(planner.playbook), feeds.profile.name, String(feeds.digest), String(feeds.allDay),
+            String(options.fileMode, radix: 8), String(options.strict),
+        ] {
             hasher.add(part)
         }
         if let executable = FileIdentity.executable {

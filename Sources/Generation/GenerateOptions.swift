@@ -65,7 +65,8 @@ public struct GenerateReport: Sendable {
     /// just lost those leads' touches.
     public var lostLeads: Int? {
         guard !skipped, let previous, let last = previous.leads,
-              previous.isFarMore(than: leads, rejectedRows: read.rejectedRows) else { return nil }
+            previous.isFarMore(than: leads, rejectedRows: read.rejectedRows)
+        else { return nil }
         return last
     }
 }

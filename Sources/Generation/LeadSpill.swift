@@ -51,8 +51,9 @@ public final class LeadSpill: @unchecked Sendable {
         let bytes = try file.read(at: location.offset, count: Int(location.length), buffer: &buffer)
         var reader = Reader(bytes: bytes)
         guard let lead = Self.decode(&reader) else {
-            throw FileError(.read, "a temporary file of this run", code: 0,
-                            description: "a temporary file of this run was damaged while it ran (a lead record at byte \(location.offset) does not read back)")
+            throw FileError(
+                .read, "a temporary file of this run", code: 0,
+                description: "a temporary file of this run was damaged while it ran (a lead record at byte \(location.offset) does not read back)")
         }
         return lead
     }
@@ -88,25 +89,37 @@ public final class LeadSpill: @unchecked Sendable {
             string(event.name)
         }
         string(lead.notes)
+        integer(UInt32(lead.extra.count))
+        for (column, value) in lead.extra.sorted(by: { $0.key < $1.key }) {
+            string(column)
+            string(value)
+        }
     }
 
     static func decode(_ reader: inout Reader) -> Lead? {
         guard let id = reader.string() ?? nil, let name = reader.string() ?? nil,
-              let company = reader.string(), let email = reader.string(), let phone = reader.string(),
-              let owner = reader.string() ?? nil, let timeZone = reader.string(),
-              let status = reader.integer(UInt8.self),
-              let firstContact = reader.date(), let lastContact = reader.date(), let lastReply = reader.date(),
-              let lastStep = reader.string(), let nextStep = reader.string(), let nextStepDue = reader.date(),
-              let nextStepOwner = reader.integer(UInt8.self), let snoozeUntil = reader.date(),
-              let fiscalYearStart = reader.string(), let launchDate = reader.date(),
-              let eventCount = reader.integer(UInt32.self) else { return nil }
+            let company = reader.string(), let email = reader.string(), let phone = reader.string(),
+            let owner = reader.string() ?? nil, let timeZone = reader.string(),
+            let status = reader.integer(UInt8.self),
+            let firstContact = reader.date(), let lastContact = reader.date(), let lastReply = reader.date(),
+            let lastStep = reader.string(), let nextStep = reader.string(), let nextStepDue = reader.date(),
+            let nextStepOwner = reader.integer(UInt8.self), let snoozeUntil = reader.date(),
+            let fiscalYearStart = reader.string(), let launchDate = reader.date(),
+            let eventCount = reader.integer(UInt32.self)
+        else { return nil }
         var events: [LeadEvent] = []
         for _ in 0..<eventCount {
             guard let date = reader.date() ?? nil, let name = reader.string() ?? nil else { return nil }
             events.append(LeadEvent(date: date, name: name))
         }
-        guard let notes = reader.string(), reader.isAtEnd else { return nil }
-        return Lead(
+        guard let notes = reader.string(), let extraCount = reader.integer(UInt32.self) else { return nil }
+        var extra: [String: String] = [:]
+        for _ in 0..<extraCount {
+            guard let column = reader.string() ?? nil, let value = reader.string() ?? nil else { return nil }
+            extra[column] = value
+        }
+        guard reader.isAtEnd else { return nil }
+        var lead = Lead(
             id: id, name: name, company: company, email: email, phone: phone, owner: owner, timeZone: timeZone,
             status: status == .max ? nil : LeadStatus.allCases[Int(status)],
             firstContact: firstContact, lastContact: lastContact, lastReply: lastReply,
@@ -114,6 +127,8 @@ public final class LeadSpill: @unchecked Sendable {
             nextStepOwner: nextStepOwner == .max ? nil : StepOwner.allCases[Int(nextStepOwner)],
             snoozeUntil: snoozeUntil, fiscalYearStart: fiscalYearStart.flatMap { MonthDay($0) }, launchDate: launchDate,
             events: events, notes: notes, lastStep: lastStep)
+        lead.extra = extra
+        return lead
     }
 
     /// Reads a record's fields in turn; each returns nil past the end.

@@ -31,7 +31,8 @@ public struct RunStamp: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case input, files, leads
-        case validUntil = "valid_until", rejectedRows = "rejected_rows"
+        case validUntil = "valid_until"
+        case rejectedRows = "rejected_rows"
     }
 
     /// Whether `planned` leads, with rows rejected, are far fewer than this

@@ -87,8 +87,9 @@ struct StreamingRun {
             if let spill = leads.spill {
                 let planner = job.planner, frozenRank = rank, frozenWork = work
                 try scheduler.run(sinks: sinks) { feed, sink, scheduler in
-                    try Self.plan(feed: feed, leads: frozenWork[feed], refs: refs, rank: frozenRank, spill: spill,
-                                  planner: planner, sink: sink, run: run, scheduler: scheduler)
+                    try Self.plan(
+                        feed: feed, leads: frozenWork[feed], refs: refs, rank: frozenRank, spill: spill,
+                        planner: planner, sink: sink, run: run, scheduler: scheduler)
                 }
             }
             progress(.writing)
@@ -106,8 +107,9 @@ struct StreamingRun {
     /// Reads the store, keeping each lead in the spill (made at the first
     /// lead: a store that cannot be read makes no folder).
     private func spill() throws(GenerateError) -> Spilled {
-        var leads = Spilled(zones: [job.planner.defaultTimeZone],
-                            read: LeadSheetResult())
+        var leads = Spilled(
+            zones: [job.planner.defaultTimeZone],
+            read: LeadSheetResult())
         var ownerNumbers: [String: Int32] = [:]
         var failure: GenerateError?
         let read: LeadSheetResult
@@ -151,26 +153,31 @@ struct StreamingRun {
 
     /// Plans one owner's leads on the calling thread, in the planner's
     /// order, and writes the owner's feeds.
-    private static func plan(feed: Int, leads: [Int32], refs: [LeadRef], rank: [UInt32], spill: LeadSpill,
-                             planner: Planner, sink: FeedSink, run: FeedRun, scheduler: OwnerScheduler) throws {
+    private static func plan(
+        feed: Int, leads: [Int32], refs: [LeadRef], rank: [UInt32], spill: LeadSpill,
+        planner: Planner, sink: FeedSink, run: FeedRun, scheduler: OwnerScheduler
+    ) throws {
         var buffer: [UInt8] = []
         var done = 0
         let serialised = DispatchGroup()
         var batch = TouchBatch(feed: feed, sink: sink, done: serialised)
-        try planner.plan(leads, key: { refs[Int($0)].key }, lead: { (index: Int32) throws(FeedError) -> Lead in
-            do throws(FileError) { return try spill.lead(at: refs[Int(index)].location, buffer: &buffer) } catch { throw FeedError(error) }
-        }, touches: { (index: Int32, touches: [Touchpoint]) throws(FeedError) in
-            for (place, touch) in touches.enumerated() {
-                batch.touches.append((touch, rank[Int(index)], place))
-            }
-            if batch.touches.count >= TouchBatch.size {
-                // A thread with no owner left serialises it, or this one does.
-                try scheduler.hand(batch, mine: sink)
-                batch = TouchBatch(feed: feed, sink: sink, done: serialised)
-            }
-            done += 1
-            if done == 512 { scheduler.planned(done, components: sink.components); done = 0 }
-        })
+        try planner.plan(
+            leads, key: { refs[Int($0)].key },
+            lead: { (index: Int32) throws(FeedError) -> Lead in
+                do throws(FileError) { return try spill.lead(at: refs[Int(index)].location, buffer: &buffer) } catch { throw FeedError(error) }
+            },
+            touches: { (index: Int32, touches: [Touchpoint]) throws(FeedError) in
+                for (place, touch) in touches.enumerated() {
+                    batch.touches.append((touch, rank[Int(index)], place))
+                }
+                if batch.touches.count >= TouchBatch.size {
+                    // A thread with no owner left serialises it, or this one does.
+                    try scheduler.hand(batch, mine: sink)
+                    batch = TouchBatch(feed: feed, sink: sink, done: serialised)
+                }
+                done += 1
+                if done == 512 { scheduler.planned(done, components: sink.components); done = 0 }
+            })
         try batch.serialise(with: sink)
         try scheduler.finishBatches(of: feed, done: serialised, mine: sink)
         scheduler.planned(done, components: sink.components)

@@ -4,7 +4,9 @@ internal import CLibical
 /// subcomponents. Nothing of libical is made until it is serialised.
 struct ComponentValue: Hashable {
     enum Kind: String, Hashable {
-        case event = "VEVENT", todo = "VTODO", alarm = "VALARM"
+        case event = "VEVENT"
+        case todo = "VTODO"
+        case alarm = "VALARM"
 
         var libical: icalcomponent_kind {
             switch self {
@@ -102,13 +104,14 @@ enum PropertyValue: Hashable {
             property.add(parameter: icalparameter_new_cn(name))
             return property
         case .status(let status):
-            let value: icalproperty_status = switch status {
-            case .confirmed: ICAL_STATUS_CONFIRMED
-            case .needsAction: ICAL_STATUS_NEEDSACTION
-            case .inProcess: ICAL_STATUS_INPROCESS
-            case .completed: ICAL_STATUS_COMPLETED
-            case .cancelled: ICAL_STATUS_CANCELLED
-            }
+            let value: icalproperty_status =
+                switch status {
+                case .confirmed: ICAL_STATUS_CONFIRMED
+                case .needsAction: ICAL_STATUS_NEEDSACTION
+                case .inProcess: ICAL_STATUS_INPROCESS
+                case .completed: ICAL_STATUS_COMPLETED
+                case .cancelled: ICAL_STATUS_CANCELLED
+                }
             return try PropertyHandle(icalproperty_new_status(value), "STATUS")
         case .transparency(let transparent):
             return try PropertyHandle(icalproperty_new_transp(transparent ? ICAL_TRANSP_TRANSPARENT : ICAL_TRANSP_OPAQUE), "TRANSP")
@@ -138,13 +141,14 @@ enum PropertyValue: Hashable {
             raw.hour = Int32(civil.hour); raw.minute = Int32(civil.minute); raw.second = Int32(civil.second)
             if case .utc = value { raw.zone = icaltimezone_get_utc_timezone() }
         }
-        let property = switch name {
-        case .dtstamp: try PropertyHandle(icalproperty_new_dtstamp(raw), "DTSTAMP")
-        case .dtstart: try PropertyHandle(icalproperty_new_dtstart(raw), "DTSTART")
-        case .dtend: try PropertyHandle(icalproperty_new_dtend(raw), "DTEND")
-        case .due: try PropertyHandle(icalproperty_new_due(raw), "DUE")
-        case .lastModified: try PropertyHandle(icalproperty_new_lastmodified(raw), "LAST-MODIFIED")
-        }
+        let property =
+            switch name {
+            case .dtstamp: try PropertyHandle(icalproperty_new_dtstamp(raw), "DTSTAMP")
+            case .dtstart: try PropertyHandle(icalproperty_new_dtstart(raw), "DTSTART")
+            case .dtend: try PropertyHandle(icalproperty_new_dtend(raw), "DTEND")
+            case .due: try PropertyHandle(icalproperty_new_due(raw), "DUE")
+            case .lastModified: try PropertyHandle(icalproperty_new_lastmodified(raw), "LAST-MODIFIED")
+            }
         switch value {
         case .date:
             property.add(parameter: icalparameter_new_value(ICAL_VALUE_DATE))

@@ -55,9 +55,12 @@ public enum ICalLint {
             problems.append(ICalLintProblem(line: line, message: "the file does not end with CRLF"))
         }
         if let first = bareLF.first {
-            problems.append(ICalLintProblem(line: first, message: bareLF.count == 1
-                ? "the line ends with a bare LF; iCalendar lines end with CRLF"
-                : "\(bareLF.count) lines end with a bare LF, this one first; iCalendar lines end with CRLF"))
+            problems.append(
+                ICalLintProblem(
+                    line: first,
+                    message: bareLF.count == 1
+                        ? "the line ends with a bare LF; iCalendar lines end with CRLF"
+                        : "\(bareLF.count) lines end with a bare LF, this one first; iCalendar lines end with CRLF"))
         }
         return problems
     }
@@ -139,14 +142,16 @@ public enum ICalLint {
             return result
         }
         guard bytes.count == 8 || bytes.count == 15 || (bytes.count == 16 && bytes[15] == UInt8(ascii: "Z")),
-              let year = number(0..<4), let month = number(4..<6), let day = number(6..<8),
-              (1...12).contains(month), day >= 1 else { return false }
+            let year = number(0..<4), let month = number(4..<6), let day = number(6..<8),
+            (1...12).contains(month), day >= 1
+        else { return false }
         let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
         let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
         guard day <= days else { return false }
         if bytes.count == 8 { return true }
         guard bytes[8] == UInt8(ascii: "T"), let hour = number(9..<11), let minute = number(11..<13),
-              let second = number(13..<15) else { return false }
+            let second = number(13..<15)
+        else { return false }
         return hour <= 23 && minute <= 59 && second <= 60
     }
 
@@ -163,9 +168,10 @@ public enum ICalLint {
 
     private static func checkContentLines(_ lines: [ContentLine]) -> [ICalLintProblem] {
         var problems: [ICalLintProblem] = []
-        let zones = Set(lines.enumerated().compactMap { index, line in
-            line.name == "TZID" && index > 0 ? line.value : nil
-        })
+        let zones = Set(
+            lines.enumerated().compactMap { index, line in
+                line.name == "TZID" && index > 0 ? line.value : nil
+            })
         var stack: [(kind: String, line: Int, properties: Set<String>, uid: String?)] = []
         var masters: [String: Int] = [:]
         for line in lines {
@@ -193,7 +199,9 @@ public enum ICalLint {
                     // Overrides (RECURRENCE-ID) share their master's UID; masters may not.
                     if let uid = top.uid, !top.properties.contains("RECURRENCE-ID") {
                         if let first = masters[uid] {
-                            problems.append(ICalLintProblem(line: top.line, message: "UID \(uid) is also the UID of the component on line \(first); a UID names one component"))
+                            problems.append(
+                                ICalLintProblem(
+                                    line: top.line, message: "UID \(uid) is also the UID of the component on line \(first); a UID names one component"))
                         } else {
                             masters[uid] = top.line
                         }
@@ -215,19 +223,26 @@ public enum ICalLint {
                 let hasZone = line.parameters.contains { $0.0 == "TZID" }
                 let floating = line.value.split(separator: ",").contains { $0.contains("T") && !$0.hasSuffix("Z") }
                 if !isDate && !hasZone && floating {
-                    problems.append(ICalLintProblem(line: line.line, message: "\(line.name) is a floating time (no TZID, no Z): each client reads it in its own zone"))
+                    problems.append(
+                        ICalLintProblem(line: line.line, message: "\(line.name) is a floating time (no TZID, no Z): each client reads it in its own zone"))
                 }
             }
             if inItem, timeProperties.contains(line.name), !line.parameters.contains(where: { $0.0 == "VALUE" && $0.1.uppercased() == "PERIOD" }) {
                 for value in line.value.split(separator: ",", omittingEmptySubsequences: false) where !isValidDateOrDateTime(value) {
-                    problems.append(ICalLintProblem(line: line.line, message: "\(line.name) value \"\(value)\" is not a real DATE (YYYYMMDD) or DATE-TIME (YYYYMMDDTHHMMSS[Z])"))
+                    problems.append(
+                        ICalLintProblem(
+                            line: line.line, message: "\(line.name) value \"\(value)\" is not a real DATE (YYYYMMDD) or DATE-TIME (YYYYMMDDTHHMMSS[Z])"))
                 }
             }
             if textProperties.contains(line.name), let unescaped = firstUnescapedSeparator(line.value) {
-                problems.append(ICalLintProblem(line: line.line, message: "\(line.name) has an unescaped \"\(unescaped)\"; TEXT writes it as \\\(unescaped) (some readers cut the text there)"))
+                problems.append(
+                    ICalLintProblem(
+                        line: line.line,
+                        message: "\(line.name) has an unescaped \"\(unescaped)\"; TEXT writes it as \\\(unescaped) (some readers cut the text there)"))
             }
             if line.name == "CATEGORIES", line.value.contains("\\,") {
-                problems.append(ICalLintProblem(line: line.line, message: "CATEGORIES has a comma inside a category name (\\,); several readers split it there"))
+                problems.append(
+                    ICalLintProblem(line: line.line, message: "CATEGORIES has a comma inside a category name (\\,); several readers split it there"))
             }
         }
         for open in stack {
@@ -297,7 +312,8 @@ public enum ICalLint {
     /// `icalrestriction_check` stops at the first component that fails.
     private static func restrictionProblems(_ calendar: OpaquePointer, _ component: OpaquePointer, at line: Int) -> [ICalLintProblem] {
         guard icalcomponent_isa(component) != ICAL_VTIMEZONE_COMPONENT,
-              let shellRaw = icalcomponent_new(ICAL_VCALENDAR_COMPONENT) else { return [] }
+            let shellRaw = icalcomponent_new(ICAL_VCALENDAR_COMPONENT)
+        else { return [] }
         var shell = ComponentHandle(owning: shellRaw)
         var property = icalcomponent_get_first_property(calendar, ICAL_ANY_PROPERTY)
         while let current = property {
@@ -321,7 +337,8 @@ public enum ICalLint {
     private static func timeProblems(_ component: OpaquePointer, at line: Int) -> [ICalLintProblem] {
         let kind = icalcomponent_isa(component)
         guard kind == ICAL_VEVENT_COMPONENT || kind == ICAL_VTODO_COMPONENT,
-              icalcomponent_get_first_property(component, ICAL_DTSTART_PROPERTY) != nil else { return [] }
+            icalcomponent_get_first_property(component, ICAL_DTSTART_PROPERTY) != nil
+        else { return [] }
         let start = icalcomponent_get_dtstart(component)
         let endProperty = kind == ICAL_VTODO_COMPONENT ? ICAL_DUE_PROPERTY : ICAL_DTEND_PROPERTY
         guard icalcomponent_get_first_property(component, endProperty) != nil else { return [] }
@@ -329,11 +346,15 @@ public enum ICalLint {
         guard icaltime_is_null_time(start) == 0, icaltime_is_null_time(end) == 0 else { return [] }
         var problems: [ICalLintProblem] = []
         if (start.is_date != 0) != (end.is_date != 0) {
-            problems.append(ICalLintProblem(line: line, message: "\(kind == ICAL_VTODO_COMPONENT ? "DUE" : "DTEND") and DTSTART differ in value type (DATE and DATE-TIME)"))
+            problems.append(
+                ICalLintProblem(line: line, message: "\(kind == ICAL_VTODO_COMPONENT ? "DUE" : "DTEND") and DTSTART differ in value type (DATE and DATE-TIME)"))
         }
         if icaltime_as_timet_with_zone(end, end.zone) < icaltime_as_timet_with_zone(start, start.zone) {
-            problems.append(ICalLintProblem(line: line, message: kind == ICAL_VTODO_COMPONENT
-                ? "DUE is before DTSTART" : "DTEND is before DTSTART"))
+            problems.append(
+                ICalLintProblem(
+                    line: line,
+                    message: kind == ICAL_VTODO_COMPONENT
+                        ? "DUE is before DTSTART" : "DTEND is before DTSTART"))
         }
         return problems
     }

@@ -72,7 +72,8 @@ public enum ICalParser {
         let name = takeString(icalproperty_get_property_name_r(raw))
         var value: String
         if let icalValue = icalproperty_get_value(raw), icalvalue_isa(icalValue) == ICAL_TEXT_VALUE,
-           let text = icalvalue_get_text(icalValue) {
+            let text = icalvalue_get_text(icalValue)
+        {
             // libical owns the text of a value; it is copied here.
             value = String(cString: text)
         } else {
@@ -132,11 +133,12 @@ extension ICalParser {
                     let uid = icalcomponent_get_uid(current).map { String(cString: $0) } ?? ""
                     let hasEnd = icalcomponent_get_first_property(current, ICAL_DTEND_PROPERTY) != nil
                     let hasDue = icalcomponent_get_first_property(current, ICAL_DUE_PROPERTY) != nil
-                    result.append(ICalResolvedTimes(
-                        uid: uid, kind: kind == ICAL_VEVENT_COMPONENT ? "VEVENT" : "VTODO",
-                        start: seconds(icalcomponent_get_dtstart(current)),
-                        end: hasEnd ? seconds(icalcomponent_get_dtend(current)) : nil,
-                        due: hasDue ? seconds(icalcomponent_get_due(current)) : nil))
+                    result.append(
+                        ICalResolvedTimes(
+                            uid: uid, kind: kind == ICAL_VEVENT_COMPONENT ? "VEVENT" : "VTODO",
+                            start: seconds(icalcomponent_get_dtstart(current)),
+                            end: hasEnd ? seconds(icalcomponent_get_dtend(current)) : nil,
+                            due: hasDue ? seconds(icalcomponent_get_due(current)) : nil))
                     component = icalcomponent_get_next_component(calendar, kind)
                 }
             }
@@ -161,8 +163,10 @@ extension ICalParser {
     /// RRULE and RDATEs and less its EXDATEs, expanded by libical's
     /// recurrence iterator. Public-holiday calendars are written this way,
     /// many with one yearly RRULE per holiday.
-    public static func days(_ text: String, from first: (year: Int, month: Int, day: Int),
-                            through last: (year: Int, month: Int, day: Int)) throws(ICalError) -> [ICalDay] {
+    public static func days(
+        _ text: String, from first: (year: Int, month: Int, day: Int),
+        through last: (year: Int, month: Int, day: Int)
+    ) throws(ICalError) -> [ICalDay] {
         try days(text, from: first, through: last, problems: { _ in })
     }
 
@@ -172,9 +176,11 @@ extension ICalParser {
     /// X-LIC-ERROR), an RRULE that cannot be expanded, a TZID the file
     /// does not define. A holiday calendar that silently lost an event
     /// would put a touch on that holiday.
-    public static func days(_ text: String, from first: (year: Int, month: Int, day: Int),
-                            through last: (year: Int, month: Int, day: Int),
-                            problems: (ICalLintProblem) -> Void) throws(ICalError) -> [ICalDay] {
+    public static func days(
+        _ text: String, from first: (year: Int, month: Int, day: Int),
+        through last: (year: Int, month: Int, day: Int),
+        problems: (ICalLintProblem) -> Void
+    ) throws(ICalError) -> [ICalDay] {
         guard let raw = icalparser_parse_string(LineFolder.forParsing(text)) else {
             throw ICalError.current("parsing iCalendar text")
         }
@@ -205,15 +211,22 @@ extension ICalParser {
                 let start = icalcomponent_get_dtstart(event)
                 // libical reads some malformed dates ("2026-13-45") as fields out of range.
                 guard icaltime_is_null_time(start) == 0, (1...9999).contains(start.year), (1...12).contains(start.month),
-                      start.day >= 1, start.day <= icaltime_days_in_month(start.month, start.year) else {
+                    start.day >= 1, start.day <= icaltime_days_in_month(start.month, start.year)
+                else {
                     problems(ICalLintProblem(line: line, message: "\(shown) has no DTSTART that is a date; it is skipped"))
                     continue
                 }
                 if let property = icalcomponent_get_first_property(event, ICAL_DTSTART_PROPERTY),
-                   let parameter = icalproperty_get_first_parameter(property, ICAL_TZID_PARAMETER),
-                   let tzid = icalparameter_get_tzid(parameter).map({ String(cString: $0) }),
-                   icalcomponent_get_timezone(calendar, tzid) == nil, icaltimezone_get_builtin_timezone(tzid) == nil {
-                    problems(ICalLintProblem(line: line, message: "\(shown): DTSTART names the time zone \"\(tzid.prefix(60))\", which the file does not define (no VTIMEZONE); its day is read as written"))
+                    let parameter = icalproperty_get_first_parameter(property, ICAL_TZID_PARAMETER),
+                    let tzid = icalparameter_get_tzid(parameter).map({ String(cString: $0) }),
+                    icalcomponent_get_timezone(calendar, tzid) == nil, icaltimezone_get_builtin_timezone(tzid) == nil
+                {
+                    problems(
+                        ICalLintProblem(
+                            line: line,
+                            message:
+                                "\(shown): DTSTART names the time zone \"\(tzid.prefix(60))\", which the file does not define (no VTIMEZONE); its day is read as written"
+                        ))
                 }
                 // How many days one occurrence covers.
                 var length = 1

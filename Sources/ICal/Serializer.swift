@@ -62,7 +62,8 @@ public enum ICalSerializer {
     /// (the description above all): a property both carry is built and
     /// serialised by libical once, and its text is written into both.
     public static func serialize(_ event: ICalEvent, _ todo: ICalTodo, cache: PropertyCache? = nil) throws(ICalError)
-        -> (event: [UInt8], todo: [UInt8]) {
+        -> (event: [UInt8], todo: [UInt8])
+    {
         var texts = PropertyTexts(cache: cache)
         let eventText = try texts.text(of: component(event))
         return (eventText, try texts.text(of: component(todo)))
@@ -77,11 +78,15 @@ public enum ICalSerializer {
         properties += tail(event.common)
         properties.append(.status(.confirmed))
         properties.append(.transparency(event.transparent))
-        return ComponentValue(kind: .event, properties: properties, children: event.alarms.map { alarm in
-            ComponentValue(kind: .alarm, properties: [
-                .action, .text(.description, clean(alarm.description)), .trigger(seconds: -60 * alarm.minutesBefore),
-            ])
-        })
+        return ComponentValue(
+            kind: .event, properties: properties,
+            children: event.alarms.map { alarm in
+                ComponentValue(
+                    kind: .alarm,
+                    properties: [
+                        .action, .text(.description, clean(alarm.description)), .trigger(seconds: -60 * alarm.minutesBefore),
+                    ])
+            })
     }
 
     static func component(_ todo: ICalTodo) -> ComponentValue {
@@ -89,12 +94,13 @@ public enum ICalSerializer {
         properties.append(.time(.dtstart, todo.start))
         properties.append(.time(.due, todo.due))
         properties += tail(todo.common)
-        let status: PropertyValue.Status = switch todo.status {
-        case .needsAction: .needsAction
-        case .inProcess: .inProcess
-        case .completed: .completed
-        case .cancelled: .cancelled
-        }
+        let status: PropertyValue.Status =
+            switch todo.status {
+            case .needsAction: .needsAction
+            case .inProcess: .inProcess
+            case .completed: .completed
+            case .cancelled: .cancelled
+            }
         properties.append(.status(status))
         return ComponentValue(kind: .todo, properties: properties)
     }
@@ -187,7 +193,8 @@ public enum ICalSerializer {
     static func categoryName(_ name: String) -> String {
         // Most names have nothing to take out.
         if let first = name.utf8.first, let last = name.utf8.last, first != 0x20, last != 0x20,
-           !name.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: "\\") || $0 < 0x20 || $0 == 0x7F }) {
+            !name.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: "\\") || $0 < 0x20 || $0 == 0x7F })
+        {
             return name
         }
         return clean(name).unicodeScalars

@@ -1,5 +1,6 @@
 internal import CLibical
 import Foundation
+import Synchronization
 
 /// VTIMEZONE components for IANA zones, from the system's zoneinfo through
 /// libical, each trimmed to the span a feed needs and serialised once.
@@ -7,13 +8,15 @@ import Foundation
 /// libical owns its built-in zones for the life of the process; this type
 /// only clones their components, and owns and frees each clone.
 ///
-/// Safe to share between threads: its caches are behind a lock, and the
+/// Safe to share between threads: its caches are behind a mutex, and the
 /// libical calls it makes (built-in zone lookup) take libical's own lock.
-public final class TimeZoneCatalog: @unchecked Sendable {
+public final class TimeZoneCatalog: Sendable {
     private struct Key: Hashable { let tzid: String; let years: ClosedRange<Int> }
-    private var cache: [Key: [UInt8]] = [:]
-    private var known: [String: Bool] = [:]
-    private let lock = NSLock()
+    private struct Caches {
+        var vtimezones: [Key: [UInt8]] = [:]
+        var known: [String: Bool] = [:]
+    }
+    private let caches = Mutex(Caches())
 
     public init() {
         Self.configure
@@ -24,13 +27,14 @@ public final class TimeZoneCatalog: @unchecked Sendable {
 
     /// True when libical can give a VTIMEZONE for the zone (or it is UTC).
     public func knows(_ tzid: String) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        if let answer = known[tzid] { return answer }
-        let answer = Self.isUTC(tzid)
-            || (Self.isZoneName(tzid) && icaltimezone_get_builtin_timezone(tzid).map { icaltimezone_get_component($0) != nil } == true)
-        known[tzid] = answer
-        return answer
+        caches.withLock { caches in
+            if let answer = caches.known[tzid] { return answer }
+            let answer =
+                Self.isUTC(tzid)
+                || (Self.isZoneName(tzid) && icaltimezone_get_builtin_timezone(tzid).map { icaltimezone_get_component($0) != nil } == true)
+            caches.known[tzid] = answer
+            return answer
+        }
     }
 
     /// libical reads `<zoneinfo>/<name>` from disk, so only names shaped like
@@ -64,12 +68,21 @@ public final class TimeZoneCatalog: @unchecked Sendable {
     /// or last day in any offset is covered, instead of every transition
     /// since 1883.
     public func vtimezone(for tzid: String, years: ClosedRange<Int>) throws(ICalError) -> [UInt8] {
-        lock.lock()
-        defer { lock.unlock() }
         let key = Key(tzid: tzid, years: years)
-        if let cached = cache[key] { return cached }
+        return try caches.withLock { (caches) throws(ICalError) -> [UInt8] in
+            if let cached = caches.vtimezones[key] { return cached }
+            let bytes = try Self.makeVTimezone(tzid, years: years)
+            caches.vtimezones[key] = bytes
+            return bytes
+        }
+    }
+
+    /// The trimmed VTIMEZONE, serialised (under the caches' lock: one
+    /// thread loads a zone, the others wait for it).
+    private static func makeVTimezone(_ tzid: String, years: ClosedRange<Int>) throws(ICalError) -> [UInt8] {
         guard Self.isZoneName(tzid), let zone = icaltimezone_get_builtin_timezone(tzid),
-              let builtin = icaltimezone_get_component(zone) else {
+            let builtin = icaltimezone_get_component(zone)
+        else {
             throw ICalError.current("loading time zone \"\(tzid)\" from the system's zoneinfo")
         }
         // libical: icalcomponent_new_clone returns a deep copy the caller owns.
@@ -88,9 +101,7 @@ public final class TimeZoneCatalog: @unchecked Sendable {
         end.zone = icaltimezone_get_utc_timezone()
         icaltimezone_truncate_vtimezone(component.raw, start, end, 0)
         Self.makePortable(component.raw)
-        let bytes = try component.serialized()
-        cache[key] = bytes
-        return bytes
+        return try component.serialized()
     }
 
     /// Makes a truncated VTIMEZONE plain RFC 5545 that every reader agrees on.
@@ -116,7 +127,8 @@ public final class TimeZoneCatalog: @unchecked Sendable {
             observance = icalcomponent_get_next_component(vtimezone, ICAL_ANY_COMPONENT)
         }
         for observance in observances {
-            let offset = icalcomponent_get_first_property(observance, ICAL_TZOFFSETFROM_PROPERTY)
+            let offset =
+                icalcomponent_get_first_property(observance, ICAL_TZOFFSETFROM_PROPERTY)
                 .map { icalproperty_get_tzoffsetfrom($0) } ?? 0
             var onsets: [icaltimetype] = []
             while let rdate = icalcomponent_get_first_property(observance, ICAL_RDATE_PROPERTY) {

@@ -70,9 +70,11 @@ public struct ICalCommon: Hashable, Sendable {
     /// ORGANIZER, written as `ORGANIZER;CN=<name>:<address>`.
     public var organizer: ICalOrganizer?
 
-    public init(uid: String, stamp: CivilDateTime, lastModified: CivilDateTime? = nil, sequence: Int = 0,
-                summary: String, description: String, categories: [String] = [], priority: Int? = nil, url: String? = nil,
-                organizer: ICalOrganizer? = nil) {
+    public init(
+        uid: String, stamp: CivilDateTime, lastModified: CivilDateTime? = nil, sequence: Int = 0,
+        summary: String, description: String, categories: [String] = [], priority: Int? = nil, url: String? = nil,
+        organizer: ICalOrganizer? = nil
+    ) {
         self.uid = uid; self.stamp = stamp; self.lastModified = lastModified; self.sequence = sequence
         self.summary = summary; self.description = description; self.categories = categories
         self.priority = priority; self.url = url; self.organizer = organizer
@@ -109,7 +111,10 @@ public struct ICalEvent: Hashable, Sendable {
 /// A VTODO.
 public struct ICalTodo: Hashable, Sendable {
     public enum Status: String, Hashable, Sendable {
-        case needsAction = "NEEDS-ACTION", inProcess = "IN-PROCESS", completed = "COMPLETED", cancelled = "CANCELLED"
+        case needsAction = "NEEDS-ACTION"
+        case inProcess = "IN-PROCESS"
+        case completed = "COMPLETED"
+        case cancelled = "CANCELLED"
     }
     public var common: ICalCommon
     public var start: ICalTime

@@ -13,9 +13,15 @@ public struct LeadSheet {
     /// Every column the sheet understands.
     public enum Column: String, CaseIterable, Sendable {
         case id, name, company, email, phone, owner, timezone, status
-        case firstContact = "first_contact", lastContact = "last_contact", lastReply = "last_reply"
-        case nextStep = "next_step", nextStepDue = "next_step_due", nextStepOwner = "next_step_owner"
-        case snoozeUntil = "snooze_until", fiscalYearStart = "fiscal_year_start", launchDate = "launch_date"
+        case firstContact = "first_contact"
+        case lastContact = "last_contact"
+        case lastReply = "last_reply"
+        case nextStep = "next_step"
+        case nextStepDue = "next_step_due"
+        case nextStepOwner = "next_step_owner"
+        case snoozeUntil = "snooze_until"
+        case fiscalYearStart = "fiscal_year_start"
+        case launchDate = "launch_date"
         case events, notes
         /// Not in a hand-made sheet: the step our last touch fulfilled, as
         /// `followup log --step` records it and `export` writes it.
@@ -62,6 +68,8 @@ public struct LeadSheet {
     let displayName: String
     private let encoding: SheetEncoding
     private let isKnownTimeZone: TimeZoneCheck
+    /// The columns the sheet may have (`LeadColumns`).
+    public let columns: LeadColumns
 
     /// The longest value a field may hold, in bytes of UTF-8.
     public static let maxFieldBytes = 64 * 1024
@@ -75,8 +83,13 @@ public struct LeadSheet {
     ///   - displayName: how diagnostics name the file (defaults to `path`).
     ///   - encoding: how its bytes are text (`auto`: UTF-8, or Windows-1252 when it cannot be UTF-8).
     ///   - isKnownTimeZone: whether a `timezone` value can be used.
-    public init(path: String, displayName: String? = nil, encoding: SheetEncoding = .auto,
-                isKnownTimeZone: @escaping TimeZoneCheck) {
+    ///   - columns: the fields the sheet's columns hold; the method's, or
+    ///     those and more.
+    public init(
+        path: String, displayName: String? = nil, encoding: SheetEncoding = .auto,
+        isKnownTimeZone: @escaping TimeZoneCheck, columns: LeadColumns = .standard
+    ) {
+        self.columns = columns
         self.path = path
         self.displayName = displayName ?? path
         self.encoding = encoding
@@ -116,10 +129,12 @@ public struct LeadSheet {
             }
             resolved = detection.encoding
             if detection.encoding == .windows1252, let invalid = detection.firstInvalid {
-                result.warnings.append(Diagnostic(.warning, file: displayName, row: nil, column: nil,
-                    "the sheet is not UTF-8 (byte \(Self.hex(invalid.byte)) on line \(invalid.line), and no UTF-8 text anywhere), "
-                    + "so it is read as Windows-1252, as Excel saves \"CSV\" on many systems; if its accents look wrong, "
-                    + "save it as \"CSV UTF-8\" or name its encoding with --encoding"))
+                result.warnings.append(
+                    Diagnostic(
+                        .warning, file: displayName, row: nil, column: nil,
+                        "the sheet is not UTF-8 (byte \(Self.hex(invalid.byte)) on line \(invalid.line), and no UTF-8 text anywhere), "
+                            + "so it is read as Windows-1252, as Excel saves \"CSV\" on many systems; if its accents look wrong, "
+                            + "save it as \"CSV UTF-8\" or name its encoding with --encoding"))
             }
         }
         result.encoding = resolved
@@ -129,9 +144,12 @@ public struct LeadSheet {
         defer { rows.stop() }
         guard let header = rows.header else {
             if let problem = rows.headerProblem {
-                throw LeadStoreError(Diagnostic(.error, file: displayName, row: 1, column: nil,
-                                                "the header row cannot be read: " + Self.describe(problem)
-                                                + "; nothing can be read before it is fixed").description)
+                throw LeadStoreError(
+                    Diagnostic(
+                        .error, file: displayName, row: 1, column: nil,
+                        "the header row cannot be read: " + Self.describe(problem)
+                            + "; nothing can be read before it is fixed"
+                    ).description)
             }
             throw LeadStoreError("\(shownName): the lead sheet is empty or unreadable: it needs a header row naming its columns")
         }
@@ -145,13 +163,15 @@ public struct LeadSheet {
         let displayName = displayName, isKnownTimeZone = isKnownTimeZone, headerCount = header.count
         rows.start { fields in
             if fields.allSatisfy({ $0.allSatisfy(\.isWhitespace) }) { return nil }
-            var reader = RowReader(fields: fields, header: columns, file: displayName, row: 0,
-                                   headerCount: headerCount, isKnownTimeZone: isKnownTimeZone)
+            var reader = RowReader(
+                fields: fields, header: columns, file: displayName, row: 0,
+                headerCount: headerCount, isKnownTimeZone: isKnownTimeZone)
             let lead = reader.lead()
             // Only what the reading in order needs is kept, not the row's
             // fields: pieces of checked rows wait in memory for their turn.
-            return CheckedRow(lead: lead, owner: reader.text(.owner) ?? Lead.defaultOwner,
-                              errors: reader.errors, positions: reader.positions)
+            return CheckedRow(
+                lead: lead, owner: reader.text(.owner) ?? Lead.defaultOwner,
+                errors: reader.errors, positions: reader.positions)
         }
         var firstRowOfID: [String: Int] = [:]
         var owners: Set<String> = []
@@ -165,9 +185,12 @@ public struct LeadSheet {
                         if !owner.isEmpty, !owner.contains("\u{FFFD}"), owners.insert(owner).inserted { result.owners.append(owner) }
                     }
                     result.rejectedRows += 1
-                    result.report([Diagnostic(.error, file: displayName, row: rowNumber,
-                                              column: Self.column(of: record, header: header),
-                                              Self.describe(record))])
+                    result.report([
+                        Diagnostic(
+                            .error, file: displayName, row: rowNumber,
+                            column: Self.column(of: record, header: header),
+                            Self.describe(record))
+                    ])
                 }
                 continue
             }
@@ -178,8 +201,10 @@ public struct LeadSheet {
                 // Ids are unique across the sheet, rejected rows included.
                 if let first = firstRowOfID[lead.id] {
                     let place = columns.columns[.id]
-                    row.errors.append(Diagnostic(.error, file: displayName, row: rowNumber, column: place?.name ?? "id",
-                                                 "duplicate id \(Diagnostic.shown(lead.id)): row \(first) has it already; this row is skipped"))
+                    row.errors.append(
+                        Diagnostic(
+                            .error, file: displayName, row: rowNumber, column: place?.name ?? "id",
+                            "duplicate id \(Diagnostic.shown(lead.id)): row \(first) has it already; this row is skipped"))
                     row.positions.append(place?.index ?? -1)
                 } else {
                     firstRowOfID[lead.id] = rowNumber
@@ -193,8 +218,10 @@ public struct LeadSheet {
             }
         }
         if let failure = rows.readFailure {
-            result.errors.append(Diagnostic(.error, file: displayName, row: nil, column: nil,
-                "the sheet could not be read to its end (\(String(cString: strerror(failure)))); the rows after the last one read were not read"))
+            result.errors.append(
+                Diagnostic(
+                    .error, file: displayName, row: nil, column: nil,
+                    "the sheet could not be read to its end (\(String(cString: strerror(failure)))); the rows after the last one read were not read"))
         }
         return result
     }
@@ -235,13 +262,15 @@ public struct LeadSheet {
         case .unclosedQuote(_, let atLimit):
             return atLimit
                 ? "a quoted value opened here does not close within \(limit) (the longest row read): the quote is never closed, "
-                  + "or the value is too long; this row is skipped up to the end of the line it opened on, and the lines after it are read as rows"
+                    + "or the value is too long; this row is skipped up to the end of the line it opened on, and the lines after it are read as rows"
                 : "a quoted value opened here is never closed: this row is skipped up to the end of the line it opened on, "
-                  + "and the lines after it are read as rows; close the quote (a quote inside a quoted value is written \"\")"
+                    + "and the lines after it are read as rows; close the quote (a quote inside a quoted value is written \"\")"
         case .tooLong(let bytes):
-            return "the row is longer than \(limit) (\(bytes) bytes): it is skipped; the longest row read is \(limit), and a value at most \(maxFieldBytes / 1024) KiB"
+            return
+                "the row is longer than \(limit) (\(bytes) bytes): it is skipped; the longest row read is \(limit), and a value at most \(maxFieldBytes / 1024) KiB"
         case .undecodable(let byte, _, let offset, let context, _):
-            return "not UTF-8 (byte \(hex(byte)) at byte \(offset + 1) of the value, in \(Diagnostic.shownPlain(context, limit: 80, quoted: true))): this row is skipped; "
+            return
+                "not UTF-8 (byte \(hex(byte)) at byte \(offset + 1) of the value, in \(Diagnostic.shownPlain(context, limit: 80, quoted: true))): this row is skipped; "
                 + "save the sheet as \"CSV UTF-8\", or name its encoding with --encoding (such as windows-1252)"
         }
     }
@@ -263,7 +292,8 @@ public struct LeadSheet {
     public static func restored(_ value: String) -> String {
         let bytes = value.utf8
         guard bytes.first == UInt8(ascii: "'"), let second = bytes.dropFirst().first,
-              formulaStarts.contains(second) || second == UInt8(ascii: "'") else { return value }
+            formulaStarts.contains(second) || second == UInt8(ascii: "'")
+        else { return value }
         return String(value.dropFirst())
     }
 
@@ -274,6 +304,7 @@ public struct LeadSheet {
     private func mapHeader(_ header: [String], into result: inout LeadSheetResult) -> Header? {
         var columns: [Column: (index: Int, name: String)] = [:]
         var unknown: [String] = []
+        var extras: [(index: Int, field: LeadField)] = []
         var firstName: Int?, lastName: Int?
         for (index, raw) in header.enumerated() {
             let name = raw.trimmed
@@ -282,12 +313,19 @@ public struct LeadSheet {
             if Self.firstNameColumns.contains(key), firstName == nil { firstName = index; continue }
             if Self.lastNameColumns.contains(key), lastName == nil { lastName = index; continue }
             guard let column = Column(rawValue: key) ?? Self.aliases[key] else {
-                unknown.append(name)
+                // A field the mapping adds beyond the method's columns.
+                if let field = self.columns.field(named: key), !extras.contains(where: { $0.field.column == field.column }) {
+                    extras.append((index, field))
+                } else {
+                    unknown.append(name)
+                }
                 continue
             }
             if let existing = columns[column] {
-                result.errors.append(Diagnostic(.error, file: displayName, row: 1, column: String(name.prefix(100)),
-                    "the column appears twice (columns \(existing.index + 1) and \(index + 1)); only the first is read, so remove or rename the other"))
+                result.errors.append(
+                    Diagnostic(
+                        .error, file: displayName, row: 1, column: String(name.prefix(100)),
+                        "the column appears twice (columns \(existing.index + 1) and \(index + 1)); only the first is read, so remove or rename the other"))
                 continue
             }
             columns[column] = (index, name)
@@ -296,18 +334,24 @@ public struct LeadSheet {
             // A sheet can have any number of columns: the warning names the first few.
             let named = unknown.prefix(10).map { Diagnostic.shown($0, limit: 40) }.joined(separator: ", ")
             let more = unknown.count > 10 ? " and \(unknown.count - 10) more" : ""
-            result.warnings.append(Diagnostic(.warning, file: displayName, row: 1, column: nil,
-                "unknown column\(unknown.count == 1 ? "" : "s") ignored: \(named)\(more); known columns are \(Column.allCases.map(\.rawValue).joined(separator: ", "))"))
+            result.warnings.append(
+                Diagnostic(
+                    .warning, file: displayName, row: 1, column: nil,
+                    "unknown column\(unknown.count == 1 ? "" : "s") ignored: \(named)\(more); known columns are \(self.columns.names.joined(separator: ", "))"
+                ))
         }
         let missing = Column.required.filter { columns[$0] == nil && !($0 == .name && (firstName != nil || lastName != nil)) }
         // A sheet saved with semicolons (a common spreadsheet setting) reads as one column.
-        let hint = header.count == 1 && header[0].contains(";")
+        let hint =
+            header.count == 1 && header[0].contains(";")
             ? " (the header looks separated by semicolons: save the sheet as comma-separated CSV)" : ""
         for column in missing {
-            result.errors.append(Diagnostic(.error, file: displayName, row: 1, column: column.rawValue,
-                                            "missing required column \"\(column.rawValue)\"; the header row must name it" + hint))
+            result.errors.append(
+                Diagnostic(
+                    .error, file: displayName, row: 1, column: column.rawValue,
+                    "missing required column \"\(column.rawValue)\"; the header row must name it" + hint))
         }
-        return missing.isEmpty ? Header(columns: columns, firstName: firstName, lastName: lastName, names: header) : nil
+        return missing.isEmpty ? Header(columns: columns, extras: extras, firstName: firstName, lastName: lastName, names: header) : nil
     }
 
     /// Lower case, with every run of spaces, hyphens and underscores as one
@@ -331,6 +375,8 @@ public struct LeadSheet {
 /// Where each column of a sheet is.
 private struct Header {
     let columns: [LeadSheet.Column: (index: Int, name: String)]
+    /// Columns of fields beyond the method's, read through their `LeadField`.
+    let extras: [(index: Int, field: LeadField)]
     /// First and last name columns (CRM exports), when there is no `name`.
     let firstName: Int?
     let lastName: Int?
@@ -341,8 +387,12 @@ private struct Header {
     /// The header's names, by field index.
     let names: [String]
 
-    init(columns: [LeadSheet.Column: (index: Int, name: String)], firstName: Int?, lastName: Int?, names: [String]) {
+    init(
+        columns: [LeadSheet.Column: (index: Int, name: String)], extras: [(index: Int, field: LeadField)],
+        firstName: Int?, lastName: Int?, names: [String]
+    ) {
         self.columns = columns
+        self.extras = extras
         self.names = names
         self.firstName = firstName
         self.lastName = lastName
@@ -417,8 +467,10 @@ private struct RowReader {
     var errors: [Diagnostic] = []
     private(set) var positions: [Int] = []
 
-    init(fields: [String], header: Header, file: String, row: Int,
-         headerCount: Int, isKnownTimeZone: @escaping LeadSheet.TimeZoneCheck) {
+    init(
+        fields: [String], header: Header, file: String, row: Int,
+        headerCount: Int, isKnownTimeZone: @escaping LeadSheet.TimeZoneCheck
+    ) {
         self.fields = fields; self.header = header; self.file = file; self.row = row
         self.headerCount = headerCount; self.isKnownTimeZone = isKnownTimeZone
     }
@@ -473,8 +525,10 @@ private struct RowReader {
         var timeZone = text(.timezone)
         if let zone = timeZone, !isKnownTimeZone(zone) {
             let suggestion = TimeZone.knownTimeZoneIdentifiers.first { $0.lowercased() == zone.lowercased() }
-            fail(.timezone, "unknown time zone \(Diagnostic.shown(zone)); expected an IANA name such as America/New_York"
-                 + (suggestion.map { " (did you mean \($0)?)" } ?? ""))
+            fail(
+                .timezone,
+                "unknown time zone \(Diagnostic.shown(zone)); expected an IANA name such as America/New_York"
+                    + (suggestion.map { " (did you mean \($0)?)" } ?? ""))
             timeZone = nil
         }
         var status: LeadStatus?
@@ -497,16 +551,22 @@ private struct RowReader {
             if fiscalYearStart == nil { fail(.fiscalYearStart, "\(Diagnostic.shown(value)) is not a month and day; expected MM-DD, such as 04-01") }
         }
         let events = parseEvents()
-        let lead = Lead(
+        var lead = Lead(
             id: id ?? "", name: name ?? "", company: text(.company), email: text(.email), phone: text(.phone),
             owner: text(.owner) ?? Lead.defaultOwner, timeZone: timeZone, status: status,
             firstContact: date(.firstContact), lastContact: date(.lastContact), lastReply: date(.lastReply),
             nextStep: text(.nextStep), nextStepDue: date(.nextStepDue), nextStepOwner: nextStepOwner,
             snoozeUntil: date(.snoozeUntil), fiscalYearStart: fiscalYearStart, launchDate: date(.launchDate),
             events: events, notes: text(.notes), lastStep: text(.lastStep))
+        for (index, field) in header.extras where index < fields.count {
+            let value = fields[index].trimmed
+            guard !value.isEmpty else { continue }
+            if let expected = field.read(&lead, value.utf8.first == UInt8(ascii: "'") ? LeadSheet.restored(value) : value) {
+                failField(index, "\(Diagnostic.shown(value)) is not \(expected)")
+            }
+        }
         return id == nil ? nil : lead
     }
-
 
     private mutating func date(_ column: LeadSheet.Column) -> LocalDate? {
         guard let value = text(column) else { return nil }
@@ -534,4 +594,3 @@ private struct RowReader {
         return events
     }
 }
-

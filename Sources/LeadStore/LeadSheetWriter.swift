@@ -4,23 +4,23 @@ import FollowUp
 import Foundation
 
 /// Writes leads as a lead sheet that `LeadSheet` reads back to the same
-/// leads: every column, in the order DESIGN.md lists them, quoted by
+/// leads: every column of the mapping (`LeadColumns`), in its order, quoted by
 /// CSV.swift where RFC 4180 needs it, and every value a spreadsheet would
 /// run as a formula neutralised (`LeadSheet.neutralised`).
 public enum LeadSheetWriter {
     /// Writes the sheet beside `path` and renames it into place, so a
     /// failed export leaves an earlier file whole.
-    public static func write(_ leads: [Lead], to path: String, mode: mode_t = 0o600) throws(LeadStoreError) {
+    public static func write(_ leads: [Lead], to path: String, mode: mode_t = 0o600, columns: LeadColumns = .standard) throws(LeadStoreError) {
         let bytes: [UInt8]
         do {
             let stream = OutputStream(toMemory: ())
             stream.open()
             let writer = try CSVWriter(stream: stream, newline: .crlf)
-            let columns = LeadSheet.Column.allCases.map(\.rawValue)
-            try writer.write(row: columns)
+            let names = columns.names
+            try writer.write(row: names)
             for lead in leads {
-                let values = SQLiteStore.columns(lead)
-                try writer.write(row: columns.map { LeadSheet.neutralised(values[$0] ?? "") })
+                let values = columns.values(of: lead)
+                try writer.write(row: names.map { LeadSheet.neutralised(values[$0] ?? "") })
             }
             writer.stream.close()
             guard let data = stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data else {

@@ -31,8 +31,10 @@ extension LeadSource {
 
 /// The lead source at `path`: a `.csv` path is a lead sheet, anything
 /// else a SQLite store made by `followup init`.
-public func leadSource(at path: String, encoding: SheetEncoding = .auto,
-                       isKnownTimeZone: @escaping LeadSheet.TimeZoneCheck) -> any LeadSource {
+public func leadSource(
+    at path: String, encoding: SheetEncoding = .auto,
+    isKnownTimeZone: @escaping LeadSheet.TimeZoneCheck
+) -> any LeadSource {
     isSheet(path) ? LeadSheet(path: path, encoding: encoding, isKnownTimeZone: isKnownTimeZone) : SQLiteLeads(path: path)
 }
 
@@ -49,15 +51,19 @@ extension LeadSheet: LeadSource {
 /// The leads of a SQLite store, opened when they are read.
 public struct SQLiteLeads: LeadSource {
     public let path: String
+    public let columns: LeadColumns
 
-    public init(path: String) { self.path = path }
+    public init(path: String, columns: LeadColumns = .standard) {
+        self.path = path
+        self.columns = columns
+    }
 
     public var name: String { path }
     /// A store in WAL mode holds its latest writes in its `-wal` file.
     public var contentFiles: [(path: String, optional: Bool)] { [(path, false), (path + "-wal", true)] }
 
     public func read(each: (Lead) -> Void) throws(LeadStoreError) -> LeadSheetResult {
-        try SQLiteStore.open(at: path).read(each: each)
+        try SQLiteStore.open(at: path, columns: columns).read(each: each)
     }
 }
 

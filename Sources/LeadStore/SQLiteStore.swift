@@ -23,9 +23,25 @@ public final class SQLiteStore {
     public let path: String
     private let pool: DatabasePool
 
-    private init(path: String, pool: DatabasePool) {
+    /// The columns of its `lead` table, and what each holds.
+    public let columns: LeadColumns
+
+    private init(path: String, pool: DatabasePool, columns: LeadColumns) throws {
         self.path = path
         self.pool = pool
+        self.columns = columns
+        try Self.addMissingColumns(columns, to: pool)
+    }
+
+    /// A column of the mapping that the table lacks (a field added after
+    /// the store was made) is added, empty: the schema follows the mapping.
+    private static func addMissingColumns(_ columns: LeadColumns, to pool: DatabasePool) throws {
+        let present = try pool.read { db in Set(try db.columns(in: "lead").map(\.name)) }
+        let missing = columns.names.filter { !present.contains($0) }
+        guard !missing.isEmpty else { return }
+        try pool.write { db in
+            for column in missing { try db.execute(sql: "ALTER TABLE lead ADD COLUMN \(column.quotedDatabaseIdentifier) TEXT") }
+        }
     }
 
     /// Whether the file at `path` starts as an SQLite database does.
@@ -45,7 +61,7 @@ public final class SQLiteStore {
     }
 
     /// Creates a new store at `path`; refuses a file that exists.
-    public static func create(at path: String, mode: mode_t = 0o600) throws(LeadStoreError) -> SQLiteStore {
+    public static func create(at path: String, mode: mode_t = 0o600, columns: LeadColumns = .standard) throws(LeadStoreError) -> SQLiteStore {
         if FileManager.default.fileExists(atPath: path) {
             let what = looksLikeSQLite(path) && ((try? open(at: path)) != nil) ? "a followup store" : "a file"
             throw LeadStoreError("\(path): there is already \(what) there; nothing was changed")
@@ -60,7 +76,7 @@ public final class SQLiteStore {
             let pool = try DatabasePool(path: path, configuration: configuration(readonly: false))
             try migrator.migrate(pool)
             try pool.write { db in try db.execute(sql: "PRAGMA application_id = \(applicationID)") }
-            return SQLiteStore(path: path, pool: pool)
+            return try SQLiteStore(path: path, pool: pool, columns: columns)
         } catch let error as LeadStoreError {
             throw error
         } catch {
@@ -92,7 +108,7 @@ public final class SQLiteStore {
     /// With `verify` (every command that writes), a store that SQLite's
     /// `quick_check` finds damaged is refused too, unchanged: a write into
     /// a damaged file can lose what is still readable in it.
-    public static func open(at path: String, verify: Bool = false) throws(LeadStoreError) -> SQLiteStore {
+    public static func open(at path: String, verify: Bool = false, columns: LeadColumns = .standard) throws(LeadStoreError) -> SQLiteStore {
         guard FileManager.default.fileExists(atPath: path) else {
             throw LeadStoreError("\(path): no such store; create one with `followup init \(path)`")
         }
@@ -116,8 +132,9 @@ public final class SQLiteStore {
             if verify {
                 let problems = try check.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check(5)") }
                 guard problems == ["ok"] else {
-                    throw LeadStoreError("\(path): the store is damaged (SQLite's check: \(problems.joined(separator: "; "))); nothing was changed. "
-                                         + "Restore it from a backup, or recover what is readable with `sqlite3 \(path) .recover`")
+                    throw LeadStoreError(
+                        "\(path): the store is damaged (SQLite's check: \(problems.joined(separator: "; "))); nothing was changed. "
+                            + "Restore it from a backup, or recover what is readable with `sqlite3 \(path) .recover`")
                 }
             }
         } catch let error as LeadStoreError {
@@ -125,15 +142,16 @@ public final class SQLiteStore {
         } catch {
             let reason = describe(error)
             if reason.contains("malformed") || reason.contains("corrupt") {
-                throw LeadStoreError("\(path): the store is damaged or cut short (\(reason)); nothing was changed. "
-                                     + "Restore it from a backup, or recover what is readable with `sqlite3 \(path) .recover`")
+                throw LeadStoreError(
+                    "\(path): the store is damaged or cut short (\(reason)); nothing was changed. "
+                        + "Restore it from a backup, or recover what is readable with `sqlite3 \(path) .recover`")
             }
             throw LeadStoreError("\(path): not a followup store (\(reason)); nothing was changed")
         }
         do {
             let pool = try DatabasePool(path: path, configuration: configuration(readonly: false))
             try migrator.migrate(pool)
-            return SQLiteStore(path: path, pool: pool)
+            return try SQLiteStore(path: path, pool: pool, columns: columns)
         } catch {
             throw LeadStoreError("\(path): cannot open the store: \(describe(error))")
         }
@@ -160,8 +178,10 @@ public final class SQLiteStore {
                 table.column("owner", .text).notNull().defaults(to: Lead.defaultOwner)
                 table.column("timezone", .text)
                 table.column("status", .text)
-                for column in ["first_contact", "last_contact", "last_reply", "next_step", "next_step_due", "next_step_owner",
-                               "snooze_until", "fiscal_year_start", "launch_date", "events", "notes", "last_step"] {
+                for column in [
+                    "first_contact", "last_contact", "last_reply", "next_step", "next_step_due", "next_step_owner",
+                    "snooze_until", "fiscal_year_start", "launch_date", "events", "notes", "last_step",
+                ] {
                     table.column(column, .text)
                 }
                 table.column("created_at", .text).notNull()
@@ -207,7 +227,7 @@ public final class SQLiteStore {
     public func leads() throws(LeadStoreError) -> [Lead] {
         do {
             return try pool.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM lead ORDER BY position").map(Self.lead)
+                try Row.fetchAll(db, sql: "SELECT * FROM lead ORDER BY position").map(lead(row:))
             }
         } catch { throw LeadStoreError("\(path): cannot read the leads: \(Self.describe(error))") }
     }
@@ -230,7 +250,7 @@ public final class SQLiteStore {
             try pool.read { db in
                 let rows = try Row.fetchCursor(db, sql: "SELECT * FROM lead ORDER BY position")
                 while let row = try rows.next() {
-                    let lead = Self.lead(row)
+                    let lead = self.lead(row: row)
                     result.rowsRead += 1
                     if owners.insert(lead.owner).inserted { result.owners.append(lead.owner) }
                     each(lead)
@@ -243,7 +263,7 @@ public final class SQLiteStore {
     public func lead(_ id: String) throws(LeadStoreError) -> Lead {
         do {
             if let row = try pool.read({ db in try Row.fetchOne(db, sql: "SELECT * FROM lead WHERE id = ?", arguments: [id]) }) {
-                return Self.lead(row)
+                return lead(row: row)
             }
         } catch { throw LeadStoreError("\(path): cannot read lead \"\(id)\": \(Self.describe(error))") }
         throw LeadStoreError("no lead \"\(id)\" in \(path)")
@@ -264,8 +284,9 @@ public final class SQLiteStore {
         do {
             return try pool.read { db in
                 try Row.fetchAll(db, sql: "SELECT * FROM touch WHERE lead_id = ? ORDER BY at, id", arguments: [id]).map { row in
-                    Touch(leadID: row["lead_id"], at: row["at"], channel: row["channel"], inbound: row["direction"] == "in",
-                          step: row["step"], note: row["note"])
+                    Touch(
+                        leadID: row["lead_id"], at: row["at"], channel: row["channel"], inbound: row["direction"] == "in",
+                        step: row["step"], note: row["note"])
                 }
             }
         } catch { throw LeadStoreError("\(path): cannot read the touches: \(Self.describe(error))") }
@@ -284,8 +305,10 @@ public final class SQLiteStore {
     /// Runs `change` on the current lead in one IMMEDIATE transaction: the
     /// history rows it inserts and the lead it returns are written together,
     /// or nothing is.
-    private func update(_ id: String, now: String,
-                        _ change: (Database, inout Lead) throws -> Void) throws(LeadStoreError) -> Lead {
+    private func update(
+        _ id: String, now: String,
+        _ change: (Database, inout Lead) throws -> Void
+    ) throws(LeadStoreError) -> Lead {
         do {
             return try pool.writeWithoutTransaction { db in
                 var result: Lead?
@@ -293,9 +316,9 @@ public final class SQLiteStore {
                     guard let row = try Row.fetchOne(db, sql: "SELECT * FROM lead WHERE id = ?", arguments: [id]) else {
                         throw LeadStoreError("no lead \"\(id)\" in \(path)")
                     }
-                    var lead = Self.lead(row)
+                    var lead = self.lead(row: row)
                     try change(db, &lead)
-                    try Self.save(lead, in: db, position: row["position"], createdAt: row["created_at"], now: now)
+                    try save(lead, in: db, position: row["position"], createdAt: row["created_at"], now: now)
                     result = lead
                     return .commit
                 }
@@ -317,7 +340,7 @@ public final class SQLiteStore {
                         throw LeadStoreError("\(path): a lead with id \"\(lead.id)\" exists already; nothing was changed")
                     }
                     let position = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) + 1 FROM lead") ?? 1
-                    try Self.save(lead, in: db, position: position, createdAt: now, now: now)
+                    try save(lead, in: db, position: position, createdAt: now, now: now)
                     return .commit
                 }
             }
@@ -339,12 +362,15 @@ public final class SQLiteStore {
     /// Records a touch. An outbound touch is our contact (the first one is
     /// Day 0); an inbound one is their reply.
     @discardableResult
-    public func log(_ id: String, at: LocalDateTime?, on date: LocalDate, channel: String, inbound: Bool,
-                    step: String?, note: String?, now: String) throws(LeadStoreError) -> Lead {
+    public func log(
+        _ id: String, at: LocalDateTime?, on date: LocalDate, channel: String, inbound: Bool,
+        step: String?, note: String?, now: String
+    ) throws(LeadStoreError) -> Lead {
         try update(id, now: now) { db, lead in
             let at = at.map { "\($0.date)T\($0.time):\(LocalDate.pad2($0.second))" } ?? date.description
-            try db.execute(sql: "INSERT INTO touch (lead_id, at, channel, direction, step, note) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [id, at, channel, inbound ? "in" : "out", step, note])
+            try db.execute(
+                sql: "INSERT INTO touch (lead_id, at, channel, direction, step, note) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [id, at, channel, inbound ? "in" : "out", step, note])
             if inbound {
                 lead.lastReply = max(lead.lastReply ?? date, date)
                 if [.new, .active, .notYet].contains(lead.effectiveStatus) { lead.status = .engaged }
@@ -363,10 +389,12 @@ public final class SQLiteStore {
     @discardableResult
     public func setNextStep(_ id: String, what: String, due: LocalDate, owner: StepOwner, now: String) throws(LeadStoreError) -> Lead {
         try update(id, now: now) { db, lead in
-            try db.execute(sql: "UPDATE next_step SET done_at = ? WHERE lead_id = ? AND done_at IS NULL",
-                           arguments: ["replaced " + now, id])
-            try db.execute(sql: "INSERT INTO next_step (lead_id, what, due, owner, set_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [id, what, due.description, owner.rawValue, now])
+            try db.execute(
+                sql: "UPDATE next_step SET done_at = ? WHERE lead_id = ? AND done_at IS NULL",
+                arguments: ["replaced " + now, id])
+            try db.execute(
+                sql: "INSERT INTO next_step (lead_id, what, due, owner, set_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [id, what, due.description, owner.rawValue, now])
             lead.nextStep = what
             lead.nextStepDue = due
             lead.nextStepOwner = owner
@@ -404,8 +432,9 @@ public final class SQLiteStore {
     public func close(_ id: String, outcome: LeadStatus, on date: LocalDate, now: String) throws(LeadStoreError) -> Lead {
         precondition([.won, .lost, .closed].contains(outcome))
         return try update(id, now: now) { db, lead in
-            try db.execute(sql: "INSERT INTO outcome (lead_id, outcome, at) VALUES (?, ?, ?)",
-                           arguments: [id, outcome.rawValue, date.description])
+            try db.execute(
+                sql: "INSERT INTO outcome (lead_id, outcome, at) VALUES (?, ?, ?)",
+                arguments: [id, outcome.rawValue, date.description])
             lead.status = outcome
         }
     }
@@ -427,18 +456,19 @@ public final class SQLiteStore {
                     var position = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) FROM lead") ?? 0
                     for lead in leads {
                         if let row = try Row.fetchOne(db, sql: "SELECT * FROM lead WHERE id = ?", arguments: [lead.id]) {
-                            let old = Self.lead(row)
-                            let changed = Self.columns(old).filter { Self.columns(lead)[$0.key] != $0.value }.map(\.key)
-                                + Self.columns(lead).filter { Self.columns(old)[$0.key] == nil }.map(\.key)
+                            let old = self.lead(row: row)
+                            let changed =
+                                columns.values(of: old).filter { columns.values(of: lead)[$0.key] != $0.value }.map(\.key)
+                                + columns.values(of: lead).filter { columns.values(of: old)[$0.key] == nil }.map(\.key)
                             if changed.isEmpty {
                                 report.unchanged += 1
                             } else {
-                                try Self.save(lead, in: db, position: row["position"], createdAt: row["created_at"], now: now)
+                                try save(lead, in: db, position: row["position"], createdAt: row["created_at"], now: now)
                                 report.updated.append((lead.id, Array(Set(changed)).sorted()))
                             }
                         } else {
                             position += 1
-                            try Self.save(lead, in: db, position: position, createdAt: now, now: now)
+                            try save(lead, in: db, position: position, createdAt: now, now: now)
                             report.added.append(lead.id)
                         }
                     }
@@ -453,57 +483,23 @@ public final class SQLiteStore {
 
     // MARK: - Rows and leads
 
-    /// A lead's sheet columns as text (absent when empty).
-    static func columns(_ lead: Lead) -> [String: String] {
-        var values: [String: String] = ["id": lead.id, "name": lead.name, "owner": lead.owner]
-        func set(_ key: String, _ value: String?) { if let value, !value.isEmpty { values[key] = value } }
-        set("company", lead.company)
-        set("email", lead.email)
-        set("phone", lead.phone)
-        set("timezone", lead.timeZone)
-        set("status", lead.status?.rawValue)
-        set("first_contact", lead.firstContact?.description)
-        set("last_contact", lead.lastContact?.description)
-        set("last_reply", lead.lastReply?.description)
-        set("next_step", lead.nextStep)
-        set("next_step_due", lead.nextStepDue?.description)
-        set("next_step_owner", lead.nextStepOwner?.rawValue)
-        set("snooze_until", lead.snoozeUntil?.description)
-        set("fiscal_year_start", lead.fiscalYearStart?.description)
-        set("launch_date", lead.launchDate?.description)
-        set("events", lead.events.isEmpty ? nil : lead.events.map { "\($0.date) \($0.name)" }.joined(separator: "; "))
-        set("notes", lead.notes)
-        set("last_step", lead.lastStep)
-        return values
-    }
-
-    private static func save(_ lead: Lead, in db: Database, position: Int, createdAt: String, now: String) throws {
-        let values = columns(lead)
-        let names = LeadSheet.Column.allCases.map(\.rawValue)
+    private func save(_ lead: Lead, in db: Database, position: Int, createdAt: String, now: String) throws {
+        let values = columns.values(of: lead)
+        let names = columns.names
         let arguments = StatementArguments(names.map { values[$0] }) + [position, createdAt, now]
         // An upsert, not INSERT OR REPLACE: a replace deletes the row first,
         // and the history's ON DELETE CASCADE would go with it.
         let updates = (names.dropFirst() + ["updated_at"]).map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
-        try db.execute(sql: """
-            INSERT INTO lead (\(names.joined(separator: ", ")), position, created_at, updated_at)
-            VALUES (\(Array(repeating: "?", count: names.count + 3).joined(separator: ", ")))
-            ON CONFLICT(id) DO UPDATE SET \(updates)
-            """, arguments: arguments)
+        try db.execute(
+            sql: """
+                INSERT INTO lead (\(names.joined(separator: ", ")), position, created_at, updated_at)
+                VALUES (\(Array(repeating: "?", count: names.count + 3).joined(separator: ", ")))
+                ON CONFLICT(id) DO UPDATE SET \(updates)
+                """, arguments: arguments)
     }
 
-    static func lead(_ row: Row) -> Lead {
-        func date(_ column: String) -> LocalDate? { (row[column] as String?).flatMap { LocalDate(iso: $0) } }
-        // Stored as the sheet's `events` column writes them (see `columns`).
-        let events = ((row["events"] as String?) ?? "").split(separator: ";").compactMap { LeadEvent(parsing: $0) }
-        return Lead(
-            id: row["id"], name: row["name"], company: row["company"], email: row["email"], phone: row["phone"],
-            owner: row["owner"] ?? Lead.defaultOwner, timeZone: row["timezone"],
-            status: (row["status"] as String?).flatMap(LeadStatus.init(rawValue:)),
-            firstContact: date("first_contact"), lastContact: date("last_contact"), lastReply: date("last_reply"),
-            nextStep: row["next_step"], nextStepDue: date("next_step_due"),
-            nextStepOwner: (row["next_step_owner"] as String?).flatMap(StepOwner.init(rawValue:)),
-            snoozeUntil: date("snooze_until"), fiscalYearStart: (row["fiscal_year_start"] as String?).flatMap { MonthDay($0) },
-            launchDate: date("launch_date"), events: events, notes: row["notes"], lastStep: row["last_step"])
+    func lead(row: Row) -> Lead {
+        columns.lead { row[$0] }
     }
 }
 

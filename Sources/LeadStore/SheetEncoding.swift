@@ -16,7 +16,9 @@ public enum SheetEncoding: String, CaseIterable, Sendable {
 
     /// An encoding the reader uses.
     public enum Resolved: String, Sendable {
-        case utf8 = "UTF-8", windows1252 = "Windows-1252", latin1 = "Latin-1"
+        case utf8 = "UTF-8"
+        case windows1252 = "Windows-1252"
+        case latin1 = "Latin-1"
     }
 
     /// Reads a name as people write it: `UTF8`, `cp1252`, `ISO-8859-1`.
@@ -67,7 +69,8 @@ public enum SheetEncoding: String, CaseIterable, Sendable {
 
     /// The first invalid byte with its line: the line breaks before it, counted again from the start.
     private static func located(_ invalid: (byte: UInt8, offset: Int, line: Int)?, in file: UnsafeMutablePointer<FILE>)
-        -> (byte: UInt8, offset: Int, line: Int)? {
+        -> (byte: UInt8, offset: Int, line: Int)?
+    {
         guard var invalid else { return nil }
         rewind(file)
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
@@ -97,7 +100,8 @@ public enum SheetEncoding: String, CaseIterable, Sendable {
         var scalars = String.UnicodeScalarView()
         scalars.reserveCapacity(bytes.count)
         for byte in bytes {
-            let value: UInt32 = encoding == .windows1252 && (0x80...0x9F).contains(byte)
+            let value: UInt32 =
+                encoding == .windows1252 && (0x80...0x9F).contains(byte)
                 ? UInt32(windows1252High[Int(byte - 0x80)]) : UInt32(byte)
             scalars.append(Unicode.Scalar(value)!)
         }
@@ -113,7 +117,7 @@ public enum SheetEncoding: String, CaseIterable, Sendable {
 enum UTF8Check {
     /// A validator across buffers (a sequence may span two).
     struct Stream {
-        private var pending = 0      // continuation bytes still expected
+        private var pending = 0  // continuation bytes still expected
         private var lowerBound: UInt8 = 0x80, upperBound: UInt8 = 0xBF  // for the next one
 
         /// Feeds bytes; returns the index of the first invalid byte in
@@ -206,7 +210,8 @@ enum UTF8Check {
             guard let base = buffer.baseAddress else { return false }
             var index = 0
             while index + 3 <= buffer.count,
-                  let found = memchr(base + index, 0xEF, buffer.count - index) {
+                let found = memchr(base + index, 0xEF, buffer.count - index)
+            {
                 index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
                 if index + 3 <= buffer.count && buffer[index + 1] == 0xBB && buffer[index + 2] == 0xBF { return true }
                 index += 1

@@ -254,7 +254,8 @@ final class SheetRows<Row>: @unchecked Sendable {
     /// Parses one piece with CSV.swift: each record's fields (blank ones
     /// left out) or why it is bad, by record index.
     private static func parse(_ piece: Piece, encoding: SheetEncoding.Resolved, isFirst: Bool)
-        -> (items: [(index: Int, fields: [String]?, bad: BadRecord?)], records: Int) {
+        -> (items: [(index: Int, fields: [String]?, bad: BadRecord?)], records: Int)
+    {
         let bytes = piece.bytes
         // A byte order mark inside the sheet (two files joined) would end
         // up in a value, an id among them: it is taken out of the fields
@@ -306,7 +307,8 @@ final class SheetRows<Row>: @unchecked Sendable {
     /// A piece that is not valid UTF-8: its valid records as one text, and
     /// the others added to `bad` at their places.
     private static func splitUndecodable(_ bytes: [UInt8], bad: [(index: Int, record: BadRecord)])
-        -> (String, [(index: Int, record: BadRecord)]) {
+        -> (String, [(index: Int, record: BadRecord)])
+    {
         var good: [UInt8] = []
         good.reserveCapacity(bytes.count)
         var allBad = bad
@@ -325,8 +327,9 @@ final class SheetRows<Row>: @unchecked Sendable {
                 var recordEnd = start
                 let before = records
                 // One byte at a time, to stop at this record's end (a rare path).
-                position = scanner.scan(UnsafeBufferPointer(rebasing: buffer[..<(position + 1)]), from: position,
-                                        recordStart: &recordEnd, records: &records, limit: Int.max)
+                position = scanner.scan(
+                    UnsafeBufferPointer(rebasing: buffer[..<(position + 1)]), from: position,
+                    recordStart: &recordEnd, records: &records, limit: Int.max)
                 if records > before || position >= buffer.count {
                     let end = records > before ? recordEnd : buffer.count
                     let record = Array(buffer[start..<end])
@@ -338,17 +341,23 @@ final class SheetRows<Row>: @unchecked Sendable {
                         record.withUnsafeBufferPointer { bytes in
                             for index in 0..<offset {
                                 let field = fieldScanner.field
-                                _ = fieldScanner.scan(UnsafeBufferPointer(rebasing: bytes[..<(index + 1)]), from: index,
-                                                      recordStart: &ignoredStart, records: &ignoredRecords, limit: Int.max)
+                                _ = fieldScanner.scan(
+                                    UnsafeBufferPointer(rebasing: bytes[..<(index + 1)]), from: index,
+                                    recordStart: &ignoredStart, records: &ignoredRecords, limit: Int.max)
                                 if fieldScanner.field != field { fieldStart = index + 1 }
                             }
                         }
                         if fieldStart < offset, record[fieldStart] == 0x22 { fieldStart += 1 }
                         let fields = (try? CSVReader(string: String(decoding: record, as: UTF8.self), hasHeaderRow: false))?.next() ?? []
-                        allBad.append((recordIndex, .undecodable(byte: record[offset], field: fieldScanner.field,
-                                                                 offsetInValue: offset - fieldStart,
-                                                                 context: UTF8Check.context(of: record, around: offset),
-                                                                 fields: fields)))
+                        allBad.append(
+                            (
+                                recordIndex,
+                                .undecodable(
+                                    byte: record[offset], field: fieldScanner.field,
+                                    offsetInValue: offset - fieldStart,
+                                    context: UTF8Check.context(of: record, around: offset),
+                                    fields: fields)
+                            ))
                         badIndices.insert(recordIndex)
                     } else {
                         good += record
@@ -414,8 +423,9 @@ final class SheetRows<Row>: @unchecked Sendable {
             }
             let limit = cutAny || pieceRecords > 0 ? Self.maxRowBytes : Self.maxHeaderBytes
             let reached = carry.withUnsafeBufferPointer { buffer in
-                scanner.scan(buffer, from: scanned, recordStart: &recordStart, records: &pieceRecords, limit: limit,
-                             recordLimit: Self.maxRecordsPerPiece)
+                scanner.scan(
+                    buffer, from: scanned, recordStart: &recordStart, records: &pieceRecords, limit: limit,
+                    recordLimit: Self.maxRecordsPerPiece)
             }
             scanned = reached
             if scanner.brokenQuote, let newline = carry[scanner.quoteStart..<scanned].firstIndex(of: 0x0A) {
@@ -530,8 +540,10 @@ struct RecordScanner {
     /// and moving `recordStart` just after it; stops at the end of the
     /// buffer or once the current record is over `limit` bytes. Returns
     /// the index it stopped at.
-    mutating func scan(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int,
-                       recordStart: inout Int, records: inout Int, limit: Int, recordLimit: Int = .max) -> Int {
+    mutating func scan(
+        _ buffer: UnsafeBufferPointer<UInt8>, from start: Int,
+        recordStart: inout Int, records: inout Int, limit: Int, recordLimit: Int = .max
+    ) -> Int {
         let quote: UInt8 = 0x22, comma: UInt8 = 0x2C, lf: UInt8 = 0x0A, cr: UInt8 = 0x0D
         var index = start
         let count = buffer.count

@@ -40,8 +40,10 @@ public enum PlaybookFile {
 
     /// `load`, adding to `warnings` what was read only in part (an event of
     /// a holiday calendar that cannot be read, at its line in that file).
-    public static func load(path: String, holidayRange: ClosedRange<LocalDate>,
-                            warnings: inout [PlaybookError]) throws(PlaybookError) -> Playbook {
+    public static func load(
+        path: String, holidayRange: ClosedRange<LocalDate>,
+        warnings: inout [PlaybookError]
+    ) throws(PlaybookError) -> Playbook {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -53,15 +55,19 @@ public enum PlaybookFile {
     }
 
     /// Reads playbook text; `file` names it in errors.
-    public static func parse(_ text: String, file: String, folder: String = ".",
-                             holidayRange: ClosedRange<LocalDate>) throws(PlaybookError) -> Playbook {
+    public static func parse(
+        _ text: String, file: String, folder: String = ".",
+        holidayRange: ClosedRange<LocalDate>
+    ) throws(PlaybookError) -> Playbook {
         var warnings: [PlaybookError] = []
         return try parse(text, file: file, folder: folder, holidayRange: holidayRange, warnings: &warnings)
     }
 
     /// `parse`, adding to `warnings` what was read only in part.
-    public static func parse(_ text: String, file: String, folder: String = ".", holidayRange: ClosedRange<LocalDate>,
-                             warnings: inout [PlaybookError]) throws(PlaybookError) -> Playbook {
+    public static func parse(
+        _ text: String, file: String, folder: String = ".", holidayRange: ClosedRange<LocalDate>,
+        warnings: inout [PlaybookError]
+    ) throws(PlaybookError) -> Playbook {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -81,8 +87,9 @@ public enum PlaybookFile {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
             return PlaybookError(file: file, line: mark.line, key: nil, message: "is not valid YAML: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
-            return PlaybookError(file: file, line: context.mark.line, key: duplicates.first,
-                                 message: "appears more than once in the same mapping")
+            return PlaybookError(
+                file: file, line: context.mark.line, key: duplicates.first,
+                message: "appears more than once in the same mapping")
         default:
             return PlaybookError(file: file, line: nil, key: nil, message: "is not valid YAML: \(error)")
         }
@@ -168,11 +175,13 @@ private struct Reader {
 
     mutating func playbook(_ root: Node) throws(PlaybookError) -> Playbook {
         var playbook = Playbook.standard
-        let top = try mapping(root, "", allowed: [
-            "timezone", "horizon_days", "working_days", "working_hours", "touch_minutes", "alarm_minutes_before",
-            "minimum_gap_business_days", "daily_capacity", "capacity_by_owner", "new_lead_window_days",
-            "holidays", "holiday_calendars", "cadence", "close_the_loop", "next_steps", "nurture",
-        ])
+        let top = try mapping(
+            root, "",
+            allowed: [
+                "timezone", "horizon_days", "working_days", "working_hours", "touch_minutes", "alarm_minutes_before",
+                "minimum_gap_business_days", "daily_capacity", "capacity_by_owner", "new_lead_window_days",
+                "holidays", "holiday_calendars", "cadence", "close_the_loop", "next_steps", "nurture",
+            ])
         if let node = top["timezone"] {
             let zone = try string(node, "timezone").trimmed
             guard TimeZone(identifier: zone) != nil, TimeZoneCatalog().knows(zone) else {
@@ -248,17 +257,22 @@ private struct Reader {
         var ids = Set<String>()
         for (index, step) in (steps + [closing]).enumerated() {
             guard ids.insert(step.id).inserted else {
-                throw fail(index < steps.count ? top["cadence"] : top["close_the_loop"], "cadence", "two steps have the id \"\(step.id)\"; touchpoint ids derive from it, so each must be unique")
+                throw fail(
+                    index < steps.count ? top["cadence"] : top["close_the_loop"], "cadence",
+                    "two steps have the id \"\(step.id)\"; touchpoint ids derive from it, so each must be unique")
             }
         }
         let all = steps + [closing]
         for index in all.indices.dropFirst() where all[index].startDay < all[index - 1].startDay {
             let (earlier, later) = (all[index - 1], all[index])
             let isClosing = index == all.count - 1
-            throw fail(isClosing ? top["close_the_loop"]?.mapping?["from_day"] ?? top["close_the_loop"] ?? top["cadence"]
-                                 : top["cadence"]?.sequence?[index].mapping?["from_day"] ?? top["cadence"],
-                       isClosing ? "close_the_loop.from_day" : "cadence[\(index + 1)].from_day",
-                       "step \"\(later.id)\" starts on day \(later.startDay), before the step before it (\"\(earlier.id)\", day \(earlier.startDay)); steps run in order")
+            throw fail(
+                isClosing
+                    ? top["close_the_loop"]?.mapping?["from_day"] ?? top["close_the_loop"] ?? top["cadence"]
+                    : top["cadence"]?.sequence?[index].mapping?["from_day"] ?? top["cadence"],
+                isClosing ? "close_the_loop.from_day" : "cadence[\(index + 1)].from_day",
+                "step \"\(later.id)\" starts on day \(later.startDay), before the step before it (\"\(earlier.id)\", day \(earlier.startDay)); steps run in order"
+            )
         }
         playbook.steps = steps + [closing]
 
@@ -273,12 +287,16 @@ private struct Reader {
             var rules = playbook.nurture
             if let value = fields["check_back"] { rules.checkBack = try nurtureStep(value, "nurture.check_back", rules.checkBack, offset: nil) }
             if let value = fields["quarterly"] {
-                rules.quarterly = try nurtureStep(value, "nurture.quarterly", rules.quarterly, offset: ("every_months", 0...24, "a number of months (0 turns the updates off)"))
+                rules.quarterly = try nurtureStep(
+                    value, "nurture.quarterly", rules.quarterly, offset: ("every_months", 0...24, "a number of months (0 turns the updates off)"))
             }
             if let value = fields["fiscal_year_before"] {
-                rules.fiscalYearBefore = try nurtureStep(value, "nurture.fiscal_year_before", rules.fiscalYearBefore, offset: ("days_before", 1...365, "a number of days"))
+                rules.fiscalYearBefore = try nurtureStep(
+                    value, "nurture.fiscal_year_before", rules.fiscalYearBefore, offset: ("days_before", 1...365, "a number of days"))
             }
-            if let value = fields["fiscal_year_start"] { rules.fiscalYearStart = try nurtureStep(value, "nurture.fiscal_year_start", rules.fiscalYearStart, offset: nil) }
+            if let value = fields["fiscal_year_start"] {
+                rules.fiscalYearStart = try nurtureStep(value, "nurture.fiscal_year_start", rules.fiscalYearStart, offset: nil)
+            }
             if let value = fields["launch"] {
                 rules.launch = try nurtureStep(value, "nurture.launch", rules.launch, offset: ("days_after", 0...365, "a number of days"))
             }
@@ -347,8 +365,10 @@ private struct Reader {
         return text
     }
 
-    func nurtureStep(_ node: Node, _ path: String, _ defaults: NurtureStep,
-                     offset: (key: String, range: ClosedRange<Int>, what: String)?) throws(PlaybookError) -> NurtureStep {
+    func nurtureStep(
+        _ node: Node, _ path: String, _ defaults: NurtureStep,
+        offset: (key: String, range: ClosedRange<Int>, what: String)?
+    ) throws(PlaybookError) -> NurtureStep {
         var extra = ["window_days"]
         if let offset { extra.append(offset.key) }
         var step = defaults
@@ -431,4 +451,3 @@ private struct Reader {
         }
     }
 }
-

@@ -9,14 +9,15 @@ extension PlaybookFile {
     /// comment on every setting, and drafts stay readable block text.
     public static func render(_ playbook: Playbook) -> String {
         var out = YAMLText()
-        out.comment("""
-        followup playbook: the follow-up method as data.
-        Use it with --playbook FILE. Every key is optional: a key left out keeps the
-        built-in method's value, so a playbook can hold only what it changes.
-        Texts (title, prompt, draft) are Mustache templates over the lead's fields:
-          \(Planner.templateFields.joined(separator: ", "))
-        e.g. "Hi {{first_name}}", "{{#company}}at {{company}}{{/company}}".
-        """)
+        out.comment(
+            """
+            followup playbook: the follow-up method as data.
+            Use it with --playbook FILE. Every key is optional: a key left out keeps the
+            built-in method's value, so a playbook can hold only what it changes.
+            Texts (title, prompt, draft) are Mustache templates over the lead's fields:
+              \(Planner.templateFields.joined(separator: ", "))
+            e.g. "Hi {{first_name}}", "{{#company}}at {{company}}{{/company}}".
+            """)
         out.blank()
         out.comment("The zone of leads that name none (--timezone wins; then this machine's zone).")
         if let zone = playbook.timeZone {
@@ -89,16 +90,21 @@ extension PlaybookFile {
         let nurture = playbook.nurture
         out.line("nurture:")
         text("check_back", nurture.checkBack.text, into: &out, settings: ["window_days: \(nurture.checkBack.windowDays)"])
-        text("quarterly", nurture.quarterly.text, into: &out,
-             settings: ["every_months: \(nurture.quarterly.offset)", "window_days: \(nurture.quarterly.windowDays)"])
-        text("fiscal_year_before", nurture.fiscalYearBefore.text, into: &out,
-             settings: ["days_before: \(nurture.fiscalYearBefore.offset)", "window_days: \(nurture.fiscalYearBefore.windowDays)"])
-        text("fiscal_year_start", nurture.fiscalYearStart.text, into: &out,
-             settings: ["window_days: \(nurture.fiscalYearStart.windowDays)"])
-        text("launch", nurture.launch.text, into: &out,
-             settings: ["days_after: \(nurture.launch.offset)", "window_days: \(nurture.launch.windowDays)"])
-        text("event", nurture.event.text, into: &out,
-             settings: ["business_days_after: \(nurture.event.offset)", "window_days: \(nurture.event.windowDays)"])
+        text(
+            "quarterly", nurture.quarterly.text, into: &out,
+            settings: ["every_months: \(nurture.quarterly.offset)", "window_days: \(nurture.quarterly.windowDays)"])
+        text(
+            "fiscal_year_before", nurture.fiscalYearBefore.text, into: &out,
+            settings: ["days_before: \(nurture.fiscalYearBefore.offset)", "window_days: \(nurture.fiscalYearBefore.windowDays)"])
+        text(
+            "fiscal_year_start", nurture.fiscalYearStart.text, into: &out,
+            settings: ["window_days: \(nurture.fiscalYearStart.windowDays)"])
+        text(
+            "launch", nurture.launch.text, into: &out,
+            settings: ["days_after: \(nurture.launch.offset)", "window_days: \(nurture.launch.windowDays)"])
+        text(
+            "event", nurture.event.text, into: &out,
+            settings: ["business_days_after: \(nurture.event.offset)", "window_days: \(nurture.event.windowDays)"])
         return out.text
     }
 
@@ -142,8 +148,8 @@ extension PlaybookFile {
     }
 }
 
-private extension String {
-    func leftPadded(_ width: Int) -> String {
+extension String {
+    fileprivate func leftPadded(_ width: Int) -> String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
@@ -165,7 +171,8 @@ private struct YAMLText {
     /// line break); a text a block cannot hold as written is quoted.
     mutating func block(_ key: String, _ value: String, indent: String) {
         let lines = value.split(separator: "\n", omittingEmptySubsequences: false)
-        let blockable = lines.count > 1 && !(lines.first?.first?.isWhitespace ?? true) && lines.last?.isEmpty == false
+        let blockable =
+            lines.count > 1 && !(lines.first?.first?.isWhitespace ?? true) && lines.last?.isEmpty == false
             && !lines.contains { $0.last == " " || $0.last == "\t" || $0.contains("\r") }
         guard blockable else {
             line("\(key): \(PlaybookFile.quoted(value))")

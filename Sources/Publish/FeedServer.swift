@@ -43,8 +43,10 @@ public final class FeedServer: Sendable {
     /// How much of a feed is read from the disk and written at a time.
     static let chunkSize = 128 * 1024
 
-    public init(folder: String, tokensPath: String, host: String = "127.0.0.1", port: Int = 8080,
-                log: @escaping @Sendable (String) -> Void) {
+    public init(
+        folder: String, tokensPath: String, host: String = "127.0.0.1", port: Int = 8080,
+        log: @escaping @Sendable (String) -> Void
+    ) {
         self.folder = folder
         self.tokensPath = tokensPath
         self.host = host
@@ -85,9 +87,12 @@ public final class FeedServer: Sendable {
     /// The whole of the serving logic, apart from the socket.
     func respond(method: HTTPRequest.Method, path: String, headers: HTTPFields) async -> Reply {
         let notFoundBody = ByteBuffer(string: "Not found\n")
-        let notFound = Reply(status: .notFound, response: Response(status: .notFound, headers: [.contentType: "text/plain; charset=utf-8"],
-                                                                   body: ResponseBody(byteBuffer: notFoundBody)),
-                             bodyCount: notFoundBody.readableBytes)
+        let notFound = Reply(
+            status: .notFound,
+            response: Response(
+                status: .notFound, headers: [.contentType: "text/plain; charset=utf-8"],
+                body: ResponseBody(byteBuffer: notFoundBody)),
+            bodyCount: notFoundBody.readableBytes)
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         // "", "feeds", token, file
         let token = parts.count == 4 && parts[0].isEmpty && parts[1] == "feeds" ? String(parts[2]) : ""
@@ -100,7 +105,8 @@ public final class FeedServer: Sendable {
         // The validators of the file as it is now (one stat, and the cache):
         // a 304 and a HEAD never open it.
         guard let identity = FileIdentity(regularFileAt: path),
-              var current = await validators(of: path, identity: identity) else { return notFound }
+            var current = await validators(of: path, identity: identity)
+        else { return notFound }
         var fields = Self.fields(current)
         if Self.isNotModified(current, headers: headers) {
             return Reply(status: .notModified, response: Response(status: .notModified, headers: fields), bodyCount: 0)
@@ -229,8 +235,9 @@ public final class FeedServer: Sendable {
         return tokens.withLock { snapshot in
             if identity != snapshot.identity {
                 let file = (try? TokenFile.load(tokensPath)) ?? TokenFile()
-                snapshot = TokenSnapshot(identity: identity,
-                                         byToken: file.tokens.sorted { $0.key < $1.key }.map { (Array($0.value.utf8), $0.key) })
+                snapshot = TokenSnapshot(
+                    identity: identity,
+                    byToken: file.tokens.sorted { $0.key < $1.key }.map { (Array($0.value.utf8), $0.key) })
             }
             return snapshot
         }
@@ -284,7 +291,13 @@ public final class FeedServer: Sendable {
     /// makes them: lower-case letters, digits and hyphens.
     private static func isFeedFileName(_ segment: Substring) -> Bool {
         let stem: Substring
-        if segment.hasSuffix(".events.ics") { stem = segment.dropLast(11) } else if segment.hasSuffix(".tasks.ics") { stem = segment.dropLast(10) } else { return false }
+        if segment.hasSuffix(".events.ics") {
+            stem = segment.dropLast(11)
+        } else if segment.hasSuffix(".tasks.ics") {
+            stem = segment.dropLast(10)
+        } else {
+            return false
+        }
         return !stem.isEmpty && stem.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
     }
 

@@ -80,7 +80,9 @@ let goldenFolder = packageRoot.appendingPathComponent("Fixtures/demo/golden")
     @Test func strictWritesNothingWhenARowIsBad() async throws {
         let out = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: out) }
-        let result = try await followup(["generate", "--store", "Fixtures/bad/leads.csv", "--out", out.path, "--now", "2026-12-01", "--timezone", "UTC", "--strict"])
+        let result = try await followup([
+            "generate", "--store", "Fixtures/bad/leads.csv", "--out", out.path, "--now", "2026-12-01", "--timezone", "UTC", "--strict",
+        ])
         #expect(result.status == 65)
         #expect(result.stderr.contains("nothing written (--strict)"))
         #expect(try files(in: out).isEmpty)
@@ -173,15 +175,20 @@ let goldenFolder = packageRoot.appendingPathComponent("Fixtures/demo/golden")
         // The golden feeds are what the demo sheet yields (another test holds them to it).
         let demo = goldenFolder, hostile = folder.appendingPathComponent("hostile")
         let digest = folder.appendingPathComponent("digest"), allDay = folder.appendingPathComponent("all-day")
-        #expect(try await followup(["generate", "--store", "Fixtures/hostile/leads.csv", "--out", hostile.path,
-                              "--now", "2026-12-01", "--timezone", "UTC", "--quiet"]).status == 0)
+        #expect(
+            try await followup([
+                "generate", "--store", "Fixtures/hostile/leads.csv", "--out", hostile.path,
+                "--now", "2026-12-01", "--timezone", "UTC", "--quiet",
+            ]).status == 0)
         // The shapes the events feeds take for other clients.
         #expect(try await followup(demoArguments + ["--out", digest.path, "--quiet", "--digest"]).status == 0)
         #expect(try await followup(demoArguments + ["--out", allDay.path, "--quiet", "--all-day", "--profile", "google"]).status == 0)
         // A sheet as Excel saves "CSV" on a western Windows (Windows-1252), read with one warning.
         let windows = folder.appendingPathComponent("windows-1252")
-        let windowsRun = try await followup(["generate", "--store", "Fixtures/hostile/windows-1252.csv", "--out", windows.path,
-                                             "--now", "2026-12-01", "--timezone", "UTC", "--quiet"])
+        let windowsRun = try await followup([
+            "generate", "--store", "Fixtures/hostile/windows-1252.csv", "--out", windows.path,
+            "--now", "2026-12-01", "--timezone", "UTC", "--quiet",
+        ])
         #expect(windowsRun.status == 0 && windowsRun.stderr.contains("read as Windows-1252"), "\(windowsRun.stderr)")
         let windowsTasks = try String(contentsOf: windows.appendingPathComponent("all.tasks.ics"), encoding: .utf8)
         #expect(windowsTasks.contains("Renée Dupont") && windowsTasks.contains("5 000 €") && windowsTasks.contains("“Zeit ist Geld”"))
@@ -191,8 +198,12 @@ let goldenFolder = packageRoot.appendingPathComponent("Fixtures/demo/golden")
         let events = { (folder: URL) in folder.appendingPathComponent("all.events.ics").path }
         let tasks = team.appendingPathComponent("all.tasks.ics").path
         let report = folder.appendingPathComponent("gauntlet.json")
-        let result = try await run(gauntlet!, ["--json", report.path, demo.path, hostile.path, events(digest), events(allDay), events(team), tasks,
-                                               events(windows), windows.appendingPathComponent("all.tasks.ics").path])
+        let result = try await run(
+            gauntlet!,
+            [
+                "--json", report.path, demo.path, hostile.path, events(digest), events(allDay), events(team), tasks,
+                events(windows), windows.appendingPathComponent("all.tasks.ics").path,
+            ])
         #expect(result.status == 0, "gauntlet failed:\n\(result.stdout)\n\(result.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any]
         let files = json?["files"] as? [String: [String: Any]] ?? [:]
@@ -216,8 +227,11 @@ let goldenFolder = packageRoot.appendingPathComponent("Fixtures/demo/golden")
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("out")
-        #expect(try await followup(["generate", "--store", "Fixtures/hostile/leads.csv", "--out", out.path,
-                                    "--now", "2026-12-01", "--timezone", "UTC", "--quiet"]).status == 0)
+        #expect(
+            try await followup([
+                "generate", "--store", "Fixtures/hostile/leads.csv", "--out", out.path,
+                "--now", "2026-12-01", "--timezone", "UTC", "--quiet",
+            ]).status == 0)
         for (file, kind) in [("all.events.ics", "apps"), ("all.tasks.ics", "todos")] {
             let data = folder.appendingPathComponent("calcurse-\(kind)")
             try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)

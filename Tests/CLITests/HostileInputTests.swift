@@ -12,7 +12,8 @@ import Testing
         let header = String(text.prefix(while: { $0 != "\n" })) + "\n"
         var rows: [[UInt8]] = []
         for number in 0..<count {
-            rows.append(Array("M\(String(format: "%04d", number)),Lead \(number) Zoë,Acme,,,Alice Martin,Europe/Berlin,new,2026-11-30,,,,,,,,,,note \(number)\n".utf8))
+            rows.append(
+                Array("M\(String(format: "%04d", number)),Lead \(number) Zoë,Acme,,,Alice Martin,Europe/Berlin,new,2026-11-30,,,,,,,,,,note \(number)\n".utf8))
         }
         return (Array(header.utf8), rows)
     }
@@ -59,7 +60,8 @@ import Testing
     @Test func aWindows1252SheetIsReadWithOneWarning() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let bytes: [UInt8] = Array("id,name,company,notes\n1,Ren".utf8) + [0xE9] + Array("e Dupont,Caf".utf8) + [0xE9] + Array(",ok\n2,J".utf8) + [0xFC]
+        let bytes: [UInt8] =
+            Array("id,name,company,notes\n1,Ren".utf8) + [0xE9] + Array("e Dupont,Caf".utf8) + [0xE9] + Array(",ok\n2,J".utf8) + [0xFC]
             + Array("rgen,M".utf8) + [0xFC] + Array("ller,5".utf8) + [0x80] + Array("\n".utf8)
         let sheet = try Self.write(bytes, in: folder)
         let out = folder.appendingPathComponent("out")
@@ -81,7 +83,9 @@ import Testing
     @Test func anUnclosedQuoteLosesOnlyItsRowAndExits65() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let sheet = try Self.write(Array("id,name,owner,first_contact,notes\nA1,Ann,Al,2026-11-30,\"never closed\nB2,Bo,Al,2026-11-30,fine\nC3,Cy,Al,2026-11-30,\"also fine\"\n".utf8), in: folder)
+        let sheet = try Self.write(
+            Array("id,name,owner,first_contact,notes\nA1,Ann,Al,2026-11-30,\"never closed\nB2,Bo,Al,2026-11-30,fine\nC3,Cy,Al,2026-11-30,\"also fine\"\n".utf8),
+            in: folder)
         let run = try await Self.generate(sheet, folder.appendingPathComponent("out"))
         #expect(run.status == 65)
         #expect(run.stderr.contains("\(sheet):2:notes: a quoted value opened here is never closed"))
@@ -170,8 +174,10 @@ import Testing
         var bytes = try Data(contentsOf: URL(fileURLWithPath: store))
         bytes.replaceSubrange(16_384..<24_576, with: Data((0..<8_192).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 7) }))
         try bytes.write(to: URL(fileURLWithPath: store))
-        for command in [["log", "M0001", "--channel", "email"], ["snooze", "M0002", "--until", "2027-01-01"], ["close", "M0003", "won"],
-                        ["next", "M0004", "Call", "--due", "2026-12-10"], ["add", "--name", "New Person"], ["import", sheet]] {
+        for command in [
+            ["log", "M0001", "--channel", "email"], ["snooze", "M0002", "--until", "2027-01-01"], ["close", "M0003", "won"],
+            ["next", "M0004", "Call", "--due", "2026-12-10"], ["add", "--name", "New Person"], ["import", sheet],
+        ] {
             let run = try await followup(command + ["--store", store])
             #expect(run.status != 0, "\(command[0]) must fail")
             #expect(run.stderr.contains("damaged"), "\(command[0]): \(run.stderr)")
@@ -193,8 +199,10 @@ import Testing
         // A name with escapes in a sheet does not reach the terminal through agenda or check.
         let sheet = folder.appendingPathComponent("leads.csv")
         try Data("id,name,first_contact\nL1,Evil\u{1B}]0;title\u{07}\u{1B}[31m,2026-11-30\n".utf8).write(to: sheet)
-        for command in [["agenda", "--store", sheet.path, "--now", "2026-12-01", "--timezone", "UTC"],
-                        ["check", "--store", sheet.path, "--now", "2026-12-01"]] {
+        for command in [
+            ["agenda", "--store", sheet.path, "--now", "2026-12-01", "--timezone", "UTC"],
+            ["check", "--store", sheet.path, "--now", "2026-12-01"],
+        ] {
             let shown = try await followup(command)
             #expect(shown.stdout.contains("Evil"), "\(command[0]): \(shown.stdout)")
             #expect(!shown.stdout.unicodeScalars.contains { $0.value == 0x07 || $0.value == 0x1B }, "\(command[0]): \(shown.stdout)")

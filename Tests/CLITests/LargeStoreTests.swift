@@ -46,9 +46,11 @@ enum SyntheticSheet {
         stream.open()
         defer { stream.close() }
         let writer = try CSVWriter(stream: stream)
-        try writer.write(row: ["id", "name", "company", "email", "owner", "timezone", "status", "first_contact",
-                               "last_contact", "last_reply", "next_step", "next_step_due", "next_step_owner",
-                               "snooze_until", "notes"])
+        try writer.write(row: [
+            "id", "name", "company", "email", "owner", "timezone", "status", "first_contact",
+            "last_contact", "last_reply", "next_step", "next_step_due", "next_step_owner",
+            "snooze_until", "notes",
+        ])
         for index in 0..<count {
             try writer.write(row: [
                 "S\(index)",
@@ -77,8 +79,10 @@ enum SyntheticSheet {
         defer { try? FileManager.default.removeItem(at: folder) }
         let sheet = folder.appendingPathComponent("leads.csv"), out = folder.appendingPathComponent("feeds")
         try SyntheticSheet.write(count: 1_000, today: Date(timeIntervalSince1970: 1_796_083_200), to: sheet)
-        let generate = try await followup(["generate", "--store", sheet.path, "--out", out.path,
-                                     "--now", "2026-12-01", "--timezone", "UTC", "--quiet"])
+        let generate = try await followup([
+            "generate", "--store", sheet.path, "--out", out.path,
+            "--now", "2026-12-01", "--timezone", "UTC", "--quiet",
+        ])
         #expect(generate.status == 0, "\(generate.stderr)")
 
         let report = folder.appendingPathComponent("gauntlet.json")
@@ -115,8 +119,11 @@ enum SyntheticSheet {
         var outputs: [[String: Data]] = []
         for count in threads {
             let out = folder.appendingPathComponent("feeds-\(count)")
-            let generate = try await followup(["generate", "--store", sheet.path, "--out", out.path, "--now", "2026-12-01",
-                                               "--timezone", "UTC", "--quiet", "--threads", String(count)] + options)
+            let generate = try await followup(
+                [
+                    "generate", "--store", sheet.path, "--out", out.path, "--now", "2026-12-01",
+                    "--timezone", "UTC", "--quiet", "--threads", String(count),
+                ] + options)
             #expect(generate.status == 0, "\(generate.stderr)")
             outputs.append(try Self.files(in: out))
             // Nothing of the run's scratch files is left beside the feeds.
@@ -188,8 +195,10 @@ enum SyntheticSheet {
         var outputs: [[String: Data]] = []
         for (source, threads) in [(sheet, "1"), (store, "2")] {
             let out = folder.appendingPathComponent("feeds-\(threads)")
-            let generate = try await followup(["generate", "--store", source.path, "--out", out.path, "--now", "2026-12-01",
-                                         "--timezone", "UTC", "--quiet", "--threads", threads])
+            let generate = try await followup([
+                "generate", "--store", source.path, "--out", out.path, "--now", "2026-12-01",
+                "--timezone", "UTC", "--quiet", "--threads", threads,
+            ])
             #expect(generate.status == 0, "\(generate.stderr)")
             outputs.append(try Self.files(in: out))
         }

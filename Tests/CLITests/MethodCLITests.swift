@@ -5,8 +5,11 @@ let teamPlaybook = "Fixtures/playbooks/team.yaml"
 
 /// One JSON object per line of `followup plan`.
 func planLines(_ arguments: [String]) async throws -> [[String: Any]] {
-    let result = try await followup(["plan", "--store", "Fixtures/demo/leads.csv", "--now", "2026-12-01",
-                               "--timezone", "America/New_York"] + arguments)
+    let result = try await followup(
+        [
+            "plan", "--store", "Fixtures/demo/leads.csv", "--now", "2026-12-01",
+            "--timezone", "America/New_York",
+        ] + arguments)
     #expect(result.status == 0, "\(result.stderr)")
     return try result.stdout.split(separator: "\n").map {
         try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:]
@@ -48,8 +51,9 @@ func planLines(_ arguments: [String]) async throws -> [[String: Any]] {
             let limit = key.hasPrefix("bo zhang ") ? 2 : 3
             guard count > limit else { continue }
             let dayLines = lines.filter { "\(($0["owner"] as? String ?? "").lowercased()) \($0["date"] as? String ?? "")" == key }
-            #expect(dayLines.contains { fixedKinds.contains($0["kind"] as? String ?? "") || ($0["reason"] as? String ?? "").contains("least-loaded") },
-                    "\(key): \(count) touches over \(limit)")
+            #expect(
+                dayLines.contains { fixedKinds.contains($0["kind"] as? String ?? "") || ($0["reason"] as? String ?? "").contains("least-loaded") },
+                "\(key): \(count) touches over \(limit)")
         }
         // Nurture every 2 months, and events one business day after.
         let ivan = lines.filter { $0["lead"] as? String == "L009" }.map { $0["key"] as? String ?? "" }
@@ -132,8 +136,9 @@ func planLines(_ arguments: [String]) async throws -> [[String: Any]] {
     }
 
     @Test func aFinishedLeadSaysNothingMoreIsPlanned() async throws {
-        let won = try #require(try String(contentsOf: packageRoot.appendingPathComponent("Fixtures/demo/leads.csv"), encoding: .utf8)
-            .split(separator: "\n").first { $0.contains(",won,") }?.split(separator: ",").first)
+        let won = try #require(
+            try String(contentsOf: packageRoot.appendingPathComponent("Fixtures/demo/leads.csv"), encoding: .utf8)
+                .split(separator: "\n").first { $0.contains(",won,") }?.split(separator: ",").first)
         let result = try await followup(["explain", String(won)] + base)
         #expect(result.stdout.contains("nothing more is planned"))
         #expect(result.stdout.contains("No touchpoint is planned"))

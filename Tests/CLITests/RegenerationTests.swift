@@ -33,8 +33,10 @@ func permissions(_ path: URL) throws -> Int {
         #expect(forced.stderr.contains("0 written, 10 unchanged"), "\(forced.stderr)")
         #expect(try modificationTimes(out) == before)
         // A run on another day plans again.
-        let tomorrow = try await followup(["generate", "--store", "Fixtures/demo/leads.csv", "--now", "2026-12-02",
-                                     "--timezone", "America/New_York", "--out", out.path])
+        let tomorrow = try await followup([
+            "generate", "--store", "Fixtures/demo/leads.csv", "--now", "2026-12-02",
+            "--timezone", "America/New_York", "--out", out.path,
+        ])
         #expect(tomorrow.stderr.contains("33 leads planned"), "\(tomorrow.stderr)")
     }
 
@@ -59,9 +61,11 @@ func permissions(_ path: URL) throws -> Int {
         let before = try modificationTimes(out)
         try await Task.sleep(for: .milliseconds(1_100))
         // Dmitri Volkov (owner "me") now replied: his cadence stops.
-        try original.replacingOccurrences(of: "L030,Dmitri Volkov,Volkov Steel,dmitri@volkovsteel.example,,me,Europe/Helsinki,active,2026-11-10,2026-11-13,,",
-                                          with: "L030,Dmitri Volkov,Volkov Steel,dmitri@volkovsteel.example,,me,Europe/Helsinki,active,2026-11-10,2026-11-13,2026-11-20,")
-            .write(to: sheet, atomically: true, encoding: .utf8)
+        try original.replacingOccurrences(
+            of: "L030,Dmitri Volkov,Volkov Steel,dmitri@volkovsteel.example,,me,Europe/Helsinki,active,2026-11-10,2026-11-13,,",
+            with: "L030,Dmitri Volkov,Volkov Steel,dmitri@volkovsteel.example,,me,Europe/Helsinki,active,2026-11-10,2026-11-13,2026-11-20,"
+        )
+        .write(to: sheet, atomically: true, encoding: .utf8)
         let second = try await followup(arguments)
         #expect(second.stderr.contains("4 written, 6 unchanged"), "\(second.stderr)")
         let after = try modificationTimes(out)
@@ -137,7 +141,8 @@ func permissions(_ path: URL) throws -> Int {
         let child = try Child(process)
         let deadline = Date().addingTimeInterval(120)
         while process.isRunning, Date() < deadline,
-              (try FileManager.default.contentsOfDirectory(atPath: out.path)).allSatisfy({ !$0.contains(".tmp-") }) {
+            (try FileManager.default.contentsOfDirectory(atPath: out.path)).allSatisfy({ !$0.contains(".tmp-") })
+        {
             try await Task.sleep(for: .milliseconds(5))
         }
         kill(process.processIdentifier, SIGKILL)

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 import Testing
 
@@ -66,8 +66,10 @@ import Testing
         let process = Process()
         process.executableURL = followupBinary
         // generate's own options, which each regeneration's job is run with.
-        process.arguments = ["serve", "--dir", out.path, "--port", "0", "--regenerate-every", "1s", "--store", sheet.path,
-                             "--now", "2026-12-01", "--timezone", "UTC", "--profile", "google"]
+        process.arguments = [
+            "serve", "--dir", out.path, "--port", "0", "--regenerate-every", "1s", "--store", sheet.path,
+            "--now", "2026-12-01", "--timezone", "UTC", "--profile", "google",
+        ]
         process.standardError = FileHandle.nullDevice
         try process.run()
         defer { if process.isRunning { process.terminate() } }

@@ -28,10 +28,22 @@ import Testing
         #expect(created.status == 0, "\(created.stderr)")
         #expect(try await followup(["init", store.path]).status == 1, "never overwritten")
 
-        #expect(try await on(store, ["add", "--name", "Dana Kowalski", "--company", "Wisła Logistics", "--email", "dana@wisla.example",
-                               "--owner", "Alice Martin", "--timezone", "Europe/Warsaw", "--notes", "Board approval in Q1"]).status == 0)
-        #expect(try await on(store, ["add", "--id", "IVAN", "--name", "Ivan Petrov", "--email", "ivan@volga.example", "--timezone", "Europe/Berlin",
-                               "--fiscal-year-start", "04-01", "--event", "2027-03-10 Hannover Messe"]).status == 0)
+        #expect(
+            try await on(
+                store,
+                [
+                    "add", "--name", "Dana Kowalski", "--company", "Wisła Logistics", "--email", "dana@wisla.example",
+                    "--owner", "Alice Martin", "--timezone", "Europe/Warsaw", "--notes", "Board approval in Q1",
+                ]
+            ).status == 0)
+        #expect(
+            try await on(
+                store,
+                [
+                    "add", "--id", "IVAN", "--name", "Ivan Petrov", "--email", "ivan@volga.example", "--timezone", "Europe/Berlin",
+                    "--fiscal-year-start", "04-01", "--event", "2027-03-10 Hannover Messe",
+                ]
+            ).status == 0)
         #expect(try await on(store, ["add", "--name", "Wes Won", "--phone", "+1 555 0100", "--timezone", "America/Chicago"]).status == 0)
         var tasks = try await feeds(store, out)
         #expect(tasks.contains("UID:L0001.day0.task@followup"), "a new lead's Day 0 is planned")
@@ -149,15 +161,18 @@ import Testing
         #expect(try await on(store, ["add", "--name", "Ann Lee"]).status == 0)
         // Two shells each log 15 touches while a third regenerates the feeds.
         let script = """
-        for i in $(seq 1 15); do "$0" log L0001 --channel call --note "$1 $i" --store "$2" --now 2026-12-01 || exit 1; done
-        """
+            for i in $(seq 1 15); do "$0" log L0001 --channel call --note "$1 $i" --store "$2" --now 2026-12-01 || exit 1; done
+            """
         let out = folder.appendingPathComponent("feeds").path
         let processes = ["A", "B", "G"].map { name -> Process in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = name == "G"
-                ? ["-c", "for i in 1 2 3 4 5; do \"$0\" generate --store \"$1\" --out \"$2\" --now 2026-12-01 --timezone UTC --quiet --force || exit 1; done",
-                   followupBinary.path, store.path, out]
+            process.arguments =
+                name == "G"
+                ? [
+                    "-c", "for i in 1 2 3 4 5; do \"$0\" generate --store \"$1\" --out \"$2\" --now 2026-12-01 --timezone UTC --quiet --force || exit 1; done",
+                    followupBinary.path, store.path, out,
+                ]
                 : ["-c", script, followupBinary.path, name, store.path]
             process.standardOutput = FileHandle.nullDevice
             return process

@@ -19,8 +19,10 @@ let followupBinary: URL = {
 
 /// The gauntlet of real iCalendar consumers in shared/, when this checkout has one.
 let gauntlet: URL? = {
-    let candidates = [ProcessInfo.processInfo.environment["FOLLOWUP_GAUNTLET"].map { URL(fileURLWithPath: $0) },
-                      packageRoot.deletingLastPathComponent().appendingPathComponent("shared/gauntlet/check")]
+    let candidates = [
+        ProcessInfo.processInfo.environment["FOLLOWUP_GAUNTLET"].map { URL(fileURLWithPath: $0) },
+        packageRoot.deletingLastPathComponent().appendingPathComponent("shared/gauntlet/check"),
+    ]
     return candidates.compactMap { $0 }.first { FileManager.default.isExecutableFile(atPath: $0.path) }
 }()
 
@@ -76,9 +78,10 @@ func run(_ executable: URL, _ arguments: [String], in directory: URL? = nil) asy
     let status = try await Child(process).exited()
     try out.close()
     try err.close()
-    return Run(status: status,
-               stdout: try String(contentsOf: outURL, encoding: .utf8),
-               stderr: try String(contentsOf: errURL, encoding: .utf8))
+    return Run(
+        status: status,
+        stdout: try String(contentsOf: outURL, encoding: .utf8),
+        stderr: try String(contentsOf: errURL, encoding: .utf8))
 }
 
 func followup(_ arguments: [String]) async throws -> Run {

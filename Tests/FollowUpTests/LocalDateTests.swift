@@ -20,8 +20,9 @@ import Testing
         calendar.timeZone = TimeZone(identifier: "UTC")!
         for days in stride(from: -40_000, through: 40_000, by: 37) {
             let date = LocalDate(daysSinceEpoch: days)
-            let parts = calendar.dateComponents([.year, .month, .day, .weekday],
-                                                from: Date(timeIntervalSince1970: Double(days) * 86_400))
+            let parts = calendar.dateComponents(
+                [.year, .month, .day, .weekday],
+                from: Date(timeIntervalSince1970: Double(days) * 86_400))
             #expect(date.year == parts.year && date.month == parts.month && date.day == parts.day)
             #expect(LocalDate(iso: date.description) == date)
             // Foundation: 1 is Sunday.

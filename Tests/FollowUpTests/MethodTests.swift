@@ -4,8 +4,10 @@ import PropertyBased
 import Testing
 
 /// Plans `leads` together with `playbook`.
-private func planAll(_ leads: [Lead], playbook: Playbook = .standard, now: String = "2026-12-01",
-                     horizon: Int? = nil) throws -> [[Touchpoint]] {
+private func planAll(
+    _ leads: [Lead], playbook: Playbook = .standard, now: String = "2026-12-01",
+    horizon: Int? = nil
+) throws -> [[Touchpoint]] {
     try Planner(playbook: playbook, defaultTimeZone: "America/New_York", now: .date(day(now)), horizonDays: horizon).plan(leads)
 }
 
@@ -13,11 +15,14 @@ private func planOne(_ lead: Lead, playbook: Playbook = .standard, now: String =
     try planAll([lead], playbook: playbook, now: now, horizon: horizon)[0]
 }
 
-private func notYet(_ id: String = "a", lastContact: String? = nil, snooze: String? = nil, fiscal: String? = nil,
-                    launch: String? = nil, events: [(String, String)] = []) -> Lead {
-    Lead(id: id, name: "Nia Park", company: "Park & Co", status: .notYet, lastContact: lastContact.map(day),
-         snoozeUntil: snooze.map(day), fiscalYearStart: fiscal.flatMap { MonthDay($0) }, launchDate: launch.map(day),
-         events: events.map { LeadEvent(date: day($0.0), name: $0.1) })
+private func notYet(
+    _ id: String = "a", lastContact: String? = nil, snooze: String? = nil, fiscal: String? = nil,
+    launch: String? = nil, events: [(String, String)] = []
+) -> Lead {
+    Lead(
+        id: id, name: "Nia Park", company: "Park & Co", status: .notYet, lastContact: lastContact.map(day),
+        snoozeUntil: snooze.map(day), fiscalYearStart: fiscal.flatMap { MonthDay($0) }, launchDate: launch.map(day),
+        events: events.map { LeadEvent(date: day($0.0), name: $0.1) })
 }
 
 @Suite struct NurtureTests {
@@ -96,8 +101,9 @@ private func notYet(_ id: String = "a", lastContact: String? = nil, snooze: Stri
         var playbook = Playbook.standard
         playbook.calendar.holidays = [day("2026-12-24"): "Christmas Eve", day("2026-12-25"): "Christmas Day"]
         // The event is on a holiday; two business days after Thursday Dec 24 are Mon Dec 28 and Tue Dec 29.
-        let touches = try planOne(notYet(lastContact: "2026-11-20", events: [("2026-12-24", "FinTech Forum")]),
-                                  playbook: playbook, horizon: 60)
+        let touches = try planOne(
+            notYet(lastContact: "2026-11-20", events: [("2026-12-24", "FinTech Forum")]),
+            playbook: playbook, horizon: 60)
         let event = try #require(touches.first { $0.key == "event-2026-12-24-fintech-forum" })
         #expect(event.date == day("2026-12-29"))
         #expect(event.title == "After FinTech Forum")
@@ -105,8 +111,10 @@ private func notYet(_ id: String = "a", lastContact: String? = nil, snooze: Stri
     }
 
     @Test func milestonesWithinTheGapMergeIntoOneTouchThatNamesBoth() throws {
-        let touches = try planOne(notYet(snooze: "2027-03-01", fiscal: "04-01",
-                                         events: [("2027-03-10", "Hannover Messe")]), horizon: 120)
+        let touches = try planOne(
+            notYet(
+                snooze: "2027-03-01", fiscal: "04-01",
+                events: [("2027-03-10", "Hannover Messe")]), horizon: 120)
         let first = try #require(touches.first)
         #expect(first.key == "check-back+fiscal-year-before-2027")
         #expect(first.kind == .checkBack)
@@ -146,8 +154,9 @@ private func notYet(_ id: String = "a", lastContact: String? = nil, snooze: Stri
 
     @Test func aStepRecordedAsDoneIsDoneEvenBeforeItsWindow() throws {
         // Day 7–10's case study went out early, on Day 1 (logged with --step day7-10).
-        let lead = Lead(id: "a", name: "A", status: .active, firstContact: day("2026-11-30"), lastContact: day("2026-12-01"),
-                        lastStep: "day7-10")
+        let lead = Lead(
+            id: "a", name: "A", status: .active, firstContact: day("2026-11-30"), lastContact: day("2026-12-01"),
+            lastStep: "day7-10")
         #expect(try planOne(lead).first?.key == "day21-30")
         var unknown = lead
         unknown.lastStep = "not-a-step"
@@ -198,8 +207,10 @@ private func notYet(_ id: String = "a", lastContact: String? = nil, snooze: Stri
         var playbook = Playbook.standard
         playbook.dailyCapacity = 1
         playbook.capacityByOwner = ["BO": 2]
-        let leads = [Lead(id: "a", name: "A", owner: "Ann", status: .new), Lead(id: "b", name: "B", owner: "ann", status: .new),
-                     Lead(id: "c", name: "C", owner: "Bo", status: .new), Lead(id: "d", name: "D", owner: "bo", status: .new)]
+        let leads = [
+            Lead(id: "a", name: "A", owner: "Ann", status: .new), Lead(id: "b", name: "B", owner: "ann", status: .new),
+            Lead(id: "c", name: "C", owner: "Bo", status: .new), Lead(id: "d", name: "D", owner: "bo", status: .new),
+        ]
         let dates = try planAll(leads, playbook: playbook, horizon: 7).map { $0.first?.date }
         #expect(dates == [day("2026-12-01"), day("2026-12-02"), day("2026-12-01"), day("2026-12-01")])
     }
@@ -208,8 +219,10 @@ private func notYet(_ id: String = "a", lastContact: String? = nil, snooze: Stri
         var playbook = Playbook.standard
         playbook.dailyCapacity = 1
         // "a" sorts first but is new; the promise of "z" on Dec 1 holds, so "a" waits a day.
-        let leads = [Lead(id: "a", name: "A", owner: "ann", status: .new),
-                     Lead(id: "z", name: "Z", owner: "ann", status: .engaged, nextStepDue: day("2026-12-01"))]
+        let leads = [
+            Lead(id: "a", name: "A", owner: "ann", status: .new),
+            Lead(id: "z", name: "Z", owner: "ann", status: .engaged, nextStepDue: day("2026-12-01")),
+        ]
         let plans = try planAll(leads, playbook: playbook, horizon: 7)
         #expect(plans[1].first?.date == day("2026-12-01"))
         #expect(plans[0].first?.date == day("2026-12-02"))
@@ -218,8 +231,9 @@ private func notYet(_ id: String = "a", lastContact: String? = nil, snooze: Stri
     @Test func aWindowAcrossADaylightSavingChangeKeepsTheWallClockTime() throws {
         // In New York the clocks go forward on Sunday 2027-03-14. Day 2–3 after
         // Thursday 2027-03-11 is Mar 13–14 (a weekend), so the touch is Monday.
-        let touches = try planOne(Lead(id: "a", name: "A", timeZone: "America/New_York", status: .new, firstContact: day("2027-03-11")),
-                                  now: "2027-03-11")
+        let touches = try planOne(
+            Lead(id: "a", name: "A", timeZone: "America/New_York", status: .new, firstContact: day("2027-03-11")),
+            now: "2027-03-11")
         #expect(touches[0].date == day("2027-03-11"))
         #expect(touches[1].date == day("2027-03-15"))
         #expect(touches[0].time == touches[1].time, "09:30 on the lead's clock before and after the change")
@@ -300,8 +314,9 @@ private func notYet(_ id: String = "a", lastContact: String? = nil, snooze: Stri
                     load[lead.owner.lowercased(), default: [:]][touch.date, default: []].append(touch)
                 }
                 for (earlier, later) in zip(touches, touches.dropFirst()) {
-                    #expect(later.date >= calendar.adding(businessDays: playbook.minimumGapBusinessDays, to: earlier.date),
-                            "closer than the minimum gap: \(earlier.key) \(earlier.date), \(later.key) \(later.date) \(lead)")
+                    #expect(
+                        later.date >= calendar.adding(businessDays: playbook.minimumGapBusinessDays, to: earlier.date),
+                        "closer than the minimum gap: \(earlier.key) \(earlier.date), \(later.key) \(later.date) \(lead)")
                 }
                 #expect(touches.filter(\.overdue).count <= 1, "a catch-up burst: \(touches.map(\.key)) \(lead)")
             }
@@ -339,9 +354,9 @@ private func notYet(_ id: String = "a", lastContact: String? = nil, snooze: Stri
 /// section's own value as `{{.}}`, empty fields as absent.
 @Suite struct TemplateTests {
     static let template = """
-    Hi {{first_name}}{{#company}} at {{.}} ({{company}}, {{name}}){{/company}}{{^company}}, no company{{/company}}.
-    {{#notes}}Notes: {{notes}}{{/notes}}{{^phone}} No phone.{{/phone}} {{&owner}} / {{{first_name}}}
-    """
+        Hi {{first_name}}{{#company}} at {{.}} ({{company}}, {{name}}){{/company}}{{^company}}, no company{{/company}}.
+        {{#notes}}Notes: {{notes}}{{/notes}}{{^phone}} No phone.{{/phone}} {{&owner}} / {{{first_name}}}
+        """
 
     static func draft(_ lead: Lead) throws -> String {
         var playbook = Playbook.standard

@@ -108,8 +108,10 @@ func dates(_ touches: [Touchpoint]) -> [String] { touches.map(\.date.description
     }
 
     @Test func snoozedActiveLeadGetsNothingBeforeTheSnoozeEnds() throws {
-        let touches = try plan(Lead(id: "a", name: "A", status: .active, firstContact: day("2026-11-30"),
-                                    lastContact: day("2026-11-30"), snoozeUntil: day("2026-12-12")))
+        let touches = try plan(
+            Lead(
+                id: "a", name: "A", status: .active, firstContact: day("2026-11-30"),
+                lastContact: day("2026-11-30"), snoozeUntil: day("2026-12-12")))
         #expect(touches.first?.date == day("2026-12-14"))
         #expect(touches.allSatisfy { $0.date >= day("2026-12-12") })
     }
@@ -136,14 +138,16 @@ func dates(_ touches: [Touchpoint]) -> [String] { touches.map(\.date.description
 @Suite struct StatusTests {
     @Test(arguments: [LeadStatus.won, .lost, .closed, .paused])
     func finishedOrPausedLeadsGetNothing(_ status: LeadStatus) throws {
-        let lead = Lead(id: "a", name: "A", status: status, firstContact: day("2026-11-02"),
-                        nextStep: "Call", nextStepDue: day("2026-12-05"), snoozeUntil: day("2026-12-10"))
+        let lead = Lead(
+            id: "a", name: "A", status: status, firstContact: day("2026-11-02"),
+            nextStep: "Call", nextStepDue: day("2026-12-05"), snoozeUntil: day("2026-12-10"))
         #expect(try plan(lead).isEmpty)
     }
 
     @Test func aReplyAfterOurLastTouchStopsTheCadence() throws {
-        let lead = Lead(id: "a", name: "A", status: .active, firstContact: day("2026-11-16"), lastContact: day("2026-11-23"),
-                        lastReply: day("2026-11-25"))
+        let lead = Lead(
+            id: "a", name: "A", status: .active, firstContact: day("2026-11-16"), lastContact: day("2026-11-23"),
+            lastReply: day("2026-11-25"))
         let touches = try plan(lead)
         #expect(touches.map(\.kind) == [.agreeNextStep])
         // A reply on the day of our touch does not.
@@ -222,11 +226,12 @@ func dates(_ touches: [Touchpoint]) -> [String] { touches.map(\.date.description
         let statuses: [LeadStatus?] = [nil, .new, .active, .active, .engaged, .notYet, .won, .paused]
         let first = maybeDate(-80...10)
         let last = first.flatMap { f in Bool.random(using: &rng) ? f.adding(days: Int.random(in: 0...60, using: &rng)) : nil }
-        return Lead(id: "L\(index)", name: "Lead \(index)",
-                    timeZone: ["America/New_York", "Asia/Tokyo", "Europe/Berlin", "Pacific/Auckland"].randomElement(using: &rng),
-                    status: statuses.randomElement(using: &rng)!, firstContact: first, lastContact: last,
-                    lastReply: maybeDate(-40...0), nextStepDue: maybeDate(-20...120),
-                    nextStepOwner: [.me, .them].randomElement(using: &rng), snoozeUntil: maybeDate(-30...60))
+        return Lead(
+            id: "L\(index)", name: "Lead \(index)",
+            timeZone: ["America/New_York", "Asia/Tokyo", "Europe/Berlin", "Pacific/Auckland"].randomElement(using: &rng),
+            status: statuses.randomElement(using: &rng)!, firstContact: first, lastContact: last,
+            lastReply: maybeDate(-40...0), nextStepDue: maybeDate(-20...120),
+            nextStepOwner: [.me, .them].randomElement(using: &rng), snoozeUntil: maybeDate(-30...60))
     }
 
     @Test(arguments: ["2026-12-01", "2026-12-05", "2027-03-14"])
@@ -244,7 +249,9 @@ func dates(_ touches: [Touchpoint]) -> [String] { touches.map(\.date.description
                 #expect(touch.date >= today, "in the past: \(context)")
                 #expect(touch.windowEnd >= touch.windowStart, "\(context)")
                 if touch.overdue {
-                    #expect(touch.date == calendar.firstBusinessDay(onOrAfter: today) || touch.date == lead.snoozeUntil.map { calendar.firstBusinessDay(onOrAfter: $0) }, "\(context)")
+                    #expect(
+                        touch.date == calendar.firstBusinessDay(onOrAfter: today)
+                            || touch.date == lead.snoozeUntil.map { calendar.firstBusinessDay(onOrAfter: $0) }, "\(context)")
                 }
                 #expect(calendar.isBusinessDay(touch.date), "not a business day: \(touch.date) \(context)")
                 if let snooze = lead.snoozeUntil, snooze > today {
@@ -258,7 +265,8 @@ func dates(_ touches: [Touchpoint]) -> [String] { touches.map(\.date.description
                 #expect(later.date >= calendar.adding(businessDays: 2, to: earlier.date), "too close: \(dates(touches)) \(context)")
             }
             if let lastContact = lead.lastContact, lead.effectiveStatus == .active, let first = touches.first, first.kind == .cadence, !first.overdue {
-                #expect(first.date >= calendar.adding(businessDays: 2, to: lastContact) || first.date == calendar.firstBusinessDay(onOrAfter: today), "\(context)")
+                #expect(
+                    first.date >= calendar.adding(businessDays: 2, to: lastContact) || first.date == calendar.firstBusinessDay(onOrAfter: today), "\(context)")
             }
         }
     }

@@ -15,8 +15,10 @@ func temporaryFolder() throws -> URL {
 }
 
 /// Runs the engine of `generate` on `leads` into `folder`, in-process.
-func writeFeeds(_ leads: [Lead], owners: [String] = [], now: String = "2026-12-01", options: FeedOptions = FeedOptions(),
-                memoryLimit: Int = FeedSink.memoryLimit, threads: Int? = nil, into folder: URL) throws -> FeedManifest {
+func writeFeeds(
+    _ leads: [Lead], owners: [String] = [], now: String = "2026-12-01", options: FeedOptions = FeedOptions(),
+    memoryLimit: Int = FeedSink.memoryLimit, threads: Int? = nil, into folder: URL
+) throws -> FeedManifest {
     let planner = try Planner(defaultTimeZone: "America/New_York", now: .date(day(now)))
     var generate = GenerateOptions(feeds: options)
     generate.memoryLimit = memoryLimit
@@ -37,10 +39,12 @@ func components(_ text: String, _ kind: String) throws -> [ICalParsedComponent] 
 }
 
 let sampleLeads = [
-    Lead(id: "L1", name: "Ann Lee", company: "Acme", owner: "Alice", timeZone: "Europe/Berlin", status: .active,
-         firstContact: day("2026-11-02"), lastContact: day("2026-11-04"), notes: "Wants a pilot, \"soon\"."),
-    Lead(id: "L2", name: "Bo", owner: "Bob", timeZone: "Asia/Tokyo", status: .engaged,
-         nextStep: "Send numbers", nextStepDue: day("2026-12-04"), nextStepOwner: .them),
+    Lead(
+        id: "L1", name: "Ann Lee", company: "Acme", owner: "Alice", timeZone: "Europe/Berlin", status: .active,
+        firstContact: day("2026-11-02"), lastContact: day("2026-11-04"), notes: "Wants a pilot, \"soon\"."),
+    Lead(
+        id: "L2", name: "Bo", owner: "Bob", timeZone: "Asia/Tokyo", status: .engaged,
+        nextStep: "Send numbers", nextStepDue: day("2026-12-04"), nextStepOwner: .them),
     Lead(id: "L3", name: "Cy", owner: "alice", status: .new),
     Lead(id: "L4", name: "Dee", owner: "Carol", status: .won),
 ]
@@ -51,11 +55,12 @@ let sampleLeads = [
     @Test(arguments: [0, 1_000, 2_000, 3_000, 4_000, 5_000, 7_000, 40_000], [FeedOptions(), FeedOptions(profile: .google, digest: true)])
     func feedsAreTheSameWhereverComponentsWait(_ memoryLimit: Int, _ options: FeedOptions) throws {
         let leads = (0..<60).map { index in
-            Lead(id: "L\(index)", name: "Lead \(index)", company: index % 3 == 0 ? nil : "Co \(index)",
-                 owner: ["Alice", "Bob", "Carol"][index % 3], timeZone: ["Europe/Berlin", "Asia/Tokyo", "UTC"][index % 3],
-                 status: [.new, .active, .engaged, .notYet][index % 4], firstContact: day("2026-11-02").adding(days: index % 20),
-                 nextStep: index % 4 == 2 ? "Call back" : nil, nextStepDue: index % 4 == 2 ? day("2026-12-03").adding(days: index) : nil,
-                 notes: "Note \(index), \"quoted\"")
+            Lead(
+                id: "L\(index)", name: "Lead \(index)", company: index % 3 == 0 ? nil : "Co \(index)",
+                owner: ["Alice", "Bob", "Carol"][index % 3], timeZone: ["Europe/Berlin", "Asia/Tokyo", "UTC"][index % 3],
+                status: [.new, .active, .engaged, .notYet][index % 4], firstContact: day("2026-11-02").adding(days: index % 20),
+                nextStep: index % 4 == 2 ? "Call back" : nil, nextStepDue: index % 4 == 2 ? day("2026-12-03").adding(days: index) : nil,
+                notes: "Note \(index), \"quoted\"")
         }
         let inMemory = try temporaryFolder(), spilled = try temporaryFolder()
         defer {
@@ -78,8 +83,11 @@ let sampleLeads = [
         defer { try? FileManager.default.removeItem(at: folder) }
         let manifest = try writeFeeds(sampleLeads, into: folder)
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") }.sorted()
-        #expect(files == ["alice.events.ics", "alice.tasks.ics", "all.events.ics", "all.tasks.ics",
-                          "bob.events.ics", "bob.tasks.ics", "carol.events.ics", "carol.tasks.ics", "index.json"])
+        #expect(
+            files == [
+                "alice.events.ics", "alice.tasks.ics", "all.events.ics", "all.tasks.ics",
+                "bob.events.ics", "bob.tasks.ics", "carol.events.ics", "carol.tasks.ics", "index.json",
+            ])
         // Carol has nothing planned and still gets (empty) feeds.
         #expect(try components(read(folder, "carol.events.ics"), "VEVENT").isEmpty)
         let all = manifest.feeds.first { $0.file == "all.events.ics" }
@@ -141,8 +149,10 @@ let sampleLeads = [
         #expect(event.property("DTSTAMP")?.value == "20261201T000000Z")
         #expect(event.components(of: "VALARM").count == 1)
         let description = try #require(event.property("DESCRIPTION")?.value)
-        for part in ["Who: Ann Lee, Acme", "Step: Day 7–10: Share a case study or resource (step 3 of 5)", "Why now: ",
-                     "Overdue", "Bring: ", "Notes: Wants a pilot, \"soon\".", "Draft:\nHi Ann,"] {
+        for part in [
+            "Who: Ann Lee, Acme", "Step: Day 7–10: Share a case study or resource (step 3 of 5)", "Why now: ",
+            "Overdue", "Bring: ", "Notes: Wants a pilot, \"soon\".", "Draft:\nHi Ann,",
+        ] {
             #expect(description.contains(part), "DESCRIPTION lacks \(part)")
         }
 
@@ -174,10 +184,12 @@ let sampleLeads = [
     @Test func aTouchAfterTheDaylightSavingChangeKeepsItsLocalTime() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let lead = Lead(id: "D", name: "Dee", timeZone: "America/New_York", status: .engaged,
-                        nextStepDue: day("2027-03-15"), nextStepOwner: .me)
-        let early = Lead(id: "E", name: "Eve", timeZone: "America/New_York", status: .engaged,
-                         nextStepDue: day("2027-03-12"), nextStepOwner: .me)
+        let lead = Lead(
+            id: "D", name: "Dee", timeZone: "America/New_York", status: .engaged,
+            nextStepDue: day("2027-03-15"), nextStepOwner: .me)
+        let early = Lead(
+            id: "E", name: "Eve", timeZone: "America/New_York", status: .engaged,
+            nextStepDue: day("2027-03-12"), nextStepOwner: .me)
         _ = try writeFeeds([lead, early], into: folder)
         let times = try ICalParser.resolvedTimes(read(folder, "all.events.ics"))
         // 09:30 EDT (UTC-4) after March 14, 09:30 EST (UTC-5) before it.
@@ -194,8 +206,9 @@ let sampleLeads = [
         for file in try FileManager.default.contentsOfDirectory(atPath: first.path) {
             #expect(try Data(contentsOf: first.appendingPathComponent(file)) == Data(contentsOf: second.appendingPathComponent(file)), "\(file)")
         }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: first.path).filter { $0.hasPrefix(".") } == [".followup.lock"],
-                "no temporary file is left")
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: first.path).filter { $0.hasPrefix(".") } == [".followup.lock"],
+            "no temporary file is left")
     }
 
     @Test func nothingIsWrittenOutsideTheOutputFolder() throws {
@@ -218,11 +231,13 @@ let sampleLeads = [
 }
 
 @Suite struct FeedShapeTests {
-    static let leads = sampleLeads + [
-        Lead(id: "T1", name: "Taro", owner: "Alice", timeZone: "Asia/Tokyo", status: .new, firstContact: day("2026-12-02")),
-        Lead(id: "N1", name: "Nia", owner: "Bob", timeZone: "America/New_York", status: .engaged,
-             nextStepDue: day("2026-12-04"), nextStepOwner: .me),
-    ]
+    static let leads =
+        sampleLeads + [
+            Lead(id: "T1", name: "Taro", owner: "Alice", timeZone: "Asia/Tokyo", status: .new, firstContact: day("2026-12-02")),
+            Lead(
+                id: "N1", name: "Nia", owner: "Bob", timeZone: "America/New_York", status: .engaged,
+                nextStepDue: day("2026-12-04"), nextStepOwner: .me),
+        ]
 
     @Test func aDigestListsEachOwnersDayAtTheStartOfTheirWorkingDay() throws {
         let plain = try temporaryFolder(), digest = try temporaryFolder()
@@ -250,7 +265,8 @@ let sampleLeads = [
         #expect(december1.property("DESCRIPTION")?.value.contains("- 19:30 (09:30 in Asia/Tokyo): First contact: Taro") == true)
         // The tasks are the same with or without a digest.
         #expect(try read(plain, "all.tasks.ics") == read(digest, "all.tasks.ics"))
-        #expect(manifest.feeds.first { $0.file == "all.events.ics" }?.components == events.count + (try components(read(digest, "bob.events.ics"), "VEVENT").count))
+        #expect(
+            manifest.feeds.first { $0.file == "all.events.ics" }?.components == events.count + (try components(read(digest, "bob.events.ics"), "VEVENT").count))
     }
 
     @Test func allDayEventsEndTheNextDayAndStillRemindAtTheTouchTime() throws {
@@ -286,13 +302,15 @@ let sampleLeads = [
 @Suite struct ComponentBuilderTests {
     @Test func aZoneLibicalCannotDescribeIsWrittenInUTC() throws {
         let planner = try Planner(defaultTimeZone: "UTC", now: .date(day("2026-12-01")))
-        let lead = Lead(id: "z", name: "Zed", timeZone: "America/New_York", status: .engaged,
-                        nextStepDue: day("2027-03-15"), nextStepOwner: .me)
+        let lead = Lead(
+            id: "z", name: "Zed", timeZone: "America/New_York", status: .engaged,
+            nextStepDue: day("2027-03-15"), nextStepOwner: .me)
         let touch = try #require(planner.plan(lead).first)
         let builder = ComponentBuilder(canWriteZone: { _ in false })
         // 09:30 EDT is 13:30 UTC.
         #expect(builder.event(for: touch).start == .utc(CivilDateTime(year: 2027, month: 3, day: 15, hour: 13, minute: 30)))
-        #expect(ComponentBuilder(canWriteZone: { _ in true }).event(for: touch).start
+        #expect(
+            ComponentBuilder(canWriteZone: { _ in true }).event(for: touch).start
                 == .zoned(CivilDateTime(year: 2027, month: 3, day: 15, hour: 9, minute: 30), tzid: "America/New_York"))
     }
 }
@@ -362,8 +380,9 @@ let sampleLeads = [
     @Test func titlesAlarmsAndOrganizersAreOneLineAndDescriptionsKeepTheirBreaks() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let lead = Lead(id: "N1", name: "Ann\r\nLee", company: "Acme\nRobotics\u{1B}[31m", owner: "Bo\nZhang", timeZone: "Europe/Berlin",
-                        status: .new, notes: "line one\nline two")
+        let lead = Lead(
+            id: "N1", name: "Ann\r\nLee", company: "Acme\nRobotics\u{1B}[31m", owner: "Bo\nZhang", timeZone: "Europe/Berlin",
+            status: .new, notes: "line one\nline two")
         _ = try writeFeeds([lead], into: folder)
         for file in ["all.events.ics", "all.tasks.ics"] {
             let items = try components(read(folder, file), file.contains("events") ? "VEVENT" : "VTODO")
@@ -381,8 +400,10 @@ let sampleLeads = [
         }
     }
 
-    @Test(arguments: [("a\nb", "a b"), ("a\r\n\r\nb", "a b"), ("a \n b", "a b"), ("\nlead", "lead"), ("tab\there", "tab here"),
-                      ("plain", "plain"), ("Zoë\u{2028}Ødegaard", "Zoë Ødegaard"), ("end\n", "end"), ("a\n b", "a b")])
+    @Test(arguments: [
+        ("a\nb", "a b"), ("a\r\n\r\nb", "a b"), ("a \n b", "a b"), ("\nlead", "lead"), ("tab\there", "tab here"),
+        ("plain", "plain"), ("Zoë\u{2028}Ødegaard", "Zoë Ødegaard"), ("end\n", "end"), ("a\n b", "a b"),
+    ])
     func controlCharactersBecomeOneSpace(_ text: String, _ expected: String) {
         #expect(ComponentBuilder.singleLine(text) == expected)
     }

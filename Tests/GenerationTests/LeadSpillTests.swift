@@ -16,7 +16,7 @@ import Testing
         func date(_ index: Int) -> LocalDate? {
             numbers[index] % 3 == 0 ? nil : LocalDate(daysSinceEpoch: numbers[index] % 2 == 0 ? -numbers[index] : numbers[index] * 7)
         }
-        return Lead(
+        var lead = Lead(
             id: texts[0], name: texts[1], company: optional(2), email: optional(3), phone: optional(4),
             owner: texts[5], timeZone: optional(6),
             status: numbers[7] % 9 == 8 ? nil : LeadStatus.allCases[numbers[7] % 8],
@@ -27,6 +27,8 @@ import Testing
             launchDate: date(16),
             events: (0..<(numbers[17] % 3)).map { LeadEvent(date: LocalDate(daysSinceEpoch: 20_000 + $0), name: texts[($0 + 17) % texts.count]) },
             notes: optional(18), lastStep: optional(19))
+        if numbers[0] % 2 == 0 { lead.extra = ["industry": texts[2], texts[3]: texts[4]] }
+        return lead
     }
 
     @Test func aLeadReadsBackEqualToItself() async throws {

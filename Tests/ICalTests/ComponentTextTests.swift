@@ -31,8 +31,9 @@ import Testing
     }
 
     static func time(_ choice: Int) -> ICalTime {
-        let civil = CivilDateTime(year: 2026 + choice % 3, month: 1 + choice % 12, day: 1 + choice % 28,
-                                  hour: choice % 24, minute: choice % 60)
+        let civil = CivilDateTime(
+            year: 2026 + choice % 3, month: 1 + choice % 12, day: 1 + choice % 28,
+            hour: choice % 24, minute: choice % 60)
         switch choice % 3 {
         case 0: return .utc(civil)
         case 1: return .zoned(civil, tzid: zones[choice % zones.count])
@@ -41,15 +42,17 @@ import Testing
     }
 
     static func event(_ choices: [Int]) -> ICalEvent {
-        ICalEvent(common: common(choices, uid: "lead-\(choices[10]).step.event@test"),
-                  start: time(choices[11]), end: time(choices[11] + 3), transparent: choices[12] % 2 == 0,
-                  alarms: (0..<(choices[13] % 3)).map { ICalAlarm(minutesBefore: 15 * $0 - 30, description: texts[(choices[4] + $0) % texts.count]) })
+        ICalEvent(
+            common: common(choices, uid: "lead-\(choices[10]).step.event@test"),
+            start: time(choices[11]), end: time(choices[11] + 3), transparent: choices[12] % 2 == 0,
+            alarms: (0..<(choices[13] % 3)).map { ICalAlarm(minutesBefore: 15 * $0 - 30, description: texts[(choices[4] + $0) % texts.count]) })
     }
 
     static func todo(_ choices: [Int]) -> ICalTodo {
         let statuses: [ICalTodo.Status] = [.needsAction, .inProcess, .completed, .cancelled]
-        return ICalTodo(common: common(choices, uid: "lead-\(choices[10]).step.task@test"),
-                        start: time(choices[11]), due: time(choices[14]), status: statuses[choices[15] % 4])
+        return ICalTodo(
+            common: common(choices, uid: "lead-\(choices[10]).step.task@test"),
+            start: time(choices[11]), due: time(choices[14]), status: statuses[choices[15] % 4])
     }
 
     static let choices = Gen.int(in: 0...999).array(of: 16)
@@ -111,11 +114,12 @@ import Testing
         // A text is reused only for the same property: a SUMMARY equal to
         // the DESCRIPTION, DTSTART equal to DUE, are each written as themselves.
         let civil = CivilDateTime(year: 2026, month: 12, day: 1, hour: 9)
-        let values: [PropertyValue] = [
-            .uid("x"), .sequence(1), .text(.summary, "x"), .text(.description, "x"), .categories("x"),
-            .priority(1), .url("x"), .organizer(address: "mailto:x@example.com", name: "x"), .status(.confirmed),
-            .transparency(true), .action, .trigger(seconds: 1),
-        ] + [PropertyValue.TimeName.dtstamp, .dtstart, .dtend, .due, .lastModified].map { .time($0, .utc(civil)) }
+        let values: [PropertyValue] =
+            [
+                .uid("x"), .sequence(1), .text(.summary, "x"), .text(.description, "x"), .categories("x"),
+                .priority(1), .url("x"), .organizer(address: "mailto:x@example.com", name: "x"), .status(.confirmed),
+                .transparency(true), .action, .trigger(seconds: 1),
+            ] + [PropertyValue.TimeName.dtstamp, .dtstart, .dtend, .due, .lastModified].map { .time($0, .utc(civil)) }
         var texts = PropertyTexts()
         let text = String(decoding: try texts.text(of: ComponentValue(kind: .todo, properties: values)), as: UTF8.self)
         for name in ["SUMMARY:x", "DESCRIPTION:x", "DTSTART:20261201T090000Z", "DUE:20261201T090000Z", "DTSTAMP:20261201T090000Z"] {

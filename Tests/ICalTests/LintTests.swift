@@ -6,16 +6,19 @@ import Testing
 func cleanCalendar() throws -> String {
     let zone = "Europe/Berlin"
     var todo = ICalTodo(
-        common: ICalCommon(uid: "t1@test", stamp: CivilDateTime(year: 2026, month: 11, day: 1), summary: "Task, with comma",
-                           description: "Line one\nLine two; three", categories: ["Follow-up", "Cadence"], priority: 5),
+        common: ICalCommon(
+            uid: "t1@test", stamp: CivilDateTime(year: 2026, month: 11, day: 1), summary: "Task, with comma",
+            description: "Line one\nLine two; three", categories: ["Follow-up", "Cadence"], priority: 5),
         start: .zoned(CivilDateTime(year: 2026, month: 12, day: 2, hour: 9, minute: 30), tzid: zone),
         due: .zoned(CivilDateTime(year: 2026, month: 12, day: 4, hour: 17), tzid: zone))
     todo.common.organizer = ICalOrganizer(name: "Alice", address: "mailto:alice@example.com")
-    var item = event(start: .zoned(CivilDateTime(year: 2026, month: 12, day: 2, hour: 9, minute: 30), tzid: zone),
-                     end: .zoned(CivilDateTime(year: 2026, month: 12, day: 2, hour: 9, minute: 45), tzid: zone))
+    var item = event(
+        start: .zoned(CivilDateTime(year: 2026, month: 12, day: 2, hour: 9, minute: 30), tzid: zone),
+        end: .zoned(CivilDateTime(year: 2026, month: 12, day: 2, hour: 9, minute: 45), tzid: zone))
     item.common.organizer = ICalOrganizer(name: "Alice", address: "mailto:alice@example.com")
-    return try calendarText(zones: [TimeZoneCatalog().vtimezone(for: zone, years: 2026...2026)],
-                            components: [ICalSerializer.serialize(item), ICalSerializer.serialize(todo)])
+    return try calendarText(
+        zones: [TimeZoneCatalog().vtimezone(for: zone, years: 2026...2026)],
+        components: [ICalSerializer.serialize(item), ICalSerializer.serialize(todo)])
 }
 
 func lint(_ text: String) -> [ICalLintProblem] { ICalLint.check(Array(text.utf8)) }
@@ -32,17 +35,29 @@ func lineNumber(of prefix: String, in text: String) -> Int {
     @Test(arguments: [
         // (what is broken, text to replace, replacement, expected message, line of)
         ("no UID", "UID:u1@test\r\n", "", "VEVENT has no UID", "BEGIN:VEVENT"),
-        ("no DTSTAMP", "DTSTAMP:20261101T000000Z\r\nDTSTART;TZID=Europe/Berlin:20261202T093000", "DTSTART;TZID=Europe/Berlin:20261202T093000", "VEVENT has no DTSTAMP", "BEGIN:VEVENT"),
+        (
+            "no DTSTAMP", "DTSTAMP:20261101T000000Z\r\nDTSTART;TZID=Europe/Berlin:20261202T093000", "DTSTART;TZID=Europe/Berlin:20261202T093000",
+            "VEVENT has no DTSTAMP", "BEGIN:VEVENT"
+        ),
         ("shared UID", "UID:t1@test", "UID:u1@test", "UID u1@test is also the UID of the component on line", "BEGIN:VTODO"),
         ("unknown TZID", "DUE;TZID=Europe/Berlin", "DUE;TZID=Mars/Base", "DUE names TZID Mars/Base, which has no VTIMEZONE", "DUE;"),
         ("floating time", "DTEND;TZID=Europe/Berlin:20261202T094500", "DTEND:20261202T094500", "DTEND is a floating time", "DTEND"),
         ("due before start", "DUE;TZID=Europe/Berlin:20261204T170000", "DUE;TZID=Europe/Berlin:20261201T170000", "DUE is before DTSTART", "BEGIN:VTODO"),
-        ("impossible date", "DTEND;TZID=Europe/Berlin:20261202T094500", "DTEND;TZID=Europe/Berlin:20260230T094500", "DTEND value \"20260230T094500\" is not a real DATE", "DTEND"),
-        ("comma in a category", "CATEGORIES:Follow-up,Cadence", "CATEGORIES:Sales\\, EMEA", "CATEGORIES has a comma inside a category name", "CATEGORIES:Sales"),
+        (
+            "impossible date", "DTEND;TZID=Europe/Berlin:20261202T094500", "DTEND;TZID=Europe/Berlin:20260230T094500",
+            "DTEND value \"20260230T094500\" is not a real DATE", "DTEND"
+        ),
+        (
+            "comma in a category", "CATEGORIES:Follow-up,Cadence", "CATEGORIES:Sales\\, EMEA", "CATEGORIES has a comma inside a category name",
+            "CATEGORIES:Sales"
+        ),
         ("unescaped comma", "SUMMARY:Task\\, with comma", "SUMMARY:Task, with comma", "SUMMARY has an unescaped \",\"", "SUMMARY:Task"),
         ("alarm without trigger", "TRIGGER:-PT15M\r\n", "", "VALARM has no TRIGGER", "BEGIN:VALARM"),
         ("bad RRULE", "SEQUENCE:2\r\n", "SEQUENCE:2\r\nRRULE:FREQ=QUARTERLY\r\n", "libical: Can't parse as RECUR value", "BEGIN:VEVENT"),
-        ("missing ORGANIZER under METHOD:PUBLISH", "ORGANIZER;CN=Alice:mailto:alice@example.com\r\nSTATUS:NEEDS-ACTION", "STATUS:NEEDS-ACTION", "libical restriction: Failed iTIP restrictions for ORGANIZER", "BEGIN:VTODO"),
+        (
+            "missing ORGANIZER under METHOD:PUBLISH", "ORGANIZER;CN=Alice:mailto:alice@example.com\r\nSTATUS:NEEDS-ACTION", "STATUS:NEEDS-ACTION",
+            "libical restriction: Failed iTIP restrictions for ORGANIZER", "BEGIN:VTODO"
+        ),
     ])
     func eachProblemIsFoundAtItsLine(_ what: String, _ target: String, _ replacement: String, _ message: String, _ lineOf: String) throws {
         let clean = try cleanCalendar()
@@ -50,8 +65,9 @@ func lineNumber(of prefix: String, in text: String) -> Int {
         let broken = clean.replacingOccurrences(of: target, with: replacement)
         let problems = lint(broken)
         let expectedLine = lineNumber(of: lineOf, in: broken)
-        #expect(problems.contains { $0.message.hasPrefix(message) && $0.line == expectedLine },
-                "\(what): expected \"\(message)\" on line \(expectedLine), got \(problems)")
+        #expect(
+            problems.contains { $0.message.hasPrefix(message) && $0.line == expectedLine },
+            "\(what): expected \"\(message)\" on line \(expectedLine), got \(problems)")
     }
 
     @Test func octetRulesFindBareLineFeedsLongLinesAndBadUTF8() throws {
@@ -75,8 +91,10 @@ func lineNumber(of prefix: String, in text: String) -> Int {
     func aLongLineReadsAsItsFoldedSelf(_ length: Int) throws {
         let value = String(repeating: "Zoë 東京 ", count: length / 12 + 1) + "end"
         func calendar(_ description: String) -> String {
-            ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//t//t//EN", "BEGIN:VEVENT", "UID:a@t", "DTSTAMP:20261201T000000Z",
-             "DTSTART:20261201T100000Z", description, "END:VEVENT", "END:VCALENDAR", ""].joined(separator: "\r\n")
+            [
+                "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//t//t//EN", "BEGIN:VEVENT", "UID:a@t", "DTSTAMP:20261201T000000Z",
+                "DTSTART:20261201T100000Z", description, "END:VEVENT", "END:VCALENDAR", "",
+            ].joined(separator: "\r\n")
         }
         let long = calendar("DESCRIPTION:" + value)
         let parsed = try ICalParser.parse(long)

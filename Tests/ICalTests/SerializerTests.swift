@@ -9,13 +9,17 @@ func calendarText(zones: [[UInt8]] = [], components: [[UInt8]]) throws -> String
     return String(decoding: bytes, as: UTF8.self)
 }
 
-func event(uid: String = "u1@test", summary: String = "Call", description: String = "Notes",
-           start: ICalTime = .utc(CivilDateTime(year: 2026, month: 12, day: 1, hour: 9, minute: 30)),
-           end: ICalTime = .utc(CivilDateTime(year: 2026, month: 12, day: 1, hour: 9, minute: 45)),
-           categories: [String] = ["Follow-up"]) -> ICalEvent {
-    ICalEvent(common: ICalCommon(uid: uid, stamp: CivilDateTime(year: 2026, month: 11, day: 1), sequence: 2,
-                                 summary: summary, description: description, categories: categories, priority: 5),
-              start: start, end: end, alarms: [ICalAlarm(minutesBefore: 15, description: summary)])
+func event(
+    uid: String = "u1@test", summary: String = "Call", description: String = "Notes",
+    start: ICalTime = .utc(CivilDateTime(year: 2026, month: 12, day: 1, hour: 9, minute: 30)),
+    end: ICalTime = .utc(CivilDateTime(year: 2026, month: 12, day: 1, hour: 9, minute: 45)),
+    categories: [String] = ["Follow-up"]
+) -> ICalEvent {
+    ICalEvent(
+        common: ICalCommon(
+            uid: uid, stamp: CivilDateTime(year: 2026, month: 11, day: 1), sequence: 2,
+            summary: summary, description: description, categories: categories, priority: 5),
+        start: start, end: end, alarms: [ICalAlarm(minutesBefore: 15, description: summary)])
 }
 
 @Suite struct EscapingTests {
@@ -61,8 +65,10 @@ func event(uid: String = "u1@test", summary: String = "Call", description: Strin
     }
 
     @Test func categoriesAreOneListWithoutCommasInNames() throws {
-        let text = try calendarText(components: [ICalSerializer.serialize(
-            event(categories: ["Follow-up", "Sales, EMEA", "Day 2;3"]))])
+        let text = try calendarText(components: [
+            ICalSerializer.serialize(
+                event(categories: ["Follow-up", "Sales, EMEA", "Day 2;3"]))
+        ])
         let lines = text.components(separatedBy: "\r\n").filter { $0.hasPrefix("CATEGORIES") }
         #expect(lines == ["CATEGORIES:Follow-up,Sales  EMEA,Day 2 3"])
     }
@@ -101,13 +107,16 @@ func event(uid: String = "u1@test", summary: String = "Call", description: Strin
 
 @Suite struct CalendarTests {
     @Test func headerCarriesEveryCalendarProperty() throws {
-        let header = String(decoding: try ICalSerializer.header(
-            ICalCalendarInfo(productID: "-//followup//test//EN", name: "Follow-ups: Zoë", refreshInterval: 3600)), as: UTF8.self)
+        let header = String(
+            decoding: try ICalSerializer.header(
+                ICalCalendarInfo(productID: "-//followup//test//EN", name: "Follow-ups: Zoë", refreshInterval: 3600)), as: UTF8.self)
         let lines = header.components(separatedBy: "\r\n")
         #expect(lines.first == "BEGIN:VCALENDAR")
-        for expected in ["VERSION:2.0", "PRODID:-//followup//test//EN", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
-                         "NAME:Follow-ups: Zoë", "X-WR-CALNAME:Follow-ups: Zoë",
-                         "REFRESH-INTERVAL;VALUE=DURATION:PT1H", "X-PUBLISHED-TTL:PT1H"] {
+        for expected in [
+            "VERSION:2.0", "PRODID:-//followup//test//EN", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
+            "NAME:Follow-ups: Zoë", "X-WR-CALNAME:Follow-ups: Zoë",
+            "REFRESH-INTERVAL;VALUE=DURATION:PT1H", "X-PUBLISHED-TTL:PT1H",
+        ] {
             #expect(lines.contains(expected), "missing \(expected)")
         }
         #expect(!header.contains("END:VCALENDAR"))
@@ -115,9 +124,10 @@ func event(uid: String = "u1@test", summary: String = "Call", description: Strin
 
     @Test func eventAndTodoHaveTheirProperties() throws {
         let todo = ICalTodo(
-            common: ICalCommon(uid: "t1@test", stamp: CivilDateTime(year: 2026, month: 11, day: 1),
-                               lastModified: CivilDateTime(year: 2026, month: 11, day: 1), sequence: 3,
-                               summary: "Task", description: "Do it", categories: ["Follow-up", "Cadence"], priority: 1),
+            common: ICalCommon(
+                uid: "t1@test", stamp: CivilDateTime(year: 2026, month: 11, day: 1),
+                lastModified: CivilDateTime(year: 2026, month: 11, day: 1), sequence: 3,
+                summary: "Task", description: "Do it", categories: ["Follow-up", "Cadence"], priority: 1),
             start: .zoned(CivilDateTime(year: 2026, month: 12, day: 2, hour: 9, minute: 30), tzid: "Europe/Berlin"),
             due: .zoned(CivilDateTime(year: 2026, month: 12, day: 4, hour: 17), tzid: "Europe/Berlin"))
         let allDay = event(uid: "d1@test", start: .date(year: 2026, month: 12, day: 24), end: .date(year: 2026, month: 12, day: 25))

@@ -60,8 +60,12 @@ import Testing
         let local = CivilDateTime(year: year, month: month, day: day, hour: 9, minute: 30)
         let text = try calendarText(
             zones: [catalog.vtimezone(for: zone, years: 2026...2027)],
-            components: [ICalSerializer.serialize(event(start: .zoned(local, tzid: zone),
-                                                         end: .zoned(local, tzid: zone)))])
+            components: [
+                ICalSerializer.serialize(
+                    event(
+                        start: .zoned(local, tzid: zone),
+                        end: .zoned(local, tzid: zone)))
+            ])
         let resolved = try #require(ICalParser.resolvedTimes(text).first)
 
         var calendar = Calendar(identifier: .gregorian)

@@ -16,22 +16,27 @@ func readSheet(_ text: String, bytes: [UInt8]? = nil, name: String = "leads.csv"
 
 @Suite struct LeadSheetTests {
     @Test func readsEveryColumn() throws {
-        let result = try readSheet(#"""
-        id,name,company,email,phone,owner,timezone,status,first_contact,last_contact,last_reply,next_step,next_step_due,next_step_owner,snooze_until,fiscal_year_start,launch_date,events,notes
-        L1,Ann Lee,"Acme, Inc.",ann@acme.example,+1 555,Alice,Europe/Berlin,Not_Yet,2026-11-02,2026-11-04,2026-11-05,Call back,2026-12-03,them,2027-01-10,04-01,2027-05-20,2027-03-10 Hannover Messe; 2027-06-15 Data Summit,"Line one
-        Line ""two"""
-        """#)
+        let result = try readSheet(
+            #"""
+            id,name,company,email,phone,owner,timezone,status,first_contact,last_contact,last_reply,next_step,next_step_due,next_step_owner,snooze_until,fiscal_year_start,launch_date,events,notes
+            L1,Ann Lee,"Acme, Inc.",ann@acme.example,+1 555,Alice,Europe/Berlin,Not_Yet,2026-11-02,2026-11-04,2026-11-05,Call back,2026-12-03,them,2027-01-10,04-01,2027-05-20,2027-03-10 Hannover Messe; 2027-06-15 Data Summit,"Line one
+            Line ""two"""
+            """#)
         #expect(result.errors.isEmpty)
         let lead = try #require(result.leads.first)
-        #expect(lead == Lead(
-            id: "L1", name: "Ann Lee", company: "Acme, Inc.", email: "ann@acme.example", phone: "+1 555", owner: "Alice",
-            timeZone: "Europe/Berlin", status: .notYet, firstContact: LocalDate(iso: "2026-11-02"),
-            lastContact: LocalDate(iso: "2026-11-04"), lastReply: LocalDate(iso: "2026-11-05"), nextStep: "Call back",
-            nextStepDue: LocalDate(iso: "2026-12-03"), nextStepOwner: .them, snoozeUntil: LocalDate(iso: "2027-01-10"),
-            fiscalYearStart: MonthDay("04-01"), launchDate: LocalDate(iso: "2027-05-20"),
-            events: [LeadEvent(date: LocalDate(iso: "2027-03-10")!, name: "Hannover Messe"),
-                     LeadEvent(date: LocalDate(iso: "2027-06-15")!, name: "Data Summit")],
-            notes: "Line one\nLine \"two\""))
+        #expect(
+            lead
+                == Lead(
+                    id: "L1", name: "Ann Lee", company: "Acme, Inc.", email: "ann@acme.example", phone: "+1 555", owner: "Alice",
+                    timeZone: "Europe/Berlin", status: .notYet, firstContact: LocalDate(iso: "2026-11-02"),
+                    lastContact: LocalDate(iso: "2026-11-04"), lastReply: LocalDate(iso: "2026-11-05"), nextStep: "Call back",
+                    nextStepDue: LocalDate(iso: "2026-12-03"), nextStepOwner: .them, snoozeUntil: LocalDate(iso: "2027-01-10"),
+                    fiscalYearStart: MonthDay("04-01"), launchDate: LocalDate(iso: "2027-05-20"),
+                    events: [
+                        LeadEvent(date: LocalDate(iso: "2027-03-10")!, name: "Hannover Messe"),
+                        LeadEvent(date: LocalDate(iso: "2027-06-15")!, name: "Data Summit"),
+                    ],
+                    notes: "Line one\nLine \"two\""))
     }
 
     @Test func headerIsMatchedWithoutRegardToCaseAndABOMIsTolerated() throws {
@@ -53,33 +58,35 @@ func readSheet(_ text: String, bytes: [UInt8]? = nil, name: String = "leads.csv"
     }
 
     @Test func everyProblemIsReportedWithFileRowAndColumn() throws {
-        let result = try readSheet(#"""
-        id,name,timezone,status,first_contact,next_step_owner,fiscal_year_start,events,notes
-        A1,Ann,Mars/Base,new,2026-11-02,me,,,"a note
-        over two lines"
-        A2,Bo,Europe/Berlin,maybe,2026-02-30,you,13-01,2026-12-01,
-        A1,Cy,UTC,new,,,,,
-        ,Dee,UTC,new,,,,,
-        A5,,UTC,new,,,,,
-        A6,Eve,america/new_york,active,12/01/2026,,,,
-        A7,Fay,UTC,new,,,,"2026-12-01 Summit; next week",
-        A8,Gus,UTC,NEW,2026-11-30,THEM,2026-04-01,,ok
-        """#)
+        let result = try readSheet(
+            #"""
+            id,name,timezone,status,first_contact,next_step_owner,fiscal_year_start,events,notes
+            A1,Ann,Mars/Base,new,2026-11-02,me,,,"a note
+            over two lines"
+            A2,Bo,Europe/Berlin,maybe,2026-02-30,you,13-01,2026-12-01,
+            A1,Cy,UTC,new,,,,,
+            ,Dee,UTC,new,,,,,
+            A5,,UTC,new,,,,,
+            A6,Eve,america/new_york,active,12/01/2026,,,,
+            A7,Fay,UTC,new,,,,"2026-12-01 Summit; next week",
+            A8,Gus,UTC,NEW,2026-11-30,THEM,2026-04-01,,ok
+            """#)
         let lines = result.errors.map(\.description)
-        #expect(lines == [
-            "leads.csv:2:timezone: unknown time zone \"Mars/Base\"; expected an IANA name such as America/New_York",
-            "leads.csv:3:status: unknown status \"maybe\"; expected one of new, active, engaged, not_yet, won, lost, closed, paused",
-            "leads.csv:3:first_contact: \"2026-02-30\" is not a date; expected YYYY-MM-DD, such as 2026-12-01",
-            "leads.csv:3:next_step_owner: unknown next step owner \"you\"; expected me or them",
-            "leads.csv:3:fiscal_year_start: \"13-01\" is not a month and day; expected MM-DD, such as 04-01",
-            "leads.csv:3:events: event \"2026-12-01\" is not \"YYYY-MM-DD Name\"; separate several events with ;",
-            "leads.csv:4:id: duplicate id \"A1\": row 2 has it already; this row is skipped",
-            "leads.csv:5:id: the id is empty; every lead needs a unique, stable id",
-            "leads.csv:6:name: the name is empty; every lead needs the name of a person",
-            "leads.csv:7:timezone: unknown time zone \"america/new_york\"; expected an IANA name such as America/New_York (did you mean America/New_York?)",
-            "leads.csv:7:first_contact: \"12/01/2026\" is not a date; expected YYYY-MM-DD, such as 2026-12-01",
-            "leads.csv:8:events: event \"next week\" is not \"YYYY-MM-DD Name\"; separate several events with ;",
-        ])
+        #expect(
+            lines == [
+                "leads.csv:2:timezone: unknown time zone \"Mars/Base\"; expected an IANA name such as America/New_York",
+                "leads.csv:3:status: unknown status \"maybe\"; expected one of new, active, engaged, not_yet, won, lost, closed, paused",
+                "leads.csv:3:first_contact: \"2026-02-30\" is not a date; expected YYYY-MM-DD, such as 2026-12-01",
+                "leads.csv:3:next_step_owner: unknown next step owner \"you\"; expected me or them",
+                "leads.csv:3:fiscal_year_start: \"13-01\" is not a month and day; expected MM-DD, such as 04-01",
+                "leads.csv:3:events: event \"2026-12-01\" is not \"YYYY-MM-DD Name\"; separate several events with ;",
+                "leads.csv:4:id: duplicate id \"A1\": row 2 has it already; this row is skipped",
+                "leads.csv:5:id: the id is empty; every lead needs a unique, stable id",
+                "leads.csv:6:name: the name is empty; every lead needs the name of a person",
+                "leads.csv:7:timezone: unknown time zone \"america/new_york\"; expected an IANA name such as America/New_York (did you mean America/New_York?)",
+                "leads.csv:7:first_contact: \"12/01/2026\" is not a date; expected YYYY-MM-DD, such as 2026-12-01",
+                "leads.csv:8:events: event \"next week\" is not \"YYYY-MM-DD Name\"; separate several events with ;",
+            ])
         // Of two rows with one id the first is kept; the first row is rejected for its zone, so A1 is not planned at all.
         #expect(result.leads.map(\.id) == ["A8"])
         #expect(result.rejectedRows == 7)
@@ -127,16 +134,18 @@ func readSheet(_ text: String, bytes: [UInt8]? = nil, name: String = "leads.csv"
     @Test func rowsThatDoNotFitTheHeaderAreReported() throws {
         let result = try readSheet("id,name,notes\n1,Ann,ok\n2,Bo,has, a comma\n3,\"Cy,unclosed\n4,Dee,kept\n")
         #expect(result.leads.map(\.id) == ["1", "4"])
-        #expect(result.errors.map(\.description) == [
-            "leads.csv:3: the row has 4 fields but the header has 3: a value with a comma in it needs double quotes around it",
-            "leads.csv:4:name: a quoted value opened here is never closed: this row is skipped up to the end of the line it opened on, "
-                + "and the lines after it are read as rows; close the quote (a quote inside a quoted value is written \"\")",
-        ])
+        #expect(
+            result.errors.map(\.description) == [
+                "leads.csv:3: the row has 4 fields but the header has 3: a value with a comma in it needs double quotes around it",
+                "leads.csv:4:name: a quoted value opened here is never closed: this row is skipped up to the end of the line it opened on, "
+                    + "and the lines after it are read as rows; close the quote (a quote inside a quoted value is written \"\")",
+            ])
     }
 
     @Test func anUnclosedQuoteLosesOnlyItsRow() throws {
         // The issue's own case: the rows after it are rows, not its notes.
-        let result = try readSheet("id,name,owner,first_contact,notes\nA1,Ann,Al,2026-11-30,\"never closed\nB2,Bo,Al,2026-11-30,fine\nC3,Cy,Al,2026-11-30,\"multi\nline\"\n")
+        let result = try readSheet(
+            "id,name,owner,first_contact,notes\nA1,Ann,Al,2026-11-30,\"never closed\nB2,Bo,Al,2026-11-30,fine\nC3,Cy,Al,2026-11-30,\"multi\nline\"\n")
         #expect(result.leads.map(\.id) == ["B2", "C3"])
         #expect(result.leads.last?.notes == "multi\nline")
         #expect(result.errors.map(\.row) == [2])
@@ -212,10 +221,11 @@ func readSheet(_ text: String, bytes: [UInt8]? = nil, name: String = "leads.csv"
         let bytes = Array("id,name,notes\n1,Zoë,ok\n2,Ren".utf8) + [0xE9] + Array("e,x\n3,Cy,\"two\nlines\"\n4,Dee,y\n".utf8)
         let result = try readSheet("", bytes: bytes)
         #expect(result.leads.map(\.id) == ["1", "3", "4"])
-        #expect(result.errors.map(\.description) == [
-            "leads.csv:3:name: not UTF-8 (byte 0xE9 at byte 4 of the value, in \"2,Ren\\xE9e,x\"): this row is skipped; "
-                + "save the sheet as \"CSV UTF-8\", or name its encoding with --encoding (such as windows-1252)",
-        ])
+        #expect(
+            result.errors.map(\.description) == [
+                "leads.csv:3:name: not UTF-8 (byte 0xE9 at byte 4 of the value, in \"2,Ren\\xE9e,x\"): this row is skipped; "
+                    + "save the sheet as \"CSV UTF-8\", or name its encoding with --encoding (such as windows-1252)"
+            ])
         #expect(result.encoding == .utf8)
         // Every piece size finds the same.
         for size in [1, 3, 7, 20] {

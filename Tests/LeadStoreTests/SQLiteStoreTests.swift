@@ -137,27 +137,30 @@ private func readDemo() throws -> LeadSheetResult {
     }
 
     @Test func crmExportsAreReadThroughTheColumnMapping() throws {
-        let hubspot = try readSheet("""
-        Record ID,First Name,Last Name,Company Name,Email,Contact owner,Lead Status,Last Activity Date
-        101,Ann,Lee,Acme,ann@acme.example,Alice,ATTEMPTED_TO_CONTACT,2026-11-20 10:15
-        102,Bo,,Beta,,Alice,BAD_TIMING,
-        """)
+        let hubspot = try readSheet(
+            """
+            Record ID,First Name,Last Name,Company Name,Email,Contact owner,Lead Status,Last Activity Date
+            101,Ann,Lee,Acme,ann@acme.example,Alice,ATTEMPTED_TO_CONTACT,2026-11-20 10:15
+            102,Bo,,Beta,,Alice,BAD_TIMING,
+            """)
         #expect(hubspot.errors.isEmpty, "\(hubspot.errors)")
         #expect(hubspot.leads.map(\.name) == ["Ann Lee", "Bo"])
         #expect(hubspot.leads.map(\.status) == [.active, .notYet])
         #expect(hubspot.leads.first?.lastContact == day("2026-11-20"))
         #expect(hubspot.leads.first?.company == "Acme" && hubspot.leads.first?.owner == "Alice")
-        let salesforce = try readSheet("""
-        Lead ID,First Name,Last Name,Company,Email,Lead Owner,Lead Status,Description
-        00Q1,Cy,Diaz,Gamma,cy@g.example,Bo,Working - Contacted,"Wants a pilot"
-        """)
+        let salesforce = try readSheet(
+            """
+            Lead ID,First Name,Last Name,Company,Email,Lead Owner,Lead Status,Description
+            00Q1,Cy,Diaz,Gamma,cy@g.example,Bo,Working - Contacted,"Wants a pilot"
+            """)
         #expect(salesforce.leads.first?.name == "Cy Diaz")
         #expect(salesforce.leads.first?.status == .active)
         #expect(salesforce.leads.first?.notes == "Wants a pilot")
-        let pipedrive = try readSheet("""
-        Person - ID,Person - Name,Person - Organization,Person - Email - Work,Person - Owner
-        7,Dee Egan,Delta,dee@d.example,Cy
-        """)
+        let pipedrive = try readSheet(
+            """
+            Person - ID,Person - Name,Person - Organization,Person - Email - Work,Person - Owner
+            7,Dee Egan,Delta,dee@d.example,Cy
+            """)
         #expect(pipedrive.leads.first == Lead(id: "7", name: "Dee Egan", company: "Delta", email: "dee@d.example", owner: "Cy"))
     }
 }
@@ -166,8 +169,10 @@ private func readDemo() throws -> LeadSheetResult {
 /// line breaks, non-ASCII text, empty fields), a sheet written from it reads
 /// back to it, and so does the store.
 @Suite struct RoundTripPropertyTests {
-    static let pieces = ["Ann", "Lee", "O'Brien", "Zoë", "Ødegaard", "株式会社", "a, b", "\"quoted\"", "line\nbreak", "tab\there",
-                         "مرحبا", "🙂", "x;y", "=1+2", "  ", ""]
+    static let pieces = [
+        "Ann", "Lee", "O'Brien", "Zoë", "Ødegaard", "株式会社", "a, b", "\"quoted\"", "line\nbreak", "tab\there",
+        "مرحبا", "🙂", "x;y", "=1+2", "  ", "",
+    ]
     static let text = Gen.int(in: 0...(pieces.count - 1)).array(of: 0...4).map { indices in
         indices.map { pieces[$0] }.joined(separator: " ").trimmed
     }

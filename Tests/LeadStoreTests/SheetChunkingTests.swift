@@ -79,9 +79,9 @@ import Testing
 
     @Test func edgesOfTheFile() throws {
         let body = Array(Self.header.utf8) + Array("A1,Ann,Alice,UTC,new,,x\nB2,Bo,Bob,UTC,new,,y".utf8)
-        try Self.expectSame(body)                                   // no line break at the end
-        try Self.expectSame([0xEF, 0xBB, 0xBF] + body)              // a byte order mark
-        try Self.expectSame(Array(Self.header.utf8))                // a header and nothing else
+        try Self.expectSame(body)  // no line break at the end
+        try Self.expectSame([0xEF, 0xBB, 0xBF] + body)  // a byte order mark
+        try Self.expectSame(Array(Self.header.utf8))  // a header and nothing else
         try Self.expectSame(body + Array("\nC3,Cy,\"never closed\n,UTC\nD4,Dee".utf8))  // an unclosed quote
         try Self.expectSame(body + [0x0A] + Array("C3,Cy,Carol,UTC,new,,".utf8) + [0xFF, 0xFE] + Array("\nD4,Dee,Dan,UTC,new,,z\n".utf8))
         #expect(throws: LeadStoreError.self) { try Self.read([], chunkSize: 3) }
@@ -97,7 +97,8 @@ import Testing
         // CSVReader over the whole text (valid UTF-8, every quote closed):
         // the same number of rows, so the same row numbers.
         let closed = Self.rows.indices.filter { !Self.rows[$0].contains("never closed") }
-        let text = String(decoding: Self.sheet(closed + [1, 7, 2, 8, 9]), as: UTF8.self)
+        let text =
+            String(decoding: Self.sheet(closed + [1, 7, 2, 8, 9]), as: UTF8.self)
             + "X1,\"a\"b,c\rY2,\"q\"\"\r\nZ3,\"\",\"\r\n,,\n\"end\""
         let reader = try CSVReader(string: text, hasHeaderRow: true)
         var records = 0

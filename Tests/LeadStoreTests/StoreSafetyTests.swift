@@ -95,8 +95,9 @@ private func mode(_ path: String) throws -> Int {
         bytes.replaceSubrange(12_288..<20_480, with: Data((0..<8_192).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }))
         try bytes.write(to: URL(fileURLWithPath: path))
         let error = try #require(throws: LeadStoreError.self) {
-            _ = try SQLiteStore.open(at: path, verify: true).log("L1", at: nil, on: LocalDate(iso: "2026-12-01")!, channel: "email",
-                                                                inbound: false, step: nil, note: nil, now: "x")
+            _ = try SQLiteStore.open(at: path, verify: true).log(
+                "L1", at: nil, on: LocalDate(iso: "2026-12-01")!, channel: "email",
+                inbound: false, step: nil, note: nil, now: "x")
         }
         #expect(error.description.contains("damaged"))
         #expect(error.description.contains("nothing was changed"))

@@ -47,15 +47,16 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
     }
 
     @Test func aFileHoldsOnlyWhatItChanges() throws {
-        let playbook = try parse("""
-        daily_capacity: 3
-        minimum_gap_business_days: 1
-        working_days: [monday, tue, wed, thu]
-        working_hours: {start: "08:00"}
-        nurture:
-          launch:
-            days_after: 7
-        """)
+        let playbook = try parse(
+            """
+            daily_capacity: 3
+            minimum_gap_business_days: 1
+            working_days: [monday, tue, wed, thu]
+            working_hours: {start: "08:00"}
+            nurture:
+              launch:
+                days_after: 7
+            """)
         #expect(playbook.dailyCapacity == 3)
         #expect(playbook.minimumGapBusinessDays == 1)
         #expect(playbook.calendar.workingWeekdays == [1, 2, 3, 4])
@@ -68,21 +69,22 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
     }
 
     @Test func aCadenceReplacesTheBuiltInOneAndTheLoopCanClose() throws {
-        let playbook = try parse("""
-        cadence:
-          - id: intro
-            from_day: 0
-            title: "Intro for {{first_name}}"
-          - id: nudge
-            from_day: 4
-            to_day: 6
-            channel: call
-            title: Nudge
-        close_the_loop:
-          from_day: 20
-          to_day: 25
-          then: close
-        """)
+        let playbook = try parse(
+            """
+            cadence:
+              - id: intro
+                from_day: 0
+                title: "Intro for {{first_name}}"
+              - id: nudge
+                from_day: 4
+                to_day: 6
+                channel: call
+                title: Nudge
+            close_the_loop:
+              from_day: 20
+              to_day: 25
+              then: close
+            """)
         #expect(playbook.steps.map(\.id) == ["intro", "nudge", "day35-42"])
         #expect(playbook.steps[0].endDay == 0)
         #expect(playbook.steps[1].channel == "call")
@@ -92,22 +94,27 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
     }
 
     @Test func holidaysAreDatesWithNamesInEitherForm() throws {
-        let playbook = try parse("""
-        holidays:
-          - 2026-12-24 Christmas Eve
-          - "2026-12-31"
-          - {date: 2027-01-01, name: New Year's Day}
-        """)
-        #expect(playbook.calendar.holidays == [day("2026-12-24"): "Christmas Eve", day("2026-12-31"): "",
-                                               day("2027-01-01"): "New Year's Day"])
+        let playbook = try parse(
+            """
+            holidays:
+              - 2026-12-24 Christmas Eve
+              - "2026-12-31"
+              - {date: 2027-01-01, name: New Year's Day}
+            """)
+        #expect(
+            playbook.calendar.holidays == [
+                day("2026-12-24"): "Christmas Eve", day("2026-12-31"): "",
+                day("2027-01-01"): "New Year's Day",
+            ])
         #expect(!playbook.calendar.isBusinessDay(day("2026-12-24")))
         #expect(playbook.calendar.dayOff(day("2027-01-01")) == .holiday("New Year's Day"))
     }
 
     @Test func holidaysComeFromAnICSCalendarThroughLibical() throws {
         let folder = fixtures.appendingPathComponent("playbooks").path
-        let playbook = try PlaybookFile.parse("holiday_calendars: [holidays.ics]\nholidays: [2026-12-24 Christmas Eve]",
-                                              file: "play.yaml", folder: folder, holidayRange: range)
+        let playbook = try PlaybookFile.parse(
+            "holiday_calendars: [holidays.ics]\nholidays: [2026-12-24 Christmas Eve]",
+            file: "play.yaml", folder: folder, holidayRange: range)
         let holidays = playbook.calendar.holidays
         // A yearly RRULE, expanded for every year of the range.
         for year in 2025...2028 {
@@ -128,12 +135,14 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
     }
 
     @Test func anUnknownKeyNamesTheFileLineAndKey() throws {
-        let error = try #require(failure("""
-        horizon_days: 30
-        nurture:
-          quarterly:
-            every_month: 3
-        """))
+        let error = try #require(
+            failure(
+                """
+                horizon_days: 30
+                nurture:
+                  quarterly:
+                    every_month: 3
+                """))
         #expect(error.file == "play.yaml")
         #expect(error.line == 4)
         #expect(error.key == "nurture.quarterly.every_month")
@@ -143,36 +152,39 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
     }
 
     @Test func aWindowEndingBeforeItStartsIsAnError() throws {
-        let error = try #require(failure("""
-        cadence:
-          - id: a
-            from_day: 0
-            title: A
-          - id: b
-            from_day: 9
-            to_day: 4
-            title: B
-        """))
+        let error = try #require(
+            failure(
+                """
+                cadence:
+                  - id: a
+                    from_day: 0
+                    title: A
+                  - id: b
+                    from_day: 9
+                    to_day: 4
+                    title: B
+                """))
         #expect(error.line == 7)
         #expect(error.key == "cadence[2].to_day")
         #expect(error.message.contains("ends on day 4, before it starts on day 9"))
     }
 
-    @Test(arguments: [
-        ("timezone: Mars/Base", 1, "timezone", "unknown time zone"),
-        ("next_steps:\n  mine:\n    draft: \"Hi {{#first_name}\"", 3, "next_steps.mine.draft", "not a valid template"),
-        ("nurture:\n  event:\n    title: \"After {{evnt}}\"", 3, "nurture.event.title", "unknown field \"evnt\""),
-        ("daily_capacity: lots", 1, "daily_capacity", "expected touches a day"),
-        ("working_days: [mon, funday]", 1, "working_days", "funday"),
-        ("working_hours: {start: \"18:00\", end: \"09:00\"}", 1, "working_hours", "ends"),
-        ("holidays: [2026-13-01]", 1, "holidays[1]", "expected a date"),
-        ("cadence:\n  - id: a\n    from_day: 0\n    title: A\n  - id: a\n    from_day: 2\n    title: B", 2, "cadence", "two steps have the id"),
-        ("cadence:\n  - id: fresh\n    from_day: 2", 2, "cadence[1].title", "missing"),
-        ("close_the_loop:\n  then: forget", 2, "close_the_loop.then", "nurture or close"),
-        ("close_the_loop:\n  from_day: 1", 2, "close_the_loop.from_day", "before the step before it"),
-        ("- a\n- b", 1, "(top level)", "expected a mapping"),
-        ("holiday_calendars: [missing.ics]", 1, "holiday_calendars[1]", "cannot be read"),
-    ] as [(String, Int, String, String)])
+    @Test(
+        arguments: [
+            ("timezone: Mars/Base", 1, "timezone", "unknown time zone"),
+            ("next_steps:\n  mine:\n    draft: \"Hi {{#first_name}\"", 3, "next_steps.mine.draft", "not a valid template"),
+            ("nurture:\n  event:\n    title: \"After {{evnt}}\"", 3, "nurture.event.title", "unknown field \"evnt\""),
+            ("daily_capacity: lots", 1, "daily_capacity", "expected touches a day"),
+            ("working_days: [mon, funday]", 1, "working_days", "funday"),
+            ("working_hours: {start: \"18:00\", end: \"09:00\"}", 1, "working_hours", "ends"),
+            ("holidays: [2026-13-01]", 1, "holidays[1]", "expected a date"),
+            ("cadence:\n  - id: a\n    from_day: 0\n    title: A\n  - id: a\n    from_day: 2\n    title: B", 2, "cadence", "two steps have the id"),
+            ("cadence:\n  - id: fresh\n    from_day: 2", 2, "cadence[1].title", "missing"),
+            ("close_the_loop:\n  then: forget", 2, "close_the_loop.then", "nurture or close"),
+            ("close_the_loop:\n  from_day: 1", 2, "close_the_loop.from_day", "before the step before it"),
+            ("- a\n- b", 1, "(top level)", "expected a mapping"),
+            ("holiday_calendars: [missing.ics]", 1, "holiday_calendars[1]", "cannot be read"),
+        ] as [(String, Int, String, String)])
     func badValuesAreErrorsAtTheirLineAndKey(_ text: String, line: Int, key: String, message: String) throws {
         let error = try #require(failure(text))
         #expect(error.line == line, "\(error)")
@@ -197,12 +209,14 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
     @Test(arguments: [33, 700, 20_000])
     func aTemplateNestedTooDeepIsAnErrorNotACrash(_ depth: Int) throws {
         let text = String(repeating: "{{#name}}", count: depth) + "x" + String(repeating: "{{/name}}", count: depth)
-        let error = try #require(failure("""
-        horizon_days: 30
-        next_steps:
-          mine:
-            draft: "\(text)"
-        """))
+        let error = try #require(
+            failure(
+                """
+                horizon_days: 30
+                next_steps:
+                  mine:
+                    draft: "\(text)"
+                """))
         #expect(error.description.hasPrefix("play.yaml:4: next_steps.mine.draft: nested too deep"), "\(error.description.prefix(200))")
         #expect(error.line == 4)
     }
@@ -231,8 +245,9 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         ].joined(separator: "\r\n")
         try Data(calendar.utf8).write(to: folder.appendingPathComponent("h.ics"))
         var warnings: [PlaybookError] = []
-        let playbook = try PlaybookFile.parse("holiday_calendars: [h.ics]", file: "play.yaml", folder: folder.path,
-                                              holidayRange: range, warnings: &warnings)
+        let playbook = try PlaybookFile.parse(
+            "holiday_calendars: [h.ics]", file: "play.yaml", folder: folder.path,
+            holidayRange: range, warnings: &warnings)
         #expect(playbook.calendar.holidays[day("2026-12-25")] == "Good", "the good event is kept")
         let text = warnings.map(\.description)
         let path = folder.appendingPathComponent("h.ics").path
@@ -244,8 +259,9 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
 
     @Test func theFixtureCalendarHasNothingToWarnOf() throws {
         var warnings: [PlaybookError] = []
-        _ = try PlaybookFile.parse("holiday_calendars: [holidays.ics]", file: "play.yaml", folder: fixtures.appendingPathComponent("playbooks").path,
-                                   holidayRange: range, warnings: &warnings)
+        _ = try PlaybookFile.parse(
+            "holiday_calendars: [holidays.ics]", file: "play.yaml", folder: fixtures.appendingPathComponent("playbooks").path,
+            holidayRange: range, warnings: &warnings)
         #expect(warnings.isEmpty, "\(warnings)")
     }
 }

@@ -4,7 +4,7 @@ import LeadStore
 import FollowUp
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 import ICal
 import Publish
@@ -60,7 +60,9 @@ final class RunningServer: @unchecked Sendable {
     func url(_ path: String) -> URL { URL(string: "http://127.0.0.1:\(port)\(path)")! }
 
     /// A request through URLSession, a real HTTP client.
-    func fetch(_ path: String, method: String = "GET", headers: [String: String] = [:], timeout: TimeInterval = 60) async throws -> (Int, [String: String], Data) {
+    func fetch(_ path: String, method: String = "GET", headers: [String: String] = [:], timeout: TimeInterval = 60) async throws -> (
+        Int, [String: String], Data
+    ) {
         var request = URLRequest(url: url(path))
         request.timeoutInterval = timeout
         request.httpMethod = method

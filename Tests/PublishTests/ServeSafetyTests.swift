@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 @testable import Publish
 import Synchronization
@@ -25,7 +25,8 @@ import Testing
     }
 
     @Test func aFeedsOwnNameStaysReadableInTheLog() {
-        #expect(FeedServer.redacted("/feeds/\(Self.token)/zoe-odegaard-and-partners-gmbh.events.ics")
+        #expect(
+            FeedServer.redacted("/feeds/\(Self.token)/zoe-odegaard-and-partners-gmbh.events.ics")
                 == "/feeds/<token>/zoe-odegaard-and-partners-gmbh.events.ics")
         #expect(FeedServer.redacted("/favicon.ico") == "/favicon.ico")
     }
@@ -34,8 +35,10 @@ import Testing
         let lines = Mutex<[String]>([])
         let server = try await RunningServer(log: { line in lines.withLock { $0.append(line) } })
         let token = try server.token("me")
-        for path in ["/feeds/\(token)/me.events.ics", "//feeds/\(token)/me.events.ics", "/feeds//\(token)/me.events.ics",
-                     "/cal/feeds/\(token)/me.events.ics", "/\(token)/me.events.ics", "/feeds/x/\(token)", "/feeds/\(token)"] {
+        for path in [
+            "/feeds/\(token)/me.events.ics", "//feeds/\(token)/me.events.ics", "/feeds//\(token)/me.events.ics",
+            "/cal/feeds/\(token)/me.events.ics", "/\(token)/me.events.ics", "/feeds/x/\(token)", "/feeds/\(token)",
+        ] {
             _ = try server.raw(path)
         }
         await server.stop()

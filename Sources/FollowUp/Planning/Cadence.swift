@@ -52,7 +52,9 @@ extension Planner {
                 if index == 0 {
                     why.append("Day 0 of the cadence: the first contact, planned for \(anchor).")
                 } else {
-                    why.append("\(step.label) after the first contact on \(anchor)\(shift > 0 ? ", moved \(shift) days by an earlier slip" : ""): the window runs \(windowStart) to \(windowEnd).")
+                    why.append(
+                        "\(step.label) after the first contact on \(anchor)\(shift > 0 ? ", moved \(shift) days by an earlier slip" : ""): the window runs \(windowStart) to \(windowEnd)."
+                    )
                 }
             }
             let request = Request(windowStart: windowStart, windowEnd: windowEnd, fixed: false)
@@ -66,10 +68,11 @@ extension Planner {
             if unplannedDayZero { anchor = placement.date } else { shift += placement.slip }
             var values = TemplateValues(lead: lead, placement: placement)
             values.step = step.label
-            append(makeTouchpoint(
-                context, kind: .cadence, key: step.id, label: step.label, texts: [("step:" + step.id, values)],
-                stepNumber: index + 1, placement: placement, movedDays: shift, explanation: why,
-                followsToday: unplannedDayZero || placement.followsToday), to: &plan, ledger: &ledger)
+            append(
+                makeTouchpoint(
+                    context, kind: .cadence, key: step.id, label: step.label, texts: [("step:" + step.id, values)],
+                    stepNumber: index + 1, placement: placement, movedDays: shift, explanation: why,
+                    followsToday: unplannedDayZero || placement.followsToday), to: &plan, ledger: &ledger)
             if index == steps.count - 1 { closedLoopOn = placement.date }
         }
         if let closedLoopOn, playbook.afterCloseTheLoop == .nurture {

@@ -24,23 +24,28 @@ extension Planner {
             // An agreed date is kept: capacity does not move it.
             let placement = place(Request(windowStart: planned, windowEnd: planned, fixed: true), &plan, ledger: &ledger)
             why += placement.notes
-            append(makeTouchpoint(
-                context, kind: kind, key: kind.rawValue, label: nil,
-                texts: [(kind.rawValue, TemplateValues(lead: lead, placement: placement))],
-                stepNumber: nil, placement: placement, movedDays: planned.days(to: placement.date),
-                explanation: why, followsToday: placement.followsToday), to: &plan, ledger: &ledger)
+            append(
+                makeTouchpoint(
+                    context, kind: kind, key: kind.rawValue, label: nil,
+                    texts: [(kind.rawValue, TemplateValues(lead: lead, placement: placement))],
+                    stepNumber: nil, placement: placement, movedDays: planned.days(to: placement.date),
+                    explanation: why, followsToday: placement.followsToday), to: &plan, ledger: &ledger)
             return
         }
         let planned = calendar.nextBusinessDay(after: context.today)
-        var why = [replied, lead.nextStep.map { "The next step \"\($0)\" has no date: agree on one, with a date and an owner." }
-            ?? "No next step is agreed: agree on one, with a date and an owner, from the next business day."]
+        var why = [
+            replied,
+            lead.nextStep.map { "The next step \"\($0)\" has no date: agree on one, with a date and an owner." }
+                ?? "No next step is agreed: agree on one, with a date and an owner, from the next business day.",
+        ]
         let placement = place(Request(windowStart: planned, windowEnd: planned.adding(days: 2), fixed: false), &plan, ledger: &ledger)
         why += placement.notes
         let kind = Touchpoint.Kind.agreeNextStep
-        append(makeTouchpoint(
-            context, kind: kind, key: kind.rawValue, label: nil,
-            texts: [(kind.rawValue, TemplateValues(lead: lead, placement: placement))],
-            stepNumber: nil, placement: placement, movedDays: 0, explanation: why, followsToday: true),
+        append(
+            makeTouchpoint(
+                context, kind: kind, key: kind.rawValue, label: nil,
+                texts: [(kind.rawValue, TemplateValues(lead: lead, placement: placement))],
+                stepNumber: nil, placement: placement, movedDays: 0, explanation: why, followsToday: true),
             to: &plan, ledger: &ledger)
     }
 }

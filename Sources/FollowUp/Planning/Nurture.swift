@@ -29,9 +29,11 @@ extension Planner {
         let base = TemplateValues(lead: lead)
         var milestones: [Milestone] = []
         if span.closedOn == nil, let snooze = lead.snoozeUntil {
-            milestones.append(Milestone(kind: .checkBack, date: snooze, key: Touchpoint.Kind.checkBack.rawValue,
-                                        windowDays: rules.checkBack.windowDays, values: base,
-                                        why: "They said \"not now\" until \(snooze): check back then."))
+            milestones.append(
+                Milestone(
+                    kind: .checkBack, date: snooze, key: Touchpoint.Kind.checkBack.rawValue,
+                    windowDays: rules.checkBack.windowDays, values: base,
+                    why: "They said \"not now\" until \(snooze): check back then."))
         }
         milestones += quarterlyMilestones(of: lead, span: span, base: base)
         if let fiscal = lead.fiscalYearStart {
@@ -41,18 +43,24 @@ extension Planner {
             var values = base
             values.launchDate = launch.description
             let date = launch.adding(days: rules.launch.offset)
-            milestones.append(Milestone(kind: .launch, date: date, key: "launch-\(launch)", windowDays: rules.launch.windowDays,
-                                        values: values,
-                                        why: "Their product launch is on \(launch): a check-in \(rules.launch.offset) days after, from \(date)."))
+            milestones.append(
+                Milestone(
+                    kind: .launch, date: date, key: "launch-\(launch)", windowDays: rules.launch.windowDays,
+                    values: values,
+                    why: "Their product launch is on \(launch): a check-in \(rules.launch.offset) days after, from \(date)."))
         }
         for event in lead.events {
             var values = base
             values.event = event.name
             values.eventDate = event.date.description
             let date = rules.event.offset > 0 ? playbook.calendar.adding(businessDays: rules.event.offset, to: event.date) : event.date
-            milestones.append(Milestone(kind: .event, date: date, key: "event-\(event.date)-\(Self.slug(event.name))",
-                                        windowDays: rules.event.windowDays, values: values,
-                                        why: "They attend \(event.name) on \(event.date): a touch \(rules.event.offset) business day\(rules.event.offset == 1 ? "" : "s") after, from \(date)."))
+            milestones.append(
+                Milestone(
+                    kind: .event, date: date, key: "event-\(event.date)-\(Self.slug(event.name))",
+                    windowDays: rules.event.windowDays, values: values,
+                    why:
+                        "They attend \(event.name) on \(event.date): a touch \(rules.event.offset) business day\(rules.event.offset == 1 ? "" : "s") after, from \(date)."
+                ))
         }
         return milestones
     }
@@ -80,9 +88,11 @@ extension Planner {
         while true {
             let date = rhythmStart.adding(months: count * rule.offset)
             guard date <= span.horizonEnd, count < 10_000 else { break }
-            milestones.append(Milestone(kind: .quarterly, date: date, key: "quarterly-\(date)",
-                                        windowDays: rule.windowDays, values: base,
-                                        why: "Nurture: a light update every \(rule.offset) month\(rule.offset == 1 ? "" : "s") from \(rhythmFrom); this one falls on \(date)."))
+            milestones.append(
+                Milestone(
+                    kind: .quarterly, date: date, key: "quarterly-\(date)",
+                    windowDays: rule.windowDays, values: base,
+                    why: "Nurture: a light update every \(rule.offset) month\(rule.offset == 1 ? "" : "s") from \(rhythmFrom); this one falls on \(date)."))
             count += 1
         }
         return milestones
@@ -101,12 +111,18 @@ extension Planner {
             values.fiscalYearStart = start.description
             let before = start.adding(days: -rules.fiscalYearBefore.offset)
             let clamped = fiscal.day == 29 && fiscal.month == 2 && start.day == 28 ? " (29 February does not exist in \(year))" : ""
-            milestones.append(Milestone(kind: .fiscalYearBefore, date: before, key: "fiscal-year-before-\(year)",
-                                        windowDays: rules.fiscalYearBefore.windowDays, values: values,
-                                        why: "Their fiscal year \(year) starts on \(start)\(clamped), when budgets are set: a note \(rules.fiscalYearBefore.offset) days before, from \(before)."))
-            milestones.append(Milestone(kind: .fiscalYearStart, date: start, key: "fiscal-year-\(year)",
-                                        windowDays: rules.fiscalYearStart.windowDays, values: values,
-                                        why: "Their fiscal year \(year) starts on \(start)\(clamped): a touch on it."))
+            milestones.append(
+                Milestone(
+                    kind: .fiscalYearBefore, date: before, key: "fiscal-year-before-\(year)",
+                    windowDays: rules.fiscalYearBefore.windowDays, values: values,
+                    why:
+                        "Their fiscal year \(year) starts on \(start)\(clamped), when budgets are set: a note \(rules.fiscalYearBefore.offset) days before, from \(before)."
+                ))
+            milestones.append(
+                Milestone(
+                    kind: .fiscalYearStart, date: start, key: "fiscal-year-\(year)",
+                    windowDays: rules.fiscalYearStart.windowDays, values: values,
+                    why: "Their fiscal year \(year) starts on \(start)\(clamped): a touch on it."))
         }
         return milestones
     }
@@ -140,15 +156,17 @@ extension Planner {
         let isCheckBack = group.contains { $0.kind == .checkBack }
         // A past group starts where its latest milestone fell.
         let start = first.date < today ? group.map(\.date).max()! : first.date
-        let request = Request(windowStart: start, windowEnd: start.adding(days: group.map(\.windowDays).min()!),
-                              fixed: isCheckBack)
+        let request = Request(
+            windowStart: start, windowEnd: start.adding(days: group.map(\.windowDays).min()!),
+            fixed: isCheckBack)
         let placement = place(request, &plan, ledger: &ledger)
         guard placement.date <= horizonEnd || isCheckBack else { return nil }
         var why = group.map(\.why)
         if group.count > 1 {
-            why.append(first.date < today
-                       ? "These milestones passed with no contact since: one touch for all of them."
-                       : "They fall within \(playbook.minimumGapBusinessDays) business days of each other: one touch for all of them.")
+            why.append(
+                first.date < today
+                    ? "These milestones passed with no contact since: one touch for all of them."
+                    : "They fall within \(playbook.minimumGapBusinessDays) business days of each other: one touch for all of them.")
         }
         why += placement.notes
         let texts = group.map { milestone -> (String, TemplateValues) in

@@ -22,7 +22,9 @@ extension Planner {
         var notes: [String] = []
         if choice.overCapacity {
             skipped.removeAll { $0.date == choice.date }
-            notes.append("Every business day from \(window.start) to \(window.end) is full for \(context.lead.owner) (capacity \(capacity ?? 0) a day): it takes the least-loaded one, \(choice.date), which already has \(choice.load).")
+            notes.append(
+                "Every business day from \(window.start) to \(window.end) is full for \(context.lead.owner) (capacity \(capacity ?? 0) a day): it takes the least-loaded one, \(choice.date), which already has \(choice.load)."
+            )
         }
         let date = choice.date
         skipped.removeAll { $0.date >= date }
@@ -40,7 +42,9 @@ extension Planner {
         } else if overdue {
             slip = methodStart.days(to: date)
             followsToday = true
-            notes.append("Overdue: due \(dueBy == planned ? "on \(dueBy)" : "by \(dueBy)") with no contact since\(context.lead.lastContact.map { " (last contact \($0))" } ?? ""). It shows \(date == today ? "today, \(date)" : "on \(date)").")
+            notes.append(
+                "Overdue: due \(dueBy == planned ? "on \(dueBy)" : "by \(dueBy)") with no contact since\(context.lead.lastContact.map { " (last contact \($0))" } ?? ""). It shows \(date == today ? "today, \(date)" : "on \(date)")."
+            )
         } else if gapFloor != nil, let last = plan.lastTouch {
             notes.append("Placed on \(date), \(playbook.minimumGapBusinessDays) business days or more after the touch on \(last).")
         } else if planned < today {
@@ -53,10 +57,11 @@ extension Planner {
         }
 
         // A task falls due on the window's last business day.
-        var placement = Placement(date: date, windowStart: date, windowEnd: max(playbook.calendar.lastBusinessDay(onOrBefore: window.end), date),
-                                  overdue: overdue, followsToday: followsToday, slip: slip, notes: notes, skipped: skipped,
-                                  overCapacity: choice.overCapacity, methodWindowStart: request.windowStart,
-                                  methodWindowEnd: max(request.windowEnd, request.windowStart))
+        var placement = Placement(
+            date: date, windowStart: date, windowEnd: max(playbook.calendar.lastBusinessDay(onOrBefore: window.end), date),
+            overdue: overdue, followsToday: followsToday, slip: slip, notes: notes, skipped: skipped,
+            overCapacity: choice.overCapacity, methodWindowStart: request.windowStart,
+            methodWindowEnd: max(request.windowEnd, request.windowStart))
         if overdue {
             // The task keeps the window it had: it shows as overdue.
             placement.windowStart = min(planned, date)
@@ -88,8 +93,10 @@ extension Planner {
     }
 
     /// Days of the method's window that the snooze or the gap rule out.
-    func ruledOut(request: Request, before start: LocalDate, gapFloor: LocalDate?, lastTouch: LocalDate?,
-                  context: LeadContext) -> [SkippedDay] {
+    func ruledOut(
+        request: Request, before start: LocalDate, gapFloor: LocalDate?, lastTouch: LocalDate?,
+        context: LeadContext
+    ) -> [SkippedDay] {
         let calendar = playbook.calendar
         var skipped: [SkippedDay] = []
         var day = max(request.windowStart, context.today)
@@ -110,8 +117,10 @@ extension Planner {
     /// the least-loaded one; a window with no business day slides to the
     /// next ones. Days passed over are added to `skipped`.
     /// A window that slides keeps `length`, the method's.
-    func firstDayWithRoom(_ window: inout Window, length: Int, capacity: Int?, ledger: CapacityLedger, ownerKey: String,
-                          skipped: inout [SkippedDay]) -> DayChoice {
+    func firstDayWithRoom(
+        _ window: inout Window, length: Int, capacity: Int?, ledger: CapacityLedger, ownerKey: String,
+        skipped: inout [SkippedDay]
+    ) -> DayChoice {
         let calendar = playbook.calendar
         var leastLoaded: (date: LocalDate, load: Int)?
         var slid = false

@@ -38,7 +38,8 @@ extension Planner {
             case MustacheTemplate.Error.expectedSectionEnd: what = "a section ({{#name}} or {{^name}}) is not closed with {{/name}}"
             default: what = "a tag is not closed (\(error.error))"
             }
-            return "\(what), at line \(error.context.lineNumber) of the text, column \(max(column, 1)): \"\(error.context.line.replacingOccurrences(of: CompiledText.pragma, with: ""))\""
+            return
+                "\(what), at line \(error.context.lineNumber) of the text, column \(max(column, 1)): \"\(error.context.line.replacingOccurrences(of: CompiledText.pragma, with: ""))\""
         } catch {
             return "\(error)"
         }
@@ -92,11 +93,12 @@ extension Planner {
         "event", "event_date",
     ]
 
-
     /// A placed touch as the value the feeds write: its texts rendered.
-    func makeTouchpoint(_ context: LeadContext, kind: Touchpoint.Kind, key: String, label: String?,
-                                texts parts: [(String, TemplateValues)], stepNumber: Int?, placement: Placement,
-                                movedDays: Int, explanation: [String], followsToday: Bool) -> Touchpoint {
+    func makeTouchpoint(
+        _ context: LeadContext, kind: Touchpoint.Kind, key: String, label: String?,
+        texts parts: [(String, TemplateValues)], stepNumber: Int?, placement: Placement,
+        movedDays: Int, explanation: [String], followsToday: Bool
+    ) -> Touchpoint {
         let lead = context.lead
         var changed = context.lastDataChange
         if movedDays > 0 || placement.overdue || followsToday { changed = context.today }

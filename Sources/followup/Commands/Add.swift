@@ -8,11 +8,11 @@ struct Add: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Add a lead to the store.",
         discussion: """
-        Examples:
-          followup add --name "Dana Kowalski" --company "Wisła Logistics" --email dana@wisla.example \\
-                       --owner "Alice Martin" --timezone Europe/Warsaw --notes "Needs board approval in Q1"
-          followup add --id L042 --name "Ivan Petrov" --fiscal-year-start 04-01 --event "2027-03-10 Hannover Messe"
-        """
+            Examples:
+              followup add --name "Dana Kowalski" --company "Wisła Logistics" --email dana@wisla.example \\
+                           --owner "Alice Martin" --timezone Europe/Warsaw --notes "Needs board approval in Q1"
+              followup add --id L042 --name "Ivan Petrov" --fiscal-year-start 04-01 --event "2027-03-10 Hannover Messe"
+            """
     )
 
     @OptionGroup var options: StoreOptions
@@ -32,7 +32,8 @@ struct Add: ParsableCommand {
     func run() throws {
         guard !name.trimmed.isEmpty else { throw Failure("--name is empty; every lead needs the name of a person", code: ExitStatus.usage) }
         if let timezone, !isUsable(zone: timezone, TimeZoneCatalog()) {
-            throw Failure("--timezone \"\(timezone)\" is not a time zone this machine knows; expected an IANA name such as America/New_York", code: ExitStatus.usage)
+            throw Failure(
+                "--timezone \"\(timezone)\" is not a time zone this machine knows; expected an IANA name such as America/New_York", code: ExitStatus.usage)
         }
         var fiscal: MonthDay?
         if let fiscalYearStart {
@@ -56,10 +57,12 @@ struct Add: ParsableCommand {
         let leadID = try id?.trimmed ?? store.nextID()
         guard !leadID.isEmpty else { throw Failure("--id is empty", code: ExitStatus.usage) }
         func nonEmpty(_ value: String?) -> String? { value.flatMap { $0.trimmed.isEmpty ? nil : $0.trimmed } }
-        let lead = Lead(id: leadID, name: name.trimmed, company: nonEmpty(company), email: nonEmpty(email), phone: nonEmpty(phone),
-                        owner: nonEmpty(owner) ?? Lead.defaultOwner, timeZone: nonEmpty(timezone), status: .new,
-                        fiscalYearStart: fiscal, launchDate: launch, events: parsedEvents, notes: nonEmpty(notes))
+        let lead = Lead(
+            id: leadID, name: name.trimmed, company: nonEmpty(company), email: nonEmpty(email), phone: nonEmpty(phone),
+            owner: nonEmpty(owner) ?? Lead.defaultOwner, timeZone: nonEmpty(timezone), status: .new,
+            fiscalYearStart: fiscal, launchDate: launch, events: parsedEvents, notes: nonEmpty(notes))
         try store.add(lead, now: options.stamp)
-        print("Added \(leadID) \(lead.name)\(lead.company.map { " (\($0))" } ?? ""), owner \(lead.owner). Its Day 0 is planned on the next `followup generate`.")
+        print(
+            "Added \(leadID) \(lead.name)\(lead.company.map { " (\($0))" } ?? ""), owner \(lead.owner). Its Day 0 is planned on the next `followup generate`.")
     }
 }

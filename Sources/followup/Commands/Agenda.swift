@@ -7,13 +7,13 @@ struct Agenda: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "What is overdue, due today and due in the next days, grouped by day.",
         discussion: """
-        The same plan `generate` writes, as a table: overdue first, then today, then each day \
-        up to --days ahead. Colour on a terminal, plain text when piped.
+            The same plan `generate` writes, as a table: overdue first, then today, then each day \
+            up to --days ahead. Colour on a terminal, plain text when piped.
 
-        Examples:
-          followup agenda
-          followup agenda --days 14 --owner "Alice Martin" --store team.sqlite
-        """
+            Examples:
+              followup agenda
+              followup agenda --days 14 --owner "Alice Martin" --store team.sqlite
+            """
     )
 
     @OptionGroup var input: PlanInput

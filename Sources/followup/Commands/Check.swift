@@ -7,12 +7,12 @@ struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Find leads going cold: no next step, missed next steps, no touch for weeks, missing details.",
         discussion: """
-        Exit status 0 when nothing is found, 1 when something is (for cron: mail me when it fails).
+            Exit status 0 when nothing is found, 1 when something is (for cron: mail me when it fails).
 
-        Examples:
-          followup check
-          followup check --cold-days 14 --store team.sqlite || mail -s "leads going cold" me@example.com
-        """
+            Examples:
+              followup check
+              followup check --cold-days 14 --store team.sqlite || mail -s "leads going cold" me@example.com
+            """
     )
 
     @OptionGroup var source: StoreSource
@@ -47,7 +47,8 @@ struct Check: ParsableCommand {
             if [.won, .lost, .closed, .paused].contains(status) { continue }
             let who = Diagnostic.shownPlain("\(lead.id) \(lead.name)\(lead.company.map { " (\($0))" } ?? "") [\(lead.owner)]", limit: 400)
             if (status == .engaged || lead.hasReplied) && lead.nextStepDue == nil {
-                noNextStep.append("\(who): they replied\(lead.lastReply.map { " on \($0)" } ?? ""); agree on a next step (followup next \(lead.id) \"…\" --due DATE)")
+                noNextStep.append(
+                    "\(who): they replied\(lead.lastReply.map { " on \($0)" } ?? ""); agree on a next step (followup next \(lead.id) \"…\" --due DATE)")
             }
             if let due = lead.nextStepDue, due < today {
                 missed.append("\(who): \"\(lead.nextStep ?? "next step")\" was due \(due) (\(due.days(to: today)) days ago)")
@@ -60,7 +61,9 @@ struct Check: ParsableCommand {
             if lead.timeZone == nil { noZone.append("\(who): no time zone (touches use the default zone)") }
             if lead.email == nil && lead.phone == nil { noContact.append("\(who): no email or phone") }
         }
-        return [("No next step", noNextStep), ("Next step past its date", missed), ("Going cold", cold),
-                ("No time zone", noZone), ("No contact details", noContact)].filter { !$0.1.isEmpty }
+        return [
+            ("No next step", noNextStep), ("Next step past its date", missed), ("Going cold", cold),
+            ("No time zone", noZone), ("No contact details", noContact),
+        ].filter { !$0.1.isEmpty }
     }
 }

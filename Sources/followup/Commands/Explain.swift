@@ -6,16 +6,16 @@ struct Explain: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Say, for one lead, every touchpoint planned and why.",
         discussion: """
-        For each touchpoint: the step, the window the method gives it, each day skipped and \
-        why (weekend, holiday, capacity, minimum gap, snooze), the day and time chosen in the \
-        lead's zone and what that is in UTC and in --timezone, what to bring; then what would \
-        come after the horizon. The lead is planned with every other lead of the store, since \
-        owners' capacity is shared. --json prints the same as one JSON object, for scripts.
+            For each touchpoint: the step, the window the method gives it, each day skipped and \
+            why (weekend, holiday, capacity, minimum gap, snooze), the day and time chosen in the \
+            lead's zone and what that is in UTC and in --timezone, what to bring; then what would \
+            come after the horizon. The lead is planned with every other lead of the store, since \
+            owners' capacity is shared. --json prints the same as one JSON object, for scripts.
 
-        Examples:
-          followup explain L004 --store leads.csv --now 2026-12-01
-          followup explain L009 --store leads.csv --playbook playbook.yaml --json | jq '.touchpoints[].skipped'
-        """
+            Examples:
+              followup explain L004 --store leads.csv --now 2026-12-01
+              followup explain L009 --store leads.csv --playbook playbook.yaml --json | jq '.touchpoints[].skipped'
+            """
     )
 
     @Argument(help: ArgumentHelp("The lead's id, as the store has it.", valueName: "lead-id"))
@@ -45,8 +45,9 @@ struct Explain: ParsableCommand {
         let next = further.plan(result.leads)[index].first { touch in
             touch.date > horizonEnd && !touches.contains { $0.key == touch.key }
         }
-        let report = ExplainReport(lead: lead, zone: zone, defaultZone: setup.zone, today: today, horizonEnd: horizonEnd,
-                            touches: touches, next: next, playbook: setup.playbook)
+        let report = ExplainReport(
+            lead: lead, zone: zone, defaultZone: setup.zone, today: today, horizonEnd: horizonEnd,
+            touches: touches, next: next, playbook: setup.playbook)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]

@@ -19,8 +19,9 @@ struct ExplainReport {
         guard let timeZone = TimeZone(identifier: touch.timeZone) else { return ("", nil) }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
-        let components = DateComponents(year: touch.date.year, month: touch.date.month, day: touch.date.day,
-                                        hour: touch.time.hour, minute: touch.time.minute)
+        let components = DateComponents(
+            year: touch.date.year, month: touch.date.month, day: touch.date.day,
+            hour: touch.time.hour, minute: touch.time.minute)
         guard let instant = calendar.date(from: components) else { return ("", nil) }
         func wall(_ zone: String) -> String {
             let formatter = DateFormatter()
@@ -59,13 +60,17 @@ struct ExplainReport {
         if touches.isEmpty { lines.append("No touchpoint is planned within the horizon.") }
         for (number, touch) in touches.enumerated() {
             lines.append("")
-            lines.append("\(number + 1). \(touch.date) \(touch.date.weekdayName) \(touch.time) \(touch.timeZone): \(touch.title)\(touch.overdue ? " [overdue]" : "")\(touch.overCapacity ? " [over capacity]" : "")")
+            lines.append(
+                "\(number + 1). \(touch.date) \(touch.date.weekdayName) \(touch.time) \(touch.timeZone): \(touch.title)\(touch.overdue ? " [overdue]" : "")\(touch.overCapacity ? " [over capacity]" : "")"
+            )
             let (utc, local) = conversions(touch)
             lines.append("   time:    \(utc)" + (local.map { "; \($0)" } ?? ""))
             var step = "\(touch.kind.rawValue), key \(touch.key)"
             if let stepNumber = touch.stepNumber, let count = touch.stepCount { step = "\(touch.label), step \(stepNumber) of \(count) (\(step))" }
             lines.append("   step:    \(step), by \(touch.channel)")
-            lines.append("   window:  \(touch.methodWindowStart) to \(touch.methodWindowEnd) as the method put it; the task opens \(touch.windowStart) and is due \(touch.windowEnd) \(touch.dueTime)")
+            lines.append(
+                "   window:  \(touch.methodWindowStart) to \(touch.methodWindowEnd) as the method put it; the task opens \(touch.windowStart) and is due \(touch.windowEnd) \(touch.dueTime)"
+            )
             for (index, sentence) in touch.explanation.enumerated() {
                 lines.append("   \(index == 0 ? "why:     " : "         ")\(sentence)")
             }
@@ -86,7 +91,9 @@ struct ExplainReport {
             case .won, .lost, .closed, .paused:
                 break
             default:
-                lines.append("Nothing is planned after the horizon\(playbook.afterCloseTheLoop == .close ? ": after the close-the-loop message the playbook closes the lead" : " within a year").")
+                lines.append(
+                    "Nothing is planned after the horizon\(playbook.afterCloseTheLoop == .close ? ": after the close-the-loop message the playbook closes the lead" : " within a year")."
+                )
             }
         }
         return lines.joined(separator: "\n") + "\n"
@@ -103,9 +110,12 @@ struct ExplainReport {
 
         enum CodingKeys: String, CodingKey {
             case date, time, timezone, utc, kind, key, label, title, channel, overdue, explanation, skipped, prompt, draft
-            case methodWindowStart = "method_window_start", methodWindowEnd = "method_window_end"
-            case windowStart = "window_start", windowEnd = "window_end"
-            case overCapacity = "over_capacity", movedDays = "moved_days"
+            case methodWindowStart = "method_window_start"
+            case methodWindowEnd = "method_window_end"
+            case windowStart = "window_start"
+            case windowEnd = "window_end"
+            case overCapacity = "over_capacity"
+            case movedDays = "moved_days"
         }
     }
 
@@ -140,8 +150,9 @@ struct ExplainReport {
     }
 
     var json: JSONReport {
-        JSONReport(lead: lead.id, name: lead.name, owner: lead.owner, timezone: zone, status: lead.effectiveStatus.rawValue,
-                   today: today.description, horizonEnd: horizonEnd.description, touchpoints: touches.map(jsonTouch),
-                   next: next.map(jsonTouch))
+        JSONReport(
+            lead: lead.id, name: lead.name, owner: lead.owner, timezone: zone, status: lead.effectiveStatus.rawValue,
+            today: today.description, horizonEnd: horizonEnd.description, touchpoints: touches.map(jsonTouch),
+            next: next.map(jsonTouch))
     }
 }

@@ -6,26 +6,26 @@ struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the events and tasks feeds of every owner, and of everyone.",
         discussion: """
-        Writes into --out, for every owner in the store and for everyone together:
-          <owner>.events.ics  events at the time to act, with a reminder
-          <owner>.tasks.ics   tasks that open and fall due with each step's window
-          all.events.ics, all.tasks.ics, and index.json listing every feed.
+            Writes into --out, for every owner in the store and for everyone together:
+              <owner>.events.ics  events at the time to act, with a reminder
+              <owner>.tasks.ics   tasks that open and fall due with each step's window
+              all.events.ics, all.tasks.ics, and index.json listing every feed.
 
-        Rows with problems are reported as FILE:ROW:COLUMN: reason; the other
-        leads are still written and the exit status is 65. With --strict nothing
-        is written when any row is bad.
+            Rows with problems are reported as FILE:ROW:COLUMN: reason; the other
+            leads are still written and the exit status is 65. With --strict nothing
+            is written when any row is bad.
 
-        Safe from cron: a feed whose bytes did not change is left untouched (same
-        modification time); every file is written beside its target and renamed
-        into place; a lock in --out keeps two runs from interleaving (the second
-        waits up to --wait seconds, then exits with status 75); files are readable
-        by their owner only unless --mode says otherwise.
+            Safe from cron: a feed whose bytes did not change is left untouched (same
+            modification time); every file is written beside its target and renamed
+            into place; a lock in --out keeps two runs from interleaving (the second
+            waits up to --wait seconds, then exits with status 75); files are readable
+            by their owner only unless --mode says otherwise.
 
-        Examples:
-          followup generate --store leads.csv --out feeds/
-          followup generate --store leads.csv --out feeds/ --now 2026-12-01 --timezone Europe/Berlin
-          followup generate --store leads.csv --out feeds/google --profile google --digest
-        """
+            Examples:
+              followup generate --store leads.csv --out feeds/
+              followup generate --store leads.csv --out feeds/ --now 2026-12-01 --timezone Europe/Berlin
+              followup generate --store leads.csv --out feeds/google --profile google --digest
+            """
     )
 
     @OptionGroup var input: PlanInput
@@ -63,9 +63,10 @@ struct Generate: ParsableCommand {
         if let last = report.lostLeads {
             // Printed with --quiet too: subscribers' calendars just lost these leads' touches.
             let planned = report.leads, rejected = report.read.rejectedRows
-            printError("followup: warning: \(planned) lead\(planned == 1 ? "" : "s") planned where the last run into \(out) planned \(last): "
-                       + "\(last - planned) fewer, because \(rejected) row\(rejected == 1 ? " was" : "s were") rejected; "
-                       + "the feeds were written without them. Fix the rows above and run again (--strict writes nothing while any row is bad)")
+            printError(
+                "followup: warning: \(planned) lead\(planned == 1 ? "" : "s") planned where the last run into \(out) planned \(last): "
+                    + "\(last - planned) fewer, because \(rejected) row\(rejected == 1 ? " was" : "s were") rejected; "
+                    + "the feeds were written without them. Fix the rows above and run again (--strict writes nothing while any row is bad)")
         }
         if report.hasRejectedRows { throw ExitCode(ExitStatus.rowsRejected) }
     }
@@ -76,17 +77,19 @@ struct Generate: ParsableCommand {
         guard let written = report.written else {
             if let stale { printError(stale) }
             let rejected = report.previous?.rejectedRows ?? 0
-            printError("followup: \(input.store) and the options are as in the last run into \(out), and today has not changed: nothing to write"
-                       + (rejected > 0 ? "; \(rejected) row(s) are still rejected (run with --force to see them again)" : ""))
+            printError(
+                "followup: \(input.store) and the options are as in the last run into \(out), and today has not changed: nothing to write"
+                    + (rejected > 0 ? "; \(rejected) row(s) are still rejected (run with --force to see them again)" : ""))
             return
         }
         // Everyone's tasks feed holds every touchpoint once.
         let overdue = written.manifest.feeds.first { $0.owner == nil && $0.kind == .tasks }?.overdue ?? 0
         let feeds = written.manifest.feeds.count
         let unchanged = written.unchanged.filter { $0.hasSuffix(".ics") }.count
-        printError("followup: \(report.leads) leads planned, \(report.read.rejectedRows) rows rejected, "
-                   + "\(written.manifest.touchpoints) touchpoints (\(overdue) overdue), \(feeds) feeds in \(out): "
-                   + "\(feeds - unchanged) written, \(unchanged) unchanged")
+        printError(
+            "followup: \(report.leads) leads planned, \(report.read.rejectedRows) rows rejected, "
+                + "\(written.manifest.touchpoints) touchpoints (\(overdue) overdue), \(feeds) feeds in \(out): "
+                + "\(feeds - unchanged) written, \(unchanged) unchanged")
         if let stale { printError(stale) }
     }
 }

@@ -8,15 +8,15 @@ struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Add and update leads from a lead sheet (by id).",
         discussion: """
-        Reads a lead sheet (the columns of DESIGN.md), or an export of HubSpot, Pipedrive or \
-        Salesforce (their column names and lead statuses are mapped; see README). Leads whose \
-        id is new are added; existing ones are updated and the changed columns reported. Rows \
-        with problems are reported as FILE:ROW:COLUMN and not imported (status 65); the rest are.
+            Reads a lead sheet (the columns of DESIGN.md), or an export of HubSpot, Pipedrive or \
+            Salesforce (their column names and lead statuses are mapped; see README). Leads whose \
+            id is new are added; existing ones are updated and the changed columns reported. Rows \
+            with problems are reported as FILE:ROW:COLUMN and not imported (status 65); the rest are.
 
-        Examples:
-          followup import leads.csv
-          followup import hubspot-contacts.csv --store team.sqlite
-        """
+            Examples:
+              followup import leads.csv
+              followup import hubspot-contacts.csv --store team.sqlite
+            """
     )
 
     @OptionGroup var options: StoreOptions

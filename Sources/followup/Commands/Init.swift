@@ -7,19 +7,21 @@ struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create a lead store (SQLite).",
         discussion: """
-        Creates an empty store at PATH (default: $FOLLOWUP_STORE, else leads.sqlite in this folder). \
-        An existing file is never overwritten.
+            Creates an empty store at PATH (default: $FOLLOWUP_STORE, else leads.sqlite in this folder). \
+            An existing file is never overwritten.
 
-        Examples:
-          followup init
-          followup init ~/sales/leads.sqlite && export FOLLOWUP_STORE=~/sales/leads.sqlite
-        """
+            Examples:
+              followup init
+              followup init ~/sales/leads.sqlite && export FOLLOWUP_STORE=~/sales/leads.sqlite
+            """
     )
 
     @Argument(help: ArgumentHelp("Where to create the store.", valueName: "path"))
     var path: String = defaultStorePath
 
-    @Option(help: ArgumentHelp("Permissions of the store and its -wal and -shm files, in octal: 600 (the default) lets only their owner read them.", valueName: "mode"))
+    @Option(
+        help: ArgumentHelp(
+            "Permissions of the store and its -wal and -shm files, in octal: 600 (the default) lets only their owner read them.", valueName: "mode"))
     var mode: String = "600"
 
     func validate() throws { try FileModeOption.validate(mode) }

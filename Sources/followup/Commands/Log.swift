@@ -9,13 +9,13 @@ struct Log: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Record a touch: one you made, or their reply (--in).",
         discussion: """
-        Your first touch is Day 0 of the cadence; later ones mark its steps done. A reply \
-        (--in) stops the cadence: agree on a next step with `followup next`.
+            Your first touch is Day 0 of the cadence; later ones mark its steps done. A reply \
+            (--in) stops the cadence: agree on a next step with `followup next`.
 
-        Examples:
-          followup log L0001 --channel email --step day0 --note "Sent the proposal"
-          followup log L0001 --channel call --in --at 2026-12-03T15:30 --note "Wants a demo for the team"
-        """
+            Examples:
+              followup log L0001 --channel email --step day0 --note "Sent the proposal"
+              followup log L0001 --channel call --in --at 2026-12-03T15:30 --note "Wants a demo for the team"
+            """
     )
 
     @OptionGroup var options: StoreOptions
@@ -38,8 +38,11 @@ struct Log: ParsableCommand {
             }
         }
         if date > options.today { printError("followup: warning: --at \(date) is after today (\(options.today)); recorded as given") }
-        let updated = try options.open().log(lead, at: dateTime, on: date, channel: channel.rawValue, inbound: inbound,
-                                             step: step, note: note, now: options.stamp)
-        print("\(updated.id): logged \(inbound ? "their reply by \(channel.rawValue)" : "your \(channel.rawValue)") on \(date); status \(updated.effectiveStatus.rawValue)")
+        let updated = try options.open().log(
+            lead, at: dateTime, on: date, channel: channel.rawValue, inbound: inbound,
+            step: step, note: note, now: options.stamp)
+        print(
+            "\(updated.id): logged \(inbound ? "their reply by \(channel.rawValue)" : "your \(channel.rawValue)") on \(date); status \(updated.effectiveStatus.rawValue)"
+        )
     }
 }

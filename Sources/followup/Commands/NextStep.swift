@@ -7,13 +7,13 @@ struct Next: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Set the agreed next step: what, by when, and whose it is.",
         discussion: """
-        Yours by default (a task on its date); --them when they promised something (a \
-        gentle check-in the next business day after it).
+            Yours by default (a task on its date); --them when they promised something (a \
+            gentle check-in the next business day after it).
 
-        Examples:
-          followup next L0001 "Send the revised proposal" --due 2026-12-04
-          followup next L0001 "Share their security review" --due 2026-12-10 --them
-        """
+            Examples:
+              followup next L0001 "Send the revised proposal" --due 2026-12-04
+              followup next L0001 "Share their security review" --due 2026-12-10 --them
+            """
     )
 
     @OptionGroup var options: StoreOptions

@@ -6,15 +6,15 @@ struct Plan: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print every planned touchpoint as JSON lines, for scripts.",
         discussion: """
-        One JSON object per line and touchpoint, in the order of the sheet's rows: the lead,
-        the step, the day and time it shows on (in the lead's zone), the window a task keeps,
-        whether it is overdue, why this date, what to bring and the draft. The same plan
-        `generate` writes as feeds.
+            One JSON object per line and touchpoint, in the order of the sheet's rows: the lead,
+            the step, the day and time it shows on (in the lead's zone), the window a task keeps,
+            whether it is overdue, why this date, what to bring and the draft. The same plan
+            `generate` writes as feeds.
 
-        Examples:
-          followup plan --store leads.csv --now 2026-12-01
-          followup plan --store leads.csv --lead L004 | jq .reason
-        """
+            Examples:
+              followup plan --store leads.csv --now 2026-12-01
+              followup plan --store leads.csv --lead L004 | jq .reason
+            """
     )
 
     @OptionGroup var input: PlanInput
@@ -35,7 +35,10 @@ struct Plan: ParsableCommand {
         enum CodingKeys: String, CodingKey {
             case lead, name, company, email, phone, notes, owner, timezone, kind, key, label, title, channel
             case date, time, overdue, reason, prompt, draft
-            case windowStart = "window_start", windowEnd = "window_end", dueTime = "due_time", movedDays = "moved_days"
+            case windowStart = "window_start"
+            case windowEnd = "window_end"
+            case dueTime = "due_time"
+            case movedDays = "moved_days"
         }
 
         init(_ touch: Touchpoint) {

@@ -8,18 +8,18 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve the feeds over HTTP, each owner's behind a private link.",
         discussion: """
-        Serves --dir (the folder `generate --out` writes) at /feeds/<token>/<owner>.events.ics
-        and /feeds/<token>/<owner>.tasks.ics, where each owner's token is a 256-bit secret
-        kept in --tokens (owner-only permissions). Everything else is 404: no listing, no
-        feed by owner name. Every owner in index.json gets a token on start; manage them
-        with `followup token`. Binds to 127.0.0.1: put a TLS-terminating proxy in front
-        for subscribers outside this machine. Regenerated feeds are served at once.
+            Serves --dir (the folder `generate --out` writes) at /feeds/<token>/<owner>.events.ics
+            and /feeds/<token>/<owner>.tasks.ics, where each owner's token is a 256-bit secret
+            kept in --tokens (owner-only permissions). Everything else is 404: no listing, no
+            feed by owner name. Every owner in index.json gets a token on start; manage them
+            with `followup token`. Binds to 127.0.0.1: put a TLS-terminating proxy in front
+            for subscribers outside this machine. Regenerated feeds are served at once.
 
-        Examples:
-          followup serve --dir feeds/
-          followup serve --dir feeds/ --print-urls --base-url https://cal.example.com
-          followup serve --dir feeds/ --regenerate-every 15m --store leads.csv --timezone Europe/Berlin --digest
-        """
+            Examples:
+              followup serve --dir feeds/
+              followup serve --dir feeds/ --print-urls --base-url https://cal.example.com
+              followup serve --dir feeds/ --regenerate-every 15m --store leads.csv --timezone Europe/Berlin --digest
+            """
     )
 
     @OptionGroup var folder: FeedFolderOptions
@@ -78,8 +78,9 @@ struct Serve: AsyncParsableCommand {
             print(Self.urls(base: baseURL, tokens: tokens, stems: try FeedFolder.stems(in: folder.dir)))
             return
         }
-        let server = FeedServer(folder: folder.dir, tokensPath: folder.tokensPath, host: host, port: port,
-                                log: { printError("followup serve: \($0)") })
+        let server = FeedServer(
+            folder: folder.dir, tokensPath: folder.tokensPath, host: host, port: port,
+            log: { printError("followup serve: \($0)") })
         try await server.run { port in
             printError("followup serve: serving \(folder.dir) on http://\(host):\(port)/feeds/<token>/ (followup token list shows the links)")
         }
@@ -90,9 +91,10 @@ struct Serve: AsyncParsableCommand {
     private func regenerate(_ store: String) throws {
         let clock = Date()
         let setup = try planning.setup(now: today, clock: clock)
-        let job = GenerateJob(store: StoreSource.source(store, encoding: sheetEncoding.value), planner: setup.planner,
-                              options: output.generateOptions(zone: setup.zone, followsClock: today.now == nil, clock: clock),
-                              out: folder.dir)
+        let job = GenerateJob(
+            store: StoreSource.source(store, encoding: sheetEncoding.value), planner: setup.planner,
+            options: output.generateOptions(zone: setup.zone, followsClock: today.now == nil, clock: clock),
+            out: folder.dir)
         _ = try job.run { event in
             if case .read(let result) = event { StoreSource.report(result, store: store) }
         }

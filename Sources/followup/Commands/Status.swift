@@ -34,7 +34,12 @@ struct Close: ParsableCommand {
     @Argument(help: ArgumentHelp("won, lost or no.", valueName: "outcome")) var outcome: Outcome
 
     func run() throws {
-        let status: LeadStatus = switch outcome { case .won: .won; case .lost: .lost; case .no: .closed }
+        let status: LeadStatus =
+            switch outcome {
+            case .won: .won;
+            case .lost: .lost;
+            case .no: .closed
+            }
         let updated = try options.open().close(lead, outcome: status, on: options.today, now: options.stamp)
         print("\(updated.id): closed (\(status.rawValue)); nothing more is planned")
     }

@@ -6,11 +6,11 @@ struct Token: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List, rotate or revoke the private links to each owner's feeds.",
         discussion: """
-        Examples:
-          followup token list --dir feeds/
-          followup token rotate "Alice Martin" --dir feeds/
-          followup token revoke bob --dir feeds/
-        """,
+            Examples:
+              followup token list --dir feeds/
+              followup token rotate "Alice Martin" --dir feeds/
+              followup token revoke bob --dir feeds/
+            """,
         subcommands: [List.self, Rotate.self, Revoke.self]
     )
 

@@ -5,10 +5,16 @@ import Generation
 
 /// How the feeds are written: shared by `generate` and `serve --regenerate-every`.
 struct FeedOutputOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Shape the events feeds for a calendar client: \(FeedProfile.all.map(\.name).joined(separator: ", ")). google and outlook leave out alarms, which their subscriptions ignore.", valueName: "client"))
+    @Option(
+        help: ArgumentHelp(
+            "Shape the events feeds for a calendar client: \(FeedProfile.all.map(\.name).joined(separator: ", ")). google and outlook leave out alarms, which their subscriptions ignore.",
+            valueName: "client"))
     var profile: String = FeedProfile.generic.name
 
-    @Flag(help: "Events feeds hold one \"Follow-ups today (N)\" event per owner and day, at the start of the working day in --timezone, instead of one event per touch.")
+    @Flag(
+        help:
+            "Events feeds hold one \"Follow-ups today (N)\" event per owner and day, at the start of the working day in --timezone, instead of one event per touch."
+    )
     var digest = false
 
     @Flag(help: "Events are all-day entries on their day instead of timed ones (an alarm still fires at the touch time).")
@@ -16,13 +22,18 @@ struct FeedOutputOptions: ParsableArguments {
 
     @OptionGroup var mode: FileModeOption
 
-    @Option(help: ArgumentHelp("How long to wait for another run that is writing into the feeds' folder, in seconds; then give up with status 75.", valueName: "seconds"))
+    @Option(
+        help: ArgumentHelp(
+            "How long to wait for another run that is writing into the feeds' folder, in seconds; then give up with status 75.", valueName: "seconds"))
     var wait: Double = 60
 
     @Flag(help: "Write nothing when any row of the store is bad.")
     var strict = false
 
-    @Option(help: ArgumentHelp("How many threads plan and serialise, owner by owner (default: one per core). The feeds are the same, byte for byte, whatever the number.", valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "How many threads plan and serialise, owner by owner (default: one per core). The feeds are the same, byte for byte, whatever the number.",
+            valueName: "n"))
     var threads: Int?
 
     func validate() throws {
@@ -35,8 +46,10 @@ struct FeedOutputOptions: ParsableArguments {
 
     /// The engine's options; `zone` is where a digest's day starts.
     func generateOptions(zone: String, followsClock: Bool, clock: Date) -> GenerateOptions {
-        var options = GenerateOptions(feeds: FeedOptions(profile: FeedProfile.named(profile) ?? .generic, allDay: allDay,
-                                                         digest: digest, ownerTimeZone: zone))
+        var options = GenerateOptions(
+            feeds: FeedOptions(
+                profile: FeedProfile.named(profile) ?? .generic, allDay: allDay,
+                digest: digest, ownerTimeZone: zone))
         options.fileMode = mode.value
         options.lockWait = wait
         options.strict = strict
@@ -49,7 +62,11 @@ struct FeedOutputOptions: ParsableArguments {
 
 /// `--mode`: the permissions of the files a command writes.
 struct FileModeOption: ParsableArguments {
-    @Option(name: .customLong("mode"), help: ArgumentHelp("Permissions of the files written, in octal: 600 (the default) lets only their owner read them; 644 lets a web server running as another user serve them.", valueName: "mode"))
+    @Option(
+        name: .customLong("mode"),
+        help: ArgumentHelp(
+            "Permissions of the files written, in octal: 600 (the default) lets only their owner read them; 644 lets a web server running as another user serve them.",
+            valueName: "mode"))
     var text: String = "600"
 
     var value: mode_t { Self.parse(text) ?? 0o600 }

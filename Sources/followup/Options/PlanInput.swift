@@ -7,7 +7,9 @@ import Playbooks
 
 /// The lead store to read, for the commands that plan or check it.
 struct StoreSource: ParsableArguments {
-    @Option(help: ArgumentHelp("The lead store: a .csv lead sheet, or a SQLite store made by `followup init` (default: $FOLLOWUP_STORE, else leads.sqlite).", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "The lead store: a .csv lead sheet, or a SQLite store made by `followup init` (default: $FOLLOWUP_STORE, else leads.sqlite).", valueName: "path"))
     var store: String = defaultStorePath
 
     @OptionGroup var sheetEncoding: SheetEncodingOption
@@ -53,10 +55,16 @@ struct PlanInput: ParsableArguments {
 /// What shapes a plan beyond the leads: the playbook, the horizon and the
 /// default zone (`serve --regenerate-every` takes them too).
 struct PlanningOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("A playbook file (YAML): the cadence, texts, nurture, working days and hours, holidays, capacity. `followup playbook --print-default` writes one to start from. Default: the built-in method.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "A playbook file (YAML): the cadence, texts, nurture, working days and hours, holidays, capacity. `followup playbook --print-default` writes one to start from. Default: the built-in method.",
+            valueName: "file"))
     var playbook: String?
 
-    @Option(help: ArgumentHelp("How many days ahead to write touchpoints (default: the playbook's, 90). Agreed next steps and check-backs are written whatever their date.", valueName: "days"))
+    @Option(
+        help: ArgumentHelp(
+            "How many days ahead to write touchpoints (default: the playbook's, 90). Agreed next steps and check-backs are written whatever their date.",
+            valueName: "days"))
     var horizon: Int?
 
     @Option(help: ArgumentHelp("The IANA time zone of leads that name none (default: the playbook's, else this machine's zone).", valueName: "zone"))
@@ -81,8 +89,9 @@ struct PlanningOptions: ParsableArguments {
             for warning in warnings { printError(warning.description) }
         }
         let zone = timezone ?? playbook.timeZone ?? TimeZone.current.identifier
-        let planner = try Planner(playbook: playbook, defaultTimeZone: zone, now: now.planningNow(zone: zone, clock: clock),
-                                  horizonDays: horizonDays ?? horizon)
+        let planner = try Planner(
+            playbook: playbook, defaultTimeZone: zone, now: now.planningNow(zone: zone, clock: clock),
+            horizonDays: horizonDays ?? horizon)
         return PlanSetup(playbook: playbook, zone: zone, planner: planner)
     }
 }
@@ -104,7 +113,11 @@ struct PlanSetup {
 
 /// `--encoding`, for the commands that read a lead sheet.
 struct SheetEncodingOption: ParsableArguments {
-    @Option(name: .customLong("encoding"), help: ArgumentHelp("How the lead sheet's bytes are text: auto (UTF-8, or Windows-1252 for a sheet with no UTF-8 in it, with a warning), utf-8, windows-1252, latin-1.", valueName: "name"))
+    @Option(
+        name: .customLong("encoding"),
+        help: ArgumentHelp(
+            "How the lead sheet's bytes are text: auto (UTF-8, or Windows-1252 for a sheet with no UTF-8 in it, with a warning), utf-8, windows-1252, latin-1.",
+            valueName: "name"))
     var name: String = SheetEncoding.auto.rawValue
 
     var value: SheetEncoding { SheetEncoding(name: name) ?? .auto }

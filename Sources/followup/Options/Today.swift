@@ -4,7 +4,8 @@ import Foundation
 
 /// `--now`, for every command that plans or records: validated here, once.
 struct NowOption: ParsableArguments {
-    @Option(help: ArgumentHelp("Today, for a reproducible run: 2026-12-01, or a date-time such as 2026-12-01T08:00:00Z. Defaults to the clock.", valueName: "date"))
+    @Option(
+        help: ArgumentHelp("Today, for a reproducible run: 2026-12-01, or a date-time such as 2026-12-01T08:00:00Z. Defaults to the clock.", valueName: "date"))
     var now: String?
 
     func validate() throws {
@@ -63,8 +64,9 @@ extension PlanningNow {
         guard let local = LocalDateTime(iso: text), let timeZone = TimeZone(identifier: zone) else { return nil }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
-        let components = DateComponents(year: local.date.year, month: local.date.month, day: local.date.day,
-                                        hour: local.time.hour, minute: local.time.minute, second: local.second)
+        let components = DateComponents(
+            year: local.date.year, month: local.date.month, day: local.date.day,
+            hour: local.time.hour, minute: local.time.minute, second: local.second)
         return calendar.date(from: components).map { .instant($0) }
     }
 }
