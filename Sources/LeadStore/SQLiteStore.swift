@@ -371,17 +371,7 @@ public final class SQLiteStore {
             try db.execute(
                 sql: "INSERT INTO touch (lead_id, at, channel, direction, step, note) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [id, at, channel, inbound ? "in" : "out", step, note])
-            if inbound {
-                lead.lastReply = max(lead.lastReply ?? date, date)
-                if [.new, .active, .notYet].contains(lead.effectiveStatus) { lead.status = .engaged }
-            } else {
-                if let step, date >= (lead.lastContact ?? date) { lead.lastStep = step }
-                lead.lastContact = max(lead.lastContact ?? date, date)
-                if lead.firstContact == nil || lead.effectiveStatus == .new {
-                    lead.firstContact = min(lead.firstContact ?? date, date)
-                }
-                if lead.effectiveStatus == .new { lead.status = .active }
-            }
+            lead = inbound ? lead.replied(on: date) : lead.touched(on: date, step: step)
         }
     }
 
@@ -395,10 +385,7 @@ public final class SQLiteStore {
             try db.execute(
                 sql: "INSERT INTO next_step (lead_id, what, due, owner, set_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [id, what, due.description, owner.rawValue, now])
-            lead.nextStep = what
-            lead.nextStepDue = due
-            lead.nextStepOwner = owner
-            if [.new, .active, .notYet].contains(lead.effectiveStatus) { lead.status = .engaged }
+            lead = lead.agreeing(what, due: due, owner: owner)
         }
     }
 
@@ -406,14 +393,11 @@ public final class SQLiteStore {
     @discardableResult
     public func markNextStepDone(_ id: String, on date: LocalDate, now: String) throws(LeadStoreError) -> Lead {
         try update(id, now: now) { db, lead in
-            guard lead.nextStep != nil || lead.nextStepDue != nil else {
+            guard let done = lead.nextStepDone(on: date) else {
                 throw LeadStoreError("lead \"\(id)\" has no open next step; nothing was changed")
             }
             try db.execute(sql: "UPDATE next_step SET done_at = ? WHERE lead_id = ? AND done_at IS NULL", arguments: [now, id])
-            if (lead.nextStepOwner ?? .me) == .me { lead.lastContact = max(lead.lastContact ?? date, date) }
-            lead.nextStep = nil
-            lead.nextStepDue = nil
-            lead.nextStepOwner = nil
+            lead = done
         }
     }
 
@@ -422,20 +406,21 @@ public final class SQLiteStore {
     public func snooze(_ id: String, until: LocalDate, now: String) throws(LeadStoreError) -> Lead {
         try update(id, now: now) { db, lead in
             try db.execute(sql: "INSERT INTO snooze (lead_id, until, set_at) VALUES (?, ?, ?)", arguments: [id, until.description, now])
-            lead.snoozeUntil = until
-            if ![.won, .lost, .closed].contains(lead.effectiveStatus) { lead.status = .notYet }
+            lead = lead.snoozed(until: until)
         }
     }
 
     /// Won, lost, or closed ("no"): nothing more is planned.
     @discardableResult
     public func close(_ id: String, outcome: LeadStatus, on date: LocalDate, now: String) throws(LeadStoreError) -> Lead {
-        precondition([.won, .lost, .closed].contains(outcome))
-        return try update(id, now: now) { db, lead in
+        try update(id, now: now) { db, lead in
+            guard let closed = lead.closed(as: outcome) else {
+                throw LeadStoreError("\(outcome.rawValue) does not close a lead (won, lost or closed do); nothing was changed")
+            }
             try db.execute(
                 sql: "INSERT INTO outcome (lead_id, outcome, at) VALUES (?, ?, ?)",
                 arguments: [id, outcome.rawValue, date.description])
-            lead.status = outcome
+            lead = closed
         }
     }
 
