@@ -51,13 +51,7 @@ struct ComponentHandle: ~Copyable {
     /// The pointers are owned by this component.
     func calendars() -> [OpaquePointer] {
         if icalcomponent_isa(raw) == ICAL_VCALENDAR_COMPONENT { return [raw] }
-        var calendars: [OpaquePointer] = []
-        var calendar = icalcomponent_get_first_component(raw, ICAL_VCALENDAR_COMPONENT)
-        while let current = calendar {
-            calendars.append(current)
-            calendar = icalcomponent_get_next_component(raw, ICAL_VCALENDAR_COMPONENT)
-        }
-        return calendars
+        return Array(children(of: raw, ICAL_VCALENDAR_COMPONENT))
     }
 
     /// Gives up ownership without freeing.
@@ -104,6 +98,60 @@ struct PropertyHandle: ~Copyable {
         discard self
         return raw
     }
+}
+
+// MARK: - Walking the tree
+
+/// The children of a component, of one kind or of any, in order: borrowed,
+/// each owned by the parent and valid while it lives, never to be freed.
+/// Every walk of libical's tree goes through this and `PropertyWalk`.
+///
+/// libical keeps one cursor per parent (`icalcomponent_get_first_component`
+/// resets it, `_next_` moves it): a walk of one parent's children must not
+/// start another walk of the same parent's children inside it.
+struct ComponentWalk: Sequence, IteratorProtocol {
+    let parent: OpaquePointer
+    let kind: icalcomponent_kind
+    private var started = false
+
+    init(_ parent: OpaquePointer, _ kind: icalcomponent_kind) {
+        self.parent = parent
+        self.kind = kind
+    }
+
+    mutating func next() -> OpaquePointer? {
+        defer { started = true }
+        return started ? icalcomponent_get_next_component(parent, kind) : icalcomponent_get_first_component(parent, kind)
+    }
+}
+
+/// The properties of a component, of one kind or of any, in order: borrowed
+/// as `ComponentWalk`'s children are, with libical's one property cursor per
+/// component.
+struct PropertyWalk: Sequence, IteratorProtocol {
+    let parent: OpaquePointer
+    let kind: icalproperty_kind
+    private var started = false
+
+    init(_ parent: OpaquePointer, _ kind: icalproperty_kind) {
+        self.parent = parent
+        self.kind = kind
+    }
+
+    mutating func next() -> OpaquePointer? {
+        defer { started = true }
+        return started ? icalcomponent_get_next_property(parent, kind) : icalcomponent_get_first_property(parent, kind)
+    }
+}
+
+/// A component's children (see `ComponentWalk`).
+func children(of component: OpaquePointer, _ kind: icalcomponent_kind = ICAL_ANY_COMPONENT) -> ComponentWalk {
+    ComponentWalk(component, kind)
+}
+
+/// A component's properties (see `PropertyWalk`).
+func properties(of component: OpaquePointer, _ kind: icalproperty_kind = ICAL_ANY_PROPERTY) -> PropertyWalk {
+    PropertyWalk(component, kind)
 }
 
 extension ICalError {

@@ -277,13 +277,11 @@ public enum ICalLint {
         }
         for calendar in calendars {
             problems += errors(in: calendar, children: false).map { ICalLintProblem(line: 1, message: "libical: \($0)") }
-            var component = icalcomponent_get_first_component(calendar, ICAL_ANY_COMPONENT)
-            while let current = component {
+            for current in children(of: calendar) {
                 let line = lineOf(current)
                 problems += errors(in: current).map { ICalLintProblem(line: line, message: "libical: \($0)") }
                 problems += restrictionProblems(calendar, current, at: line)
                 problems += timeProblems(current, at: line)
-                component = icalcomponent_get_next_component(calendar, ICAL_ANY_COMPONENT)
             }
         }
         return problems
@@ -291,19 +289,10 @@ public enum ICalLint {
 
     /// The texts of the X-LIC-ERROR properties libical's parser or
     /// restriction check added to a component and its children.
-    private static func errors(in component: OpaquePointer, children: Bool = true) -> [String] {
-        var texts: [String] = []
-        var error = icalcomponent_get_first_property(component, ICAL_XLICERROR_PROPERTY)
-        while let current = error {
-            texts.append(icalproperty_get_xlicerror(current).map { String(cString: $0) } ?? "error")
-            error = icalcomponent_get_next_property(component, ICAL_XLICERROR_PROPERTY)
-        }
-        guard children else { return texts }
-        var child = icalcomponent_get_first_component(component, ICAL_ANY_COMPONENT)
-        while let current = child {
-            texts += errors(in: current)
-            child = icalcomponent_get_next_component(component, ICAL_ANY_COMPONENT)
-        }
+    private static func errors(in component: OpaquePointer, children includingChildren: Bool = true) -> [String] {
+        var texts = properties(of: component, ICAL_XLICERROR_PROPERTY).map { icalproperty_get_xlicerror($0).map { String(cString: $0) } ?? "error" }
+        guard includingChildren else { return texts }
+        for child in ICal.children(of: component) { texts += errors(in: child) }
         return texts
     }
 
@@ -315,13 +304,11 @@ public enum ICalLint {
             let shellRaw = icalcomponent_new(ICAL_VCALENDAR_COMPONENT)
         else { return [] }
         var shell = ComponentHandle(owning: shellRaw)
-        var property = icalcomponent_get_first_property(calendar, ICAL_ANY_PROPERTY)
-        while let current = property {
+        for property in properties(of: calendar) {
             // libical: the clone is the caller's until the shell takes it.
-            if icalproperty_isa(current) != ICAL_XLICERROR_PROPERTY, let clone = icalproperty_new_clone(current) {
+            if icalproperty_isa(property) != ICAL_XLICERROR_PROPERTY, let clone = icalproperty_new_clone(property) {
                 icalcomponent_add_property(shell.raw, clone)
             }
-            property = icalcomponent_get_next_property(calendar, ICAL_ANY_PROPERTY)
         }
         guard let clone = icalcomponent_new_clone(component) else { return [] }
         shell.add(ComponentHandle(owning: clone))

@@ -53,19 +53,8 @@ public enum ICalParser {
 
     private static func convert(_ raw: OpaquePointer) -> ICalParsedComponent {
         let kind = icalcomponent_kind_to_string(icalcomponent_isa(raw)).map { String(cString: $0) } ?? "UNKNOWN"
-        var properties: [ICalParsedProperty] = []
-        var property = icalcomponent_get_first_property(raw, ICAL_ANY_PROPERTY)
-        while let current = property {
-            properties.append(convertProperty(current))
-            property = icalcomponent_get_next_property(raw, ICAL_ANY_PROPERTY)
-        }
-        var children: [ICalParsedComponent] = []
-        var child = icalcomponent_get_first_component(raw, ICAL_ANY_COMPONENT)
-        while let current = child {
-            children.append(convert(current))
-            child = icalcomponent_get_next_component(raw, ICAL_ANY_COMPONENT)
-        }
-        return ICalParsedComponent(kind: kind, properties: properties, components: children)
+        return ICalParsedComponent(
+            kind: kind, properties: properties(of: raw).map(convertProperty), components: children(of: raw).map(convert))
     }
 
     private static func convertProperty(_ raw: OpaquePointer) -> ICalParsedProperty {
@@ -125,8 +114,7 @@ extension ICalParser {
         var result: [ICalResolvedTimes] = []
         for calendar in root.calendars() {
             for kind in [ICAL_VEVENT_COMPONENT, ICAL_VTODO_COMPONENT] {
-                var component = icalcomponent_get_first_component(calendar, kind)
-                while let current = component {
+                for current in children(of: calendar, kind) {
                     func seconds(_ time: icaltimetype) -> Int? {
                         icaltime_is_null_time(time) != 0 ? nil : Int(icaltime_as_timet_with_zone(time, time.zone))
                     }
@@ -139,7 +127,6 @@ extension ICalParser {
                             start: seconds(icalcomponent_get_dtstart(current)),
                             end: hasEnd ? seconds(icalcomponent_get_dtend(current)) : nil,
                             due: hasDue ? seconds(icalcomponent_get_due(current)) : nil))
-                    component = icalcomponent_get_next_component(calendar, kind)
                 }
             }
         }
@@ -195,18 +182,14 @@ extension ICalParser {
         var eventNumber = 0
         for calendar in root.calendars() {
             calendars += 1
-            var component = icalcomponent_get_first_component(calendar, ICAL_VEVENT_COMPONENT)
-            while let event = component {
-                defer { component = icalcomponent_get_next_component(calendar, ICAL_VEVENT_COMPONENT) }
+            for event in children(of: calendar, ICAL_VEVENT_COMPONENT) {
                 let line = eventNumber < eventLines.count ? eventLines[eventNumber] : 1
                 eventNumber += 1
                 let summary = icalcomponent_get_summary(event).map { String(cString: $0) } ?? ""
                 let shown = summary.isEmpty ? "an event" : "the event \"\(summary.prefix(60))\""
-                var error = icalcomponent_get_first_property(event, ICAL_XLICERROR_PROPERTY)
-                while let current = error {
-                    let message = icalproperty_get_xlicerror(current).map { String(cString: $0) } ?? "a value libical cannot read"
+                for error in properties(of: event, ICAL_XLICERROR_PROPERTY) {
+                    let message = icalproperty_get_xlicerror(error).map { String(cString: $0) } ?? "a value libical cannot read"
                     problems(ICalLintProblem(line: line, message: "\(shown): \(message.prefix(200)); that part is ignored"))
-                    error = icalcomponent_get_next_property(event, ICAL_XLICERROR_PROPERTY)
                 }
                 let start = icalcomponent_get_dtstart(event)
                 // libical reads some malformed dates ("2026-13-45") as fields out of range.
@@ -234,12 +217,7 @@ extension ICalParser {
                 if icaltime_is_null_time(end) == 0, start.is_date == 1 {
                     length = max(1, Int(icaltime_as_timet(end) - icaltime_as_timet(start)) / 86_400)
                 }
-                var excluded = Set<Int>()
-                var property = icalcomponent_get_first_property(event, ICAL_EXDATE_PROPERTY)
-                while let current = property {
-                    excluded.insert(key(icalproperty_get_exdate(current)))
-                    property = icalcomponent_get_next_property(event, ICAL_EXDATE_PROPERTY)
-                }
+                let excluded = Set(properties(of: event, ICAL_EXDATE_PROPERTY).map { key(icalproperty_get_exdate($0)) })
                 var starts: [icaltimetype] = []
                 if let rule = icalcomponent_get_first_property(event, ICAL_RRULE_PROPERTY) {
                     // libical: the iterator is the caller's to free.
@@ -262,11 +240,9 @@ extension ICalParser {
                 } else {
                     starts.append(start)
                 }
-                property = icalcomponent_get_first_property(event, ICAL_RDATE_PROPERTY)
-                while let current = property {
-                    let value = icalproperty_get_rdate(current)
+                for property in properties(of: event, ICAL_RDATE_PROPERTY) {
+                    let value = icalproperty_get_rdate(property)
                     if icaltime_is_null_time(value.time) == 0 { starts.append(value.time) }
-                    property = icalcomponent_get_next_property(event, ICAL_RDATE_PROPERTY)
                 }
                 for occurrence in starts where !excluded.contains(key(occurrence)) {
                     var day = occurrence

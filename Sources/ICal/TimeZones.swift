@@ -120,13 +120,8 @@ public final class TimeZoneCatalog: Sendable {
             icalcomponent_remove_property(vtimezone, until)
             icalproperty_free(until)
         }
-        var observances: [OpaquePointer] = []
-        var observance = icalcomponent_get_first_component(vtimezone, ICAL_ANY_COMPONENT)
-        while let current = observance {
-            observances.append(current)
-            observance = icalcomponent_get_next_component(vtimezone, ICAL_ANY_COMPONENT)
-        }
-        for observance in observances {
+        // Gathered first: new observances are added to the VTIMEZONE below.
+        for observance in Array(children(of: vtimezone)) {
             let offset =
                 icalcomponent_get_first_property(observance, ICAL_TZOFFSETFROM_PROPERTY)
                 .map { icalproperty_get_tzoffsetfrom($0) } ?? 0
