@@ -5,7 +5,7 @@ internal import CLibical
 /// A component that is added to a parent is handed off with `consuming`, so
 /// the Swift owner ends there and only the parent frees it.
 struct ComponentHandle: ~Copyable {
-    private(set) var raw: OpaquePointer
+    private var raw: OpaquePointer
 
     init(kind: icalcomponent_kind) throws(ICalError) {
         guard let raw = icalcomponent_new(kind) else {
@@ -52,6 +52,13 @@ struct ComponentHandle: ~Copyable {
     func calendars() -> [OpaquePointer] {
         if icalcomponent_isa(raw) == ICAL_VCALENDAR_COMPONENT { return [raw] }
         return Array(children(of: raw, ICAL_VCALENDAR_COMPONENT))
+    }
+
+    /// The component, lent to `body` for libical calls that read or change
+    /// it in place (and its children, which it owns): the pointer is valid
+    /// only while the handle lives, and is never freed by the borrower.
+    func withBorrowed<T, E: Error>(_ body: (OpaquePointer) throws(E) -> T) throws(E) -> T {
+        try body(raw)
     }
 
     /// Gives up ownership without freeing.

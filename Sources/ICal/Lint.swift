@@ -307,17 +307,18 @@ public enum ICalLint {
         for property in properties(of: calendar) {
             // libical: the clone is the caller's until the shell takes it.
             if icalproperty_isa(property) != ICAL_XLICERROR_PROPERTY, let clone = icalproperty_new_clone(property) {
-                icalcomponent_add_property(shell.raw, clone)
+                shell.withBorrowed { icalcomponent_add_property($0, clone) }
             }
         }
         guard let clone = icalcomponent_new_clone(component) else { return [] }
         shell.add(ComponentHandle(owning: clone))
-        guard icalrestriction_check(shell.raw) == 0 else { return [] }
-        guard let inner = icalcomponent_get_first_component(shell.raw, ICAL_ANY_COMPONENT) else { return [] }
         // The clone carries the parser's errors too; those are reported already.
         let parserErrors = Set(errors(in: component))
-        return errors(in: inner).filter { !parserErrors.contains($0) }
-            .map { ICalLintProblem(line: line, message: "libical restriction: \($0)") }
+        return shell.withBorrowed { shell in
+            guard icalrestriction_check(shell) == 0, let inner = icalcomponent_get_first_component(shell, ICAL_ANY_COMPONENT) else { return [] }
+            return errors(in: inner).filter { !parserErrors.contains($0) }
+                .map { ICalLintProblem(line: line, message: "libical restriction: \($0)") }
+        }
     }
 
     /// An end before its start: DUE before DTSTART, DTEND before DTSTART.

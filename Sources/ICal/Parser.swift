@@ -47,7 +47,7 @@ public enum ICalParser {
             throw ICalError.current("parsing iCalendar text")
         }
         let root = ComponentHandle(owning: raw)
-        let value = convert(root.raw)
+        let value = root.withBorrowed(convert)
         return value.kind == "XROOT" ? value.components : [value]
     }
 

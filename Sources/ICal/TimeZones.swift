@@ -90,17 +90,19 @@ public final class TimeZoneCatalog: Sendable {
             throw ICalError.current("copying time zone \"\(tzid)\"")
         }
         let component = ComponentHandle(owning: clone)
-        if let property = icalcomponent_get_first_property(component.raw, ICAL_TZID_PROPERTY) {
-            icalproperty_set_tzid(property, tzid)
-        }
         var start = icaltime_null_time()
         start.year = Int32(years.lowerBound - 1); start.month = 12; start.day = 31
         start.zone = icaltimezone_get_utc_timezone()
         var end = icaltime_null_time()
         end.year = Int32(years.upperBound + 1); end.month = 1; end.day = 2
         end.zone = icaltimezone_get_utc_timezone()
-        icaltimezone_truncate_vtimezone(component.raw, start, end, 0)
-        Self.makePortable(component.raw)
+        component.withBorrowed { vtimezone in
+            if let property = icalcomponent_get_first_property(vtimezone, ICAL_TZID_PROPERTY) {
+                icalproperty_set_tzid(property, tzid)
+            }
+            icaltimezone_truncate_vtimezone(vtimezone, start, end, 0)
+            Self.makePortable(vtimezone)
+        }
         return try component.serialized()
     }
 
