@@ -40,6 +40,9 @@ struct StreamingRun {
         var ownerNames: [String] = []
         var zones: Set<String>
         var read: LeadSheetResult
+        /// Keeping a lead failed (the disk): the run stops once the store's
+        /// problems are reported.
+        var failure: GenerateError?
     }
 
     func write(progress: @escaping @Sendable (GenerateProgress) -> Void) throws(GenerateError) -> Written {
@@ -52,6 +55,7 @@ struct StreamingRun {
         defer { if !writing && !outExisted { rmdir(out) } }
         let leads = try spill()
         progress(.read(leads.read))
+        if let failure = leads.failure { throw failure }
         if leads.read.headerIsUnusable {
             throw GenerateError(.store, "\(job.store.name): nothing written: the lead sheet's header must be fixed first")
         }
@@ -143,11 +147,11 @@ struct StreamingRun {
         } catch {
             throw GenerateError(.store, "\(error)")
         }
-        if let failure { throw failure }
-        if let spill = leads.spill {
-            do throws(FileError) { try spill.finishWriting() } catch { throw GenerateError(error) }
-        }
         leads.read = read
+        leads.failure = failure
+        if failure == nil, let spill = leads.spill {
+            do throws(FileError) { try spill.finishWriting() } catch { leads.failure = GenerateError(error) }
+        }
         return leads
     }
 
