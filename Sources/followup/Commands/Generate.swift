@@ -60,15 +60,19 @@ struct Generate: ParsableCommand {
         }
         progress.clear()
         if !quiet { summarise(report) }
-        if let last = report.lostLeads {
-            // Printed with --quiet too: subscribers' calendars just lost these leads' touches.
-            let planned = report.leads, rejected = report.read.rejectedRows
-            printError(
-                "followup: warning: \(planned) lead\(planned == 1 ? "" : "s") planned where the last run into \(out) planned \(last): "
-                    + "\(last - planned) fewer, because \(rejected) row\(rejected == 1 ? " was" : "s were") rejected; "
-                    + "the feeds were written without them. Fix the rows above and run again (--strict writes nothing while any row is bad)")
-        }
+        // Printed with --quiet too: subscribers' calendars just lost these leads' touches.
+        if let warning = Self.lostLeadsWarning(report, out: out) { printError(warning) }
         if report.hasRejectedRows { throw ExitCode(ExitStatus.rowsRejected) }
+    }
+
+    /// The warning for a run that planned far fewer leads than the last
+    /// because rows were rejected; nil otherwise.
+    static func lostLeadsWarning(_ report: GenerateReport, out: String) -> String? {
+        guard let last = report.lostLeads else { return nil }
+        let planned = report.leads, rejected = report.read.rejectedRows
+        return "followup: warning: \(planned) lead\(planned == 1 ? "" : "s") planned where the last run into \(out) planned \(last): "
+            + "\(last - planned) fewer, because \(rejected) row\(rejected == 1 ? " was" : "s were") rejected; "
+            + "the feeds were written without them. Fix the rows above and run again (--strict writes nothing while any row is bad)"
     }
 
     /// The one summary line (and the temporaries a stopped run left).

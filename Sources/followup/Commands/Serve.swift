@@ -95,9 +95,10 @@ struct Serve: AsyncParsableCommand {
             store: StoreSource.source(store, encoding: sheetEncoding.value), planner: setup.planner,
             options: output.generateOptions(zone: setup.zone, followsClock: today.now == nil, clock: clock),
             out: folder.dir)
-        _ = try job.run { event in
+        let report = try job.run { event in
             if case .read(let result) = event { StoreSource.report(result, store: store) }
         }
+        if let warning = Generate.lostLeadsWarning(report, out: folder.dir) { printError(warning) }
         _ = try folder.ensureTokens()
     }
 
