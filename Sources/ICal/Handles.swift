@@ -109,56 +109,38 @@ struct PropertyHandle: ~Copyable {
 
 // MARK: - Walking the tree
 
-/// The children of a component, of one kind or of any, in order: borrowed,
-/// each owned by the parent and valid while it lives, never to be freed.
-/// Every walk of libical's tree goes through this and `PropertyWalk`.
+/// The children or the properties of a component, of one kind or of any,
+/// in order: borrowed, each owned by the component and valid while it lives,
+/// never to be freed. Every walk of libical's tree goes through this.
 ///
-/// libical keeps one cursor per parent (`icalcomponent_get_first_component`
-/// resets it, `_next_` moves it): a walk of one parent's children must not
-/// start another walk of the same parent's children inside it.
-struct ComponentWalk: Sequence, IteratorProtocol {
-    let parent: OpaquePointer
-    let kind: icalcomponent_kind
+/// libical keeps one cursor per component for its children and one for its
+/// properties (`_get_first_` resets it, `_get_next_` moves it): a walk must
+/// not start another walk of the same component's children (or properties)
+/// inside it.
+struct TreeWalk: Sequence, IteratorProtocol {
+    private let first: () -> OpaquePointer?
+    private let following: () -> OpaquePointer?
     private var started = false
 
-    init(_ parent: OpaquePointer, _ kind: icalcomponent_kind) {
-        self.parent = parent
-        self.kind = kind
+    fileprivate init(first: @escaping () -> OpaquePointer?, next: @escaping () -> OpaquePointer?) {
+        self.first = first
+        following = next
     }
 
     mutating func next() -> OpaquePointer? {
         defer { started = true }
-        return started ? icalcomponent_get_next_component(parent, kind) : icalcomponent_get_first_component(parent, kind)
+        return started ? following() : first()
     }
 }
 
-/// The properties of a component, of one kind or of any, in order: borrowed
-/// as `ComponentWalk`'s children are, with libical's one property cursor per
-/// component.
-struct PropertyWalk: Sequence, IteratorProtocol {
-    let parent: OpaquePointer
-    let kind: icalproperty_kind
-    private var started = false
-
-    init(_ parent: OpaquePointer, _ kind: icalproperty_kind) {
-        self.parent = parent
-        self.kind = kind
-    }
-
-    mutating func next() -> OpaquePointer? {
-        defer { started = true }
-        return started ? icalcomponent_get_next_property(parent, kind) : icalcomponent_get_first_property(parent, kind)
-    }
+/// A component's children.
+func children(of component: OpaquePointer, _ kind: icalcomponent_kind = ICAL_ANY_COMPONENT) -> TreeWalk {
+    TreeWalk(first: { icalcomponent_get_first_component(component, kind) }, next: { icalcomponent_get_next_component(component, kind) })
 }
 
-/// A component's children (see `ComponentWalk`).
-func children(of component: OpaquePointer, _ kind: icalcomponent_kind = ICAL_ANY_COMPONENT) -> ComponentWalk {
-    ComponentWalk(component, kind)
-}
-
-/// A component's properties (see `PropertyWalk`).
-func properties(of component: OpaquePointer, _ kind: icalproperty_kind = ICAL_ANY_PROPERTY) -> PropertyWalk {
-    PropertyWalk(component, kind)
+/// A component's properties.
+func properties(of component: OpaquePointer, _ kind: icalproperty_kind = ICAL_ANY_PROPERTY) -> TreeWalk {
+    TreeWalk(first: { icalcomponent_get_first_property(component, kind) }, next: { icalcomponent_get_next_property(component, kind) })
 }
 
 extension ICalError {
