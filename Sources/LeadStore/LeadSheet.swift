@@ -490,7 +490,13 @@ private struct RowReader {
 
     /// The trimmed value of a column; nil when absent or empty.
     func text(_ column: LeadSheet.Column) -> String? {
-        guard let index = header.index(of: column), index < fields.count else { return nil }
+        header.index(of: column).flatMap(text(at:))
+    }
+
+    /// The trimmed value of the field at `index`, as `neutralised` wrote
+    /// it restored; nil when absent or empty.
+    func text(at index: Int) -> String? {
+        guard index < fields.count else { return nil }
         let value = fields[index].trimmed
         if value.isEmpty { return nil }
         return value.utf8.first == UInt8(ascii: "'") ? LeadSheet.restored(value) : value
@@ -558,12 +564,9 @@ private struct RowReader {
             nextStep: text(.nextStep), nextStepDue: date(.nextStepDue), nextStepOwner: nextStepOwner,
             snoozeUntil: date(.snoozeUntil), fiscalYearStart: fiscalYearStart, launchDate: date(.launchDate),
             events: events, notes: text(.notes), lastStep: text(.lastStep))
-        for (index, field) in header.extras where index < fields.count {
-            let value = fields[index].trimmed
-            guard !value.isEmpty else { continue }
-            if let expected = field.read(&lead, value.utf8.first == UInt8(ascii: "'") ? LeadSheet.restored(value) : value) {
-                failField(index, "\(Diagnostic.shown(value)) is not \(expected)")
-            }
+        for (index, field) in header.extras {
+            guard let value = text(at: index) else { continue }
+            if let expected = field.read(&lead, value) { failField(index, "\(Diagnostic.shown(value)) is not \(expected)") }
         }
         return id == nil ? nil : lead
     }

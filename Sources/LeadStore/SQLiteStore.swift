@@ -232,14 +232,6 @@ public final class SQLiteStore {
         } catch { throw LeadStoreError("\(path): cannot read the leads: \(Self.describe(error))") }
     }
 
-    /// The store read as a lead sheet is: leads, their owners, no row errors.
-    public func read() throws(LeadStoreError) -> LeadSheetResult {
-        var leads: [Lead] = []
-        var result = try read { leads.append($0) }
-        result.leads = leads
-        return result
-    }
-
     /// Reads every lead with a cursor and hands each to `each` as it is
     /// read; the result's `leads` stay empty, so a store of any size can be
     /// read without holding it.
