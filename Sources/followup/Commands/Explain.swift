@@ -38,7 +38,9 @@ struct Explain: ParsableCommand {
         let lead = result.leads[index]
         let touches = planner.plan(result.leads)[index]
         // What comes after the horizon: the same plan, looking a year further.
-        let further = try input.setup(clock: clock, horizonDays: planner.horizonDays + 400).planner
+        // The same playbook as read (its holidays reach years ahead), not read again.
+        let further = try Planner(
+            playbook: setup.playbook, defaultTimeZone: setup.zone, now: planner.now, horizonDays: planner.horizonDays + 400)
         let zone = lead.timeZone ?? setup.zone
         let today = planner.today(in: zone)
         let horizonEnd = today.adding(days: planner.horizonDays)

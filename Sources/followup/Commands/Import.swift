@@ -1,7 +1,6 @@
 import ArgumentParser
 import FollowUp
 import Foundation
-import ICal
 import LeadStore
 
 struct Import: ParsableCommand {
@@ -25,8 +24,7 @@ struct Import: ParsableCommand {
     @OptionGroup var sheetEncoding: SheetEncodingOption
 
     func run() throws {
-        let catalog = TimeZoneCatalog()
-        let result = try LeadSheet(path: sheet, encoding: sheetEncoding.value, isKnownTimeZone: { isUsable(zone: $0, catalog) }).read()
+        let result = try LeadSheet(path: sheet, encoding: sheetEncoding.value, isKnownTimeZone: StoreSource.usableZones()).read()
         StoreSource.report(result, store: sheet)
         if result.headerIsUnusable { throw Failure("\(sheet): nothing imported: the header must be fixed first") }
         let report = try options.open().upsert(result.leads, now: options.stamp)

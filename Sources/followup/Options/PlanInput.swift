@@ -20,8 +20,13 @@ struct StoreSource: ParsableArguments {
     /// The lead store at `path`: a sheet's time zones are those both the
     /// planner and the feeds know.
     static func source(_ path: String, encoding: SheetEncoding) -> any LeadSource {
+        leadSource(at: path, encoding: encoding, isKnownTimeZone: usableZones())
+    }
+
+    /// The check of a sheet's `timezone` values: `isUsable`, with one catalog for the whole sheet.
+    static func usableZones() -> LeadSheet.TimeZoneCheck {
         let catalog = TimeZoneCatalog()
-        return leadSource(at: path, encoding: encoding, isKnownTimeZone: { isUsable(zone: $0, catalog) })
+        return { isUsable(zone: $0, catalog) }
     }
 
     /// Reads every lead and prints every problem on stderr; a sheet whose
@@ -79,7 +84,7 @@ struct PlanningOptions: ParsableArguments {
 
     /// The playbook, the default zone and the planner, as the options and
     /// the playbook file give them, for today as `now` says.
-    func setup(now: NowOption, clock: Date = Date(), horizonDays: Int? = nil) throws -> PlanSetup {
+    func setup(now: NowOption, clock: Date = Date()) throws -> PlanSetup {
         var playbook = Playbook.standard
         if let path = self.playbook {
             // Holiday calendars are read for every day a plan can reach.
@@ -91,15 +96,15 @@ struct PlanningOptions: ParsableArguments {
         let zone = timezone ?? playbook.timeZone ?? TimeZone.current.identifier
         let planner = try Planner(
             playbook: playbook, defaultTimeZone: zone, now: now.planningNow(zone: zone, clock: clock),
-            horizonDays: horizonDays ?? horizon)
+            horizonDays: horizon)
         return PlanSetup(playbook: playbook, zone: zone, planner: planner)
     }
 }
 
 extension PlanInput {
     /// `PlanningOptions.setup` with this input's --now.
-    func setup(clock: Date = Date(), horizonDays: Int? = nil) throws -> PlanSetup {
-        try planning.setup(now: today, clock: clock, horizonDays: horizonDays)
+    func setup(clock: Date = Date()) throws -> PlanSetup {
+        try planning.setup(now: today, clock: clock)
     }
 }
 
