@@ -6,12 +6,16 @@ public struct BusinessCalendar: Hashable, Sendable {
     }
     /// Days off, with their names ("Christmas Day"; empty when unnamed).
     public var holidays: [LocalDate: String] {
-        didSet { holidayBits = HolidayBits(holidays.keys) }
+        didSet { holidayBits = HolidayBits(Array(holidays.keys) + away) }
+    }
+    /// Days the owner is away: no touch lands on them, as on a holiday.
+    public var away: Set<LocalDate> = [] {
+        didSet { holidayBits = HolidayBits(Array(holidays.keys) + away) }
     }
     /// Bit `d` is set when ISO weekday `d` is a working day: the planner asks
     /// for every day it considers, and a bit test costs less than hashing.
     private var weekdayMask: UInt8
-    /// The holidays as bits, for the same reason.
+    /// The holidays and away days as bits, for the same reason.
     private var holidayBits: HolidayBits
 
     public init(workingWeekdays: Set<Int> = [1, 2, 3, 4, 5], holidays: [LocalDate: String] = [:]) {
@@ -32,7 +36,10 @@ public struct BusinessCalendar: Hashable, Sendable {
 
     /// Why `date` is not a business day, nil when it is one.
     public func dayOff(_ date: LocalDate) -> SkipReason? {
-        if holidayBits.contains(date), let name = holidays[date] { return .holiday(name) }
+        if holidayBits.contains(date) {
+            if away.contains(date) { return .away }
+            if let name = holidays[date] { return .holiday(name) }
+        }
         return weekdayMask & (1 << UInt8(date.weekday)) == 0 ? .weekend : nil
     }
 

@@ -64,6 +64,9 @@ public struct Lead: Hashable, Sendable {
     public var launchDate: LocalDate?
     public var events: [LeadEvent]
     public var notes: String?
+    /// The lead's country for public holidays: an ISO 3166 code in upper
+    /// case (`DE`), or a subdivision (`DE-BY`); nil takes it from the zone.
+    public var country: String?
     /// Fields a store keeps beyond the method's, by column name (see
     /// `LeadColumns` in LeadStore): carried along, never planned with.
     public var extra: [String: String] = [:]
@@ -74,14 +77,14 @@ public struct Lead: Hashable, Sendable {
         firstContact: LocalDate? = nil, lastContact: LocalDate? = nil, lastReply: LocalDate? = nil,
         nextStep: String? = nil, nextStepDue: LocalDate? = nil, nextStepOwner: StepOwner? = nil,
         snoozeUntil: LocalDate? = nil, fiscalYearStart: MonthDay? = nil, launchDate: LocalDate? = nil,
-        events: [LeadEvent] = [], notes: String? = nil, lastStep: String? = nil
+        events: [LeadEvent] = [], notes: String? = nil, lastStep: String? = nil, country: String? = nil
     ) {
         self.id = id; self.name = name; self.company = company; self.email = email; self.phone = phone
         self.owner = owner; self.timeZone = timeZone; self.status = status
         self.firstContact = firstContact; self.lastContact = lastContact; self.lastReply = lastReply
         self.nextStep = nextStep; self.nextStepDue = nextStepDue; self.nextStepOwner = nextStepOwner
         self.snoozeUntil = snoozeUntil; self.fiscalYearStart = fiscalYearStart; self.launchDate = launchDate
-        self.events = events; self.notes = notes; self.lastStep = lastStep
+        self.events = events; self.notes = notes; self.lastStep = lastStep; self.country = country
     }
 
     /// The owner a lead gets when the sheet names none.

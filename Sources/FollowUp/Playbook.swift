@@ -116,6 +116,18 @@ public struct Playbook: Hashable, Sendable {
     public var capacityByOwner: [String: Int] {
         didSet { capacityByOwner = Self.byLowercasedOwner(capacityByOwner) }
     }
+    /// Each owner's own working day (zone, days, hours, country,
+    /// capacity, away periods), by owner name without regard to case.
+    public var owners: [String: OwnerDay] {
+        didSet { owners = Self.byLowercasedOwner(owners) }
+    }
+    /// The public holidays of each lead's and each owner's country (see
+    /// `HolidayData`) are days off; `holidays: none` in a playbook turns
+    /// them off (its own holidays still count).
+    public var countryHolidays: Bool
+    /// Each of an owner's touches of a day takes the next slot of this
+    /// many minutes from the start of their working day.
+    public var slotMinutes: Int
     /// A new lead's first contact is placed within this many days of today.
     public var newLeadWindowDays: Int
     /// How far ahead cadence and nurture touchpoints are written.
@@ -129,7 +141,8 @@ public struct Playbook: Hashable, Sendable {
         nurture: NurtureRules, calendar: BusinessCalendar = BusinessCalendar(), timeZone: String? = nil,
         touchTime: TimeOfDay, touchMinutes: Int = 15, workdayEnd: TimeOfDay,
         minimumGapBusinessDays: Int = 2, dailyCapacity: Int? = 20, capacityByOwner: [String: Int] = [:],
-        newLeadWindowDays: Int = 5, horizonDays: Int = 90, alarmMinutesBefore: Int = 15
+        newLeadWindowDays: Int = 5, horizonDays: Int = 90, alarmMinutesBefore: Int = 15,
+        owners: [String: OwnerDay] = [:], countryHolidays: Bool = true, slotMinutes: Int = 15
     ) {
         self.steps = steps; self.afterCloseTheLoop = afterCloseTheLoop
         self.nextStepMine = nextStepMine; self.nextStepTheirs = nextStepTheirs
@@ -140,15 +153,29 @@ public struct Playbook: Hashable, Sendable {
         self.capacityByOwner = Self.byLowercasedOwner(capacityByOwner)
         self.newLeadWindowDays = newLeadWindowDays; self.horizonDays = horizonDays
         self.alarmMinutesBefore = alarmMinutesBefore
+        self.owners = Self.byLowercasedOwner(owners)
+        self.countryHolidays = countryHolidays
+        self.slotMinutes = slotMinutes
     }
 
     private static func byLowercasedOwner(_ capacities: [String: Int]) -> [String: Int] {
         Dictionary(capacities.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: min)
     }
 
+    private static func byLowercasedOwner(_ owners: [String: OwnerDay]) -> [String: OwnerDay] {
+        Dictionary(owners.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+    }
+
     /// The daily capacity of `owner`, nil when it has no limit.
     public func capacity(of owner: String) -> Int? {
-        capacityByOwner.isEmpty ? dailyCapacity : capacityByOwner[owner.lowercased()] ?? dailyCapacity
+        let key = owner.lowercased()
+        if let capacity = owners[key]?.capacity { return capacity }
+        return capacityByOwner.isEmpty ? dailyCapacity : capacityByOwner[key] ?? dailyCapacity
+    }
+
+    /// `owner`'s entry of the `owners:` section, if it has one.
+    public func ownerDay(_ owner: String) -> OwnerDay? {
+        owners.isEmpty ? nil : owners[owner.lowercased()]
     }
 }
 

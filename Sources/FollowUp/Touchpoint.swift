@@ -17,7 +17,8 @@ public struct Touchpoint: Hashable, Sendable {
     }
 
     public var lead: Lead
-    /// The lead's zone, resolved (the lead's own or the default).
+    /// The zone the touch is timed in: its owner's (the playbook's
+    /// `owners:` section), else the lead's own or the default.
     public var timeZone: String
     public var kind: Kind
     /// The touch's identity in the lead's plan (a step id, or the kind);
@@ -32,7 +33,7 @@ public struct Touchpoint: Hashable, Sendable {
     public var stepCount: Int?
     /// The day it shows on (today when overdue).
     public var date: LocalDate
-    /// When, in the lead's zone.
+    /// When, in `timeZone`: the owner's slot of the day.
     public var time: TimeOfDay
     public var durationMinutes: Int
     /// The window as a task shows it: it opens on `windowStart` (the day the
@@ -84,6 +85,10 @@ public enum SkipReason: Hashable, Sendable, CustomStringConvertible {
     case minimumGap(after: LocalDate)
     /// Before the end of a "not now" snooze.
     case snooze(until: LocalDate)
+    /// The owner is away (the playbook's `owners:` section).
+    case away
+    /// The owner's working day was over when the plan was made.
+    case dayOver
 
     public var description: String {
         switch self {
@@ -92,10 +97,12 @@ public enum SkipReason: Hashable, Sendable, CustomStringConvertible {
         case .capacity(let load): "capacity: the owner already has \(load) touch\(load == 1 ? "" : "es") that day"
         case .minimumGap(let after): "minimum gap after the touch on \(after)"
         case .snooze(let until): "snoozed until \(until)"
+        case .away: "owner away"
+        case .dayOver: "the working day was over when the plan was made"
         }
     }
 
-    /// One word for scripts: weekend, holiday, capacity, minimum-gap, snooze.
+    /// One word for scripts: weekend, holiday, capacity, minimum-gap, snooze, away, day-over.
     public var code: String {
         switch self {
         case .weekend: "weekend"
@@ -103,6 +110,8 @@ public enum SkipReason: Hashable, Sendable, CustomStringConvertible {
         case .capacity: "capacity"
         case .minimumGap: "minimum-gap"
         case .snooze: "snooze"
+        case .away: "away"
+        case .dayOver: "day-over"
         }
     }
 }

@@ -172,10 +172,10 @@ func dates(_ touches: [Touchpoint]) -> [String] { touches.map(\.date.description
     }
 
     @Test func aMissedNextStepIsOverdueToday() throws {
-        let touches = try plan(Lead(id: "a", name: "A", status: .engaged, nextStepDue: day("2026-11-25"), nextStepOwner: .them))
+        let touches = try plan(Lead(id: "a", name: "A", status: .engaged, nextStepDue: day("2026-11-23"), nextStepOwner: .them))
         #expect(touches.first?.overdue == true)
         #expect(touches.first?.date == day("2026-12-01"))
-        #expect(touches.first?.windowStart == day("2026-11-26"))
+        #expect(touches.first?.windowStart == day("2026-11-24"))
     }
 
     @Test func anAgreedStepBeyondTheHorizonIsStillWritten() throws {
@@ -184,10 +184,36 @@ func dates(_ touches: [Touchpoint]) -> [String] { touches.map(\.date.description
         #expect(touches.first?.kind == .nextStepMine, "the owner defaults to me")
     }
 
-    @Test func noNextStepMeansAgreeOnOneTheNextBusinessDay() throws {
-        #expect(try plan(Lead(id: "a", name: "A", status: .engaged)).map(\.date) == [day("2026-12-02")])
-        // From a Friday, the next business day is Monday.
-        #expect(try plan(Lead(id: "a", name: "A", status: .engaged), now: "2026-12-04").map(\.date) == [day("2026-12-07")])
+    @Test func noNextStepMeansAgreeOnOneTheBusinessDayAfterTheirReply() throws {
+        let replied = Lead(id: "a", name: "A", status: .engaged, lastReply: day("2026-12-01"))
+        let touch = try #require(try plan(replied).first)
+        #expect(touch.kind == .agreeNextStep)
+        #expect(touch.date == day("2026-12-02"))
+        #expect(touch.windowEnd == day("2026-12-02"), "due that day")
+        #expect(!touch.overdue)
+        // It does not move with today: planned on Wednesday, it is still Wednesday.
+        #expect(try plan(replied, now: "2026-12-02").first?.date == day("2026-12-02"))
+        #expect(try plan(replied, now: "2026-12-02").first?.overdue == false)
+        // A reply on Friday: due Monday.
+        let friday = Lead(id: "b", name: "B", status: .engaged, lastReply: day("2026-12-04"))
+        #expect(try plan(friday, now: "2026-12-04").map(\.date) == [day("2026-12-07")])
+    }
+
+    @Test func agreeingOnANextStepBecomesOverdueWhenItsDayPasses() throws {
+        let lead = Lead(id: "a", name: "A", status: .engaged, lastContact: day("2026-11-16"), lastReply: day("2026-11-17"))
+        let touch = try #require(try plan(lead).first)
+        #expect(touch.overdue)
+        #expect(touch.date == day("2026-12-01"), "shown today")
+        #expect(touch.windowEnd == day("2026-11-18"), "the task keeps its due date")
+        #expect(touch.reason.contains("Overdue"))
+        // A contact from us since the reply moves it: due the business day after that contact.
+        var since = lead
+        since.lastContact = day("2026-11-30")
+        let after = try #require(try plan(since).first)
+        #expect(after.date == day("2026-12-01"))
+        #expect(!after.overdue)
+        // With no date at all in the lead's history, it is due from today.
+        #expect(try plan(Lead(id: "c", name: "C", status: .engaged)).map(\.date) == [day("2026-12-01")])
     }
 
     @Test func notYetWaitsForTheSnoozeThenChecksBack() throws {
@@ -254,14 +280,16 @@ func dates(_ touches: [Touchpoint]) -> [String] { touches.map(\.date.description
                             || touch.date == lead.snoozeUntil.map { calendar.firstBusinessDay(onOrAfter: $0) }, "\(context)")
                 }
                 #expect(calendar.isBusinessDay(touch.date), "not a business day: \(touch.date) \(context)")
-                if let snooze = lead.snoozeUntil, snooze > today {
+                // A promise of mine stands through a snooze; nothing else does.
+                if let snooze = lead.snoozeUntil, snooze > today, touch.kind != .nextStepMine {
                     #expect(touch.date >= snooze, "before the snooze ends: \(context)")
                 }
                 if touch.kind == .cadence {
                     #expect(touch.date <= today.adding(days: Playbook.standard.horizonDays), "\(context)")
                 }
             }
-            for (earlier, later) in zip(touches, touches.dropFirst()) {
+            // A promise of mine is kept on its date, whatever else is planned.
+            for (earlier, later) in zip(touches, touches.dropFirst()) where earlier.kind != .nextStepMine && later.kind != .nextStepMine {
                 #expect(later.date >= calendar.adding(businessDays: 2, to: earlier.date), "too close: \(dates(touches)) \(context)")
             }
             if let lastContact = lead.lastContact, lead.effectiveStatus == .active, let first = touches.first, first.kind == .cadence, !first.overdue {

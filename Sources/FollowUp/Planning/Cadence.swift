@@ -2,7 +2,7 @@
 /// message, each in its window, later windows moved by an earlier slip.
 extension Planner {
     func planCadence(_ plan: inout LeadPlan, ledger: inout CapacityLedger) {
-        let context = plan.context, lead = context.lead, today = context.today, calendar = playbook.calendar
+        let context = plan.context, lead = context.lead, today = context.today, calendar = context.calendar
         let steps = playbook.steps
         guard !steps.isEmpty else { return }
         let isActive = lead.effectiveStatus == .active

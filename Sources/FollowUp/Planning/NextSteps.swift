@@ -1,51 +1,90 @@
 /// Engaged leads: the next step governs. An agreed step is kept on its
 /// date (mine) or checked on the business day after (theirs); with none
-/// agreed, a touch to agree on one.
+/// agreed, a touch to agree on one, due the business day after their reply.
 extension Planner {
     func planEngaged(_ plan: inout LeadPlan, ledger: inout CapacityLedger) {
-        let context = plan.context, lead = context.lead, calendar = playbook.calendar
-        let replied = lead.lastReply.map { "They replied on \($0)." } ?? "They are engaged."
-        if let due = lead.nextStepDue {
-            let owner = lead.nextStepOwner ?? .me
-            let step = lead.nextStep.map { "\"\($0)\"" } ?? "the agreed next step"
-            let planned: LocalDate
-            let kind: Touchpoint.Kind
-            var why = [replied]
-            switch owner {
-            case .me:
-                planned = calendar.firstBusinessDay(onOrAfter: due)
-                kind = .nextStepMine
-                why.append("The next step, \(step), is yours, due on \(due).")
-            case .them:
-                planned = calendar.nextBusinessDay(after: due)
-                kind = .nextStepTheirs
-                why.append("They promised \(step) by \(due): a gentle check-in the next business day after, \(planned).")
-            }
-            // An agreed date is kept: capacity does not move it.
-            let placement = place(Request(windowStart: planned, windowEnd: planned, fixed: true), &plan, ledger: &ledger)
-            why += placement.notes
-            append(
-                makeTouchpoint(
-                    context, kind: kind, key: kind.rawValue, label: nil,
-                    texts: [(kind.rawValue, TemplateValues(lead: lead, placement: placement))],
-                    stepNumber: nil, placement: placement, movedDays: planned.days(to: placement.date),
-                    explanation: why, followsToday: placement.followsToday), to: &plan, ledger: &ledger)
-            return
+        if plan.context.lead.nextStepDue != nil {
+            planPromise(&plan, ledger: &ledger)
+        } else {
+            planAgreeNextStep(&plan, ledger: &ledger)
         }
-        let planned = calendar.nextBusinessDay(after: context.today)
+    }
+
+    /// The agreed next step with a date: mine is kept on the last business
+    /// day on or before its date (today when that has passed and the date
+    /// has not); theirs gets a check-in the business day after it.
+    func planPromise(_ plan: inout LeadPlan, ledger: inout CapacityLedger) {
+        let context = plan.context, lead = context.lead, calendar = context.calendar
+        guard let due = lead.nextStepDue else { return }
+        let owner = lead.nextStepOwner ?? .me
+        let step = lead.nextStep.map { "\"\($0)\"" } ?? "the agreed next step"
+        let planned: LocalDate
+        let kind: Touchpoint.Kind
+        var why = [lead.lastReply.map { "They replied on \($0)." } ?? "They are engaged."]
+        if lead.effectiveStatus == .notYet {
+            why = ["They said \"not now\"\(lead.snoozeUntil.map { " until \($0)" } ?? ""), but your promise stands."]
+        }
+        switch owner {
+        case .me:
+            kind = .nextStepMine
+            let before = calendar.lastBusinessDay(onOrBefore: due)
+            if due < context.today || before >= context.today {
+                planned = before
+                why.append(
+                    "The next step, \(step), is yours, due on \(due)\(before < due ? " \(due.weekdayName): kept on the last business day before it, \(before)" : "").")
+            } else {
+                planned = context.today
+                why.append("The next step, \(step), is yours, due on \(due) \(due.weekdayName): the business days before it have passed, so it is today.")
+            }
+        case .them:
+            kind = .nextStepTheirs
+            planned = calendar.nextBusinessDay(after: due)
+            why.append("They promised \(step) by \(due): a gentle check-in the next business day after, \(planned).")
+        }
+        // An agreed date is kept: capacity does not move it, nor (mine) a snooze.
+        let request = Request(windowStart: planned, windowEnd: planned, fixed: true, keepsSnooze: owner == .them)
+        let placement = place(request, &plan, ledger: &ledger)
+        why += placement.notes
+        append(
+            makeTouchpoint(
+                context, kind: kind, key: kind.rawValue, label: nil,
+                texts: [(kind.rawValue, TemplateValues(lead: lead, placement: placement))],
+                stepNumber: nil, placement: placement, movedDays: max(0, planned.days(to: placement.date)),
+                explanation: why, followsToday: placement.followsToday), to: &plan, ledger: &ledger)
+    }
+
+    /// No next step agreed: agreeing on one is due the business day after
+    /// their reply (or our last contact since), and overdue once that passes.
+    func planAgreeNextStep(_ plan: inout LeadPlan, ledger: inout CapacityLedger) {
+        let context = plan.context, lead = context.lead, calendar = context.calendar
+        let anchor: LocalDate?
+        let since: String
+        switch (lead.lastReply, lead.lastContact) {
+        case (let reply?, let contact?) where contact > reply:
+            (anchor, since) = (contact, "They replied on \(reply); your last contact was on \(contact).")
+        case (let reply?, _):
+            (anchor, since) = (reply, "They replied on \(reply).")
+        case (nil, let contact?):
+            (anchor, since) = (contact, "They are engaged; your last contact was on \(contact).")
+        case (nil, nil):
+            (anchor, since) = (nil, "They are engaged.")
+        }
+        // With no date in the lead's history, it is due from today.
+        let due = anchor.map { calendar.nextBusinessDay(after: $0) } ?? calendar.firstBusinessDay(onOrAfter: context.today)
         var why = [
-            replied,
-            lead.nextStep.map { "The next step \"\($0)\" has no date: agree on one, with a date and an owner." }
-                ?? "No next step is agreed: agree on one, with a date and an owner, from the next business day.",
+            since,
+            lead.nextStep.map { "The next step \"\($0)\" has no date: agree on one, with a date and an owner, by \(due)." }
+                ?? "No next step is agreed: agree on one, with a date and an owner, by \(due), the next business day.",
         ]
-        let placement = place(Request(windowStart: planned, windowEnd: planned.adding(days: 2), fixed: false), &plan, ledger: &ledger)
+        let placement = place(Request(windowStart: due, windowEnd: due, fixed: false), &plan, ledger: &ledger)
         why += placement.notes
         let kind = Touchpoint.Kind.agreeNextStep
         append(
             makeTouchpoint(
                 context, kind: kind, key: kind.rawValue, label: nil,
                 texts: [(kind.rawValue, TemplateValues(lead: lead, placement: placement))],
-                stepNumber: nil, placement: placement, movedDays: 0, explanation: why, followsToday: true),
+                stepNumber: nil, placement: placement, movedDays: placement.slip, explanation: why,
+                followsToday: anchor == nil || placement.followsToday),
             to: &plan, ledger: &ledger)
     }
 }

@@ -8,9 +8,9 @@ extension Planner {
     func planNurture(_ plan: inout LeadPlan, ledger: inout CapacityLedger, afterCloseTheLoop closedOn: LocalDate?) {
         let context = plan.context, lead = context.lead
         let span = NurtureSpan(lead: lead, today: context.today, horizonEnd: horizonEnd(context), closedOn: closedOn)
-        let milestones = nurtureMilestones(of: lead, span: span).filter(span.admits)
+        let milestones = nurtureMilestones(of: lead, span: span, calendar: context.calendar).filter(span.admits)
         guard !milestones.isEmpty else { return }
-        let groups = merged(milestones, today: context.today)
+        let groups = merged(milestones, today: context.today, calendar: context.calendar)
         if let closedOn {
             plan.lastTouch = max(plan.lastTouch ?? closedOn, closedOn)
         } else if let contact = lead.lastContact {
@@ -24,7 +24,7 @@ extension Planner {
 
     /// Every milestone of a lead, before `NurtureSpan.admits` keeps those
     /// still to do.
-    func nurtureMilestones(of lead: Lead, span: NurtureSpan) -> [Milestone] {
+    func nurtureMilestones(of lead: Lead, span: NurtureSpan, calendar: BusinessCalendar) -> [Milestone] {
         let rules = playbook.nurture
         let base = TemplateValues(lead: lead)
         var milestones: [Milestone] = []
@@ -53,7 +53,7 @@ extension Planner {
             var values = base
             values.event = event.name
             values.eventDate = event.date.description
-            let date = rules.event.offset > 0 ? playbook.calendar.adding(businessDays: rules.event.offset, to: event.date) : event.date
+            let date = rules.event.offset > 0 ? calendar.adding(businessDays: rules.event.offset, to: event.date) : event.date
             milestones.append(
                 Milestone(
                     kind: .event, date: date, key: "event-\(event.date)-\(Self.slug(event.name))",
@@ -129,8 +129,7 @@ extension Planner {
 
     /// Milestones within the minimum gap of each other are one touch;
     /// every milestone already past is one touch too (no catch-up burst).
-    func merged(_ milestones: [Milestone], today: LocalDate) -> [[Milestone]] {
-        let calendar = playbook.calendar
+    func merged(_ milestones: [Milestone], today: LocalDate, calendar: BusinessCalendar) -> [[Milestone]] {
         let sorted = milestones.sorted { ($0.date, $0.kind.rank, $0.key) < ($1.date, $1.kind.rank, $1.key) }
         var groups: [[Milestone]] = []
         for milestone in sorted {

@@ -9,16 +9,29 @@ extension Planner {
     /// The ledger is read, not charged: the touch is charged when it is
     /// appended, so a touch placed beyond the horizon takes no room.
     func place(_ request: Request, _ plan: inout LeadPlan, ledger: inout CapacityLedger) -> Placement {
-        let context = plan.context, today = context.today
+        let context = plan.context, today = context.today, calendar = context.calendar
         var window = Window(start: request.windowStart, end: max(request.windowEnd, request.windowStart))
         let length = window.start.days(to: window.end)
-        let gapFloor = keepMinimumGap(&window, length: length, request: request, lastTouch: plan.lastTouch)
+        let gapFloor = keepMinimumGap(&window, length: length, request: request, lastTouch: plan.lastTouch, calendar: calendar)
+        // Where the method put it, before the snooze or today moved it.
+        let methodStart = max(request.windowStart, gapFloor ?? request.windowStart)
+        let methodPlanned = calendar.firstBusinessDay(onOrAfter: methodStart)
+        // A snooze moves the step: its window opens when the snooze ends,
+        // and it is due from there, not overdue for the days it waited.
+        var snoozedTo: LocalDate?
+        if request.keepsSnooze, let resume = context.resume, methodPlanned < resume {
+            snoozedTo = resume
+            if window.end < resume { window.end = resume.adding(days: request.fixed ? 0 : length) }
+            window.start = resume
+        }
+        let planned = snoozedTo ?? methodPlanned
         let dueBy = window.end
         let overdue = dueBy < today
         keepFloor(&window, length: length, request: request, context: context)
         var skipped = ruledOut(request: request, before: window.start, gapFloor: gapFloor, lastTouch: plan.lastTouch, context: context)
         let capacity = request.fixed ? nil : playbook.capacity(of: context.lead.owner)
-        let choice = firstDayWithRoom(&window, length: length, capacity: capacity, ledger: ledger, ownerKey: context.ownerKey, skipped: &skipped)
+        let choice = firstDayWithRoom(
+            &window, length: length, capacity: capacity, ledger: ledger, ownerKey: context.ownerKey, calendar: calendar, skipped: &skipped)
         var notes: [String] = []
         if choice.overCapacity {
             skipped.removeAll { $0.date == choice.date }
@@ -29,27 +42,33 @@ extension Planner {
         let date = choice.date
         skipped.removeAll { $0.date >= date }
 
-        // Where the method put it, before the snooze or today moved it.
-        let methodStart = max(request.windowStart, gapFloor ?? request.windowStart)
-        let planned = playbook.calendar.firstBusinessDay(onOrAfter: methodStart)
         // A slip counts from the window's start, so the next window (which
         // starts as many days later in the method) starts on or after this touch.
         var slip = 0
         var followsToday = false
-        if let resume = context.resume, planned < resume {
+        if let snoozedTo {
             slip = methodStart.days(to: date)
-            notes.append("Snoozed until \(context.lead.snoozeUntil!): nothing before \(resume).")
-        } else if overdue {
+            notes.append(
+                "Snoozed until \(context.lead.snoozeUntil!): the step waits until \(snoozedTo)\(overdue ? "" : ", when it is due, not overdue")."
+            )
+        }
+        if overdue {
             slip = methodStart.days(to: date)
             followsToday = true
             notes.append(
                 "Overdue: due \(dueBy == planned ? "on \(dueBy)" : "by \(dueBy)") with no contact since\(context.lead.lastContact.map { " (last contact \($0))" } ?? ""). It shows \(date == today ? "today, \(date)" : "on \(date)")."
             )
-        } else if gapFloor != nil, let last = plan.lastTouch {
+        } else if snoozedTo == nil, gapFloor != nil, let last = plan.lastTouch {
             notes.append("Placed on \(date), \(playbook.minimumGapBusinessDays) business days or more after the touch on \(last).")
-        } else if planned < today {
+        } else if snoozedTo == nil, planned < today {
             followsToday = true
             notes.append("The window is still open: do it \(date == today ? "today" : "on \(date)").")
+        }
+        if context.afterHours, planned <= today, date >= context.floor {
+            followsToday = true
+            notes.append(
+                "The plan was made after \(context.ownerHours.end) in \(context.ownerHours.zone), when \(context.lead.owner)'s working day on \(today) was over: it goes to \(date)."
+            )
         }
         notes += skipNotes(skipped, date: date, capacity: capacity, overCapacity: choice.overCapacity, owner: context.lead.owner)
         if choice.slid, !overdue, slip == 0 {
@@ -58,7 +77,7 @@ extension Planner {
 
         // A task falls due on the window's last business day.
         var placement = Placement(
-            date: date, windowStart: date, windowEnd: max(playbook.calendar.lastBusinessDay(onOrBefore: window.end), date),
+            date: date, windowStart: date, windowEnd: max(calendar.lastBusinessDay(onOrBefore: window.end), date),
             overdue: overdue, followsToday: followsToday, slip: slip, notes: notes, skipped: skipped,
             overCapacity: choice.overCapacity, methodWindowStart: request.windowStart,
             methodWindowEnd: max(request.windowEnd, request.windowStart))
@@ -73,9 +92,8 @@ extension Planner {
     /// Never closer than the minimum gap to the lead's last touch: the
     /// window moves, keeping its length, and is not overdue for it.
     /// - Returns: the first day the gap allows, when it moved the window.
-    func keepMinimumGap(_ window: inout Window, length: Int, request: Request, lastTouch: LocalDate?) -> LocalDate? {
+    func keepMinimumGap(_ window: inout Window, length: Int, request: Request, lastTouch: LocalDate?, calendar: BusinessCalendar) -> LocalDate? {
         guard !request.fixed, let last = lastTouch else { return nil }
-        let calendar = playbook.calendar
         let earliest = calendar.adding(businessDays: playbook.minimumGapBusinessDays, to: last)
         guard earliest > calendar.firstBusinessDay(onOrAfter: window.start) else { return nil }
         if window.end < earliest { window.end = earliest.adding(days: length) }
@@ -83,10 +101,11 @@ extension Planner {
         return earliest
     }
 
-    /// Not before today, nor before a snooze ends.
+    /// Not before today (the next business day once the working day is
+    /// over), nor before a snooze ends.
     func keepFloor(_ window: inout Window, length: Int, request: Request, context: LeadContext) {
-        var floor = context.today
-        if let resume = context.resume { floor = max(floor, resume) }
+        var floor = context.floor
+        if request.keepsSnooze, let resume = context.resume { floor = max(floor, resume) }
         guard window.start < floor else { return }
         if window.end < floor { window.end = floor.adding(days: request.fixed ? 0 : length) }
         window.start = floor
@@ -97,13 +116,15 @@ extension Planner {
         request: Request, before start: LocalDate, gapFloor: LocalDate?, lastTouch: LocalDate?,
         context: LeadContext
     ) -> [SkippedDay] {
-        let calendar = playbook.calendar
+        let calendar = context.calendar
         var skipped: [SkippedDay] = []
         var day = max(request.windowStart, context.today)
         while day < start, day <= request.windowEnd {
             if let off = calendar.dayOff(day) {
                 skipped.append(SkippedDay(date: day, reason: off))
-            } else if let resume = context.resume, day < resume {
+            } else if day < context.floor {
+                skipped.append(SkippedDay(date: day, reason: .dayOver))
+            } else if request.keepsSnooze, let resume = context.resume, day < resume {
                 skipped.append(SkippedDay(date: day, reason: .snooze(until: context.lead.snoozeUntil!)))
             } else if gapFloor != nil, let last = lastTouch {
                 skipped.append(SkippedDay(date: day, reason: .minimumGap(after: last)))
@@ -119,9 +140,8 @@ extension Planner {
     /// A window that slides keeps `length`, the method's.
     func firstDayWithRoom(
         _ window: inout Window, length: Int, capacity: Int?, ledger: CapacityLedger, ownerKey: String,
-        skipped: inout [SkippedDay]
+        calendar: BusinessCalendar, skipped: inout [SkippedDay]
     ) -> DayChoice {
-        let calendar = playbook.calendar
         var leastLoaded: (date: LocalDate, load: Int)?
         var slid = false
         while true {
@@ -156,6 +176,8 @@ extension Planner {
             return nil
         }
         if !holidays.isEmpty { notes.append("Not on \(holidays.joined(separator: ", ")): a holiday.") }
+        let away = skipped.filter { $0.reason == .away }
+        if !away.isEmpty { notes.append("Not on \(away.map(\.date.description).joined(separator: ", ")): \(owner) is away.") }
         let full = skipped.filter { if case .capacity = $0.reason { true } else { false } }
         if !full.isEmpty, !overCapacity {
             notes.append("\(owner) is at capacity (\(capacity ?? 0) a day) on \(full.map(\.date.description).joined(separator: ", ")): it takes \(date).")
@@ -188,6 +210,8 @@ struct Request {
     /// An agreed date (a promise, a check-back): capacity does not move it
     /// and the minimum gap does not apply.
     var fixed: Bool
+    /// A snooze holds it back (everything but a promise of mine).
+    var keepsSnooze = true
 }
 
 /// Where a touch lands: the day it shows on and the window a task keeps.

@@ -46,14 +46,13 @@ public struct Planner: Sendable {
 
     /// The day it is in `zone` for this run.
     public func today(in zone: String) -> LocalDate {
-        switch now {
-        case .date(let date):
-            return date
-        case .instant(let instant):
-            let offset = TimeZone(identifier: zone)?.secondsFromGMT(for: instant) ?? 0
-            let seconds = Int(instant.timeIntervalSince1970.rounded(.down)) + offset
-            return LocalDate(daysSinceEpoch: Int((Double(seconds) / 86_400).rounded(.down)))
-        }
+        zoneNow(zone).today
+    }
+
+    /// The day it is for `owner`'s touches: in their zone (the playbook's
+    /// `owners:` section), else in `zone`.
+    public func today(forOwner owner: String, zone: String) -> LocalDate {
+        today(in: playbook.ownerDay(owner)?.timeZone ?? zone)
     }
 
     /// Every upcoming touchpoint of each lead, in date order, at the lead's
@@ -100,21 +99,30 @@ public struct Planner: Sendable {
         let group: UInt8
         switch lead.effectiveStatus {
         case .engaged, .won, .lost, .closed, .paused: group = 0
-        case .notYet: group = 1
+        case .notYet: group = lead.hasOpenPromiseOfMine ? 0 : 1
         case .new, .active: group = lead.hasReplied ? 0 : 2
         }
         return PlanningKey(group: group, id: lead.id)
     }
 
     func plan(_ lead: Lead, ledger: inout CapacityLedger) -> [Touchpoint] {
-        let zone = lead.timeZone ?? defaultTimeZone
-        let today = ledger.today(in: zone, planner: self)
-        var plan = LeadPlan(context: LeadContext(lead: lead, zone: zone, today: today, playbook: playbook))
+        switch lead.effectiveStatus {
+        case .won, .lost, .closed, .paused: return []
+        default: break
+        }
+        var plan = LeadPlan(context: context(for: lead, ledger: &ledger))
         switch lead.effectiveStatus {
         case .won, .lost, .closed, .paused:
             return []
         case .notYet:
             planNurture(&plan, ledger: &ledger, afterCloseTheLoop: nil)
+            // "Not now" from them does not cancel a promise of mine: it is
+            // kept on its date, snooze or not (planned last, so that the
+            // nurture does not count its gap from it).
+            if lead.hasOpenPromiseOfMine {
+                planPromise(&plan, ledger: &ledger)
+                plan.touchpoints.sort { $0.date < $1.date }
+            }
         case .engaged:
             planEngaged(&plan, ledger: &ledger)
         case .new, .active:
@@ -131,11 +139,23 @@ public struct Planner: Sendable {
         context.today.adding(days: horizonDays)
     }
 
-    /// Adds a placed touch to the plan and to its owner's day.
+    /// Adds a placed touch to the plan and to its owner's day, in the
+    /// owner's next free slot of that day.
     func append(_ touch: Touchpoint, to plan: inout LeadPlan, ledger: inout CapacityLedger) {
+        var touch = touch
+        let (time, note) = slot(for: touch.date, plan.context, ledger: &ledger)
+        touch.time = time
+        touch.explanation.append(note)
         ledger.add(plan.context.ownerKey, touch.date)
         plan.lastTouch = touch.date
         plan.touchpoints.append(touch)
+    }
+}
+
+extension Lead {
+    /// A next step of mine with a date, not done yet.
+    var hasOpenPromiseOfMine: Bool {
+        nextStepDue != nil && (nextStepOwner ?? .me) == .me
     }
 }
 

@@ -115,11 +115,11 @@ extension Planner {
         }
         let title = titles.joined(separator: " + ")
         return Touchpoint(
-            lead: lead, timeZone: context.zone, kind: kind, key: key, label: label ?? title, title: title, channel: channel,
+            lead: lead, timeZone: context.ownerHours.zone, kind: kind, key: key, label: label ?? title, title: title, channel: channel,
             stepNumber: stepNumber, stepCount: stepNumber == nil ? nil : playbook.steps.count,
-            date: placement.date, time: playbook.touchTime, durationMinutes: playbook.touchMinutes,
+            date: placement.date, time: context.ownerHours.start, durationMinutes: playbook.touchMinutes,
             windowStart: placement.windowStart, windowEnd: placement.windowEnd,
-            dueTime: playbook.workdayEnd, overdue: placement.overdue, movedDays: movedDays,
+            dueTime: context.ownerHours.end, overdue: placement.overdue, movedDays: movedDays,
             explanation: explanation, methodWindowStart: placement.methodWindowStart,
             methodWindowEnd: placement.methodWindowEnd, skipped: placement.skipped, overCapacity: placement.overCapacity,
             prompt: prompts.joined(separator: " "), draft: draft,
