@@ -53,24 +53,32 @@ public struct ComponentBuilder {
     /// - Parameter touches: the owner's touches on `date`, in time order.
     public func digest(owner: String, stem: String, date: LocalDate, touches: [Touchpoint]) -> ICalEvent {
         let summary = "Follow-ups today (\(touches.count))"
+        let clock = options.clock(of: owner)
+        // Each line has what the touch's task has (the lead, the step, what
+        // to bring, the draft): a client that shows only events loses nothing.
         let items = touches.map { touch in
             let mine = ownerWallTime(touch)
             var when = "\(LocalDate.pad2(mine.hour)):\(LocalDate.pad2(mine.minute))"
-            if touch.timeZone != options.ownerTimeZone { when += " (\(touch.time) in \(touch.timeZone))" }
+            if touch.timeZone != clock.zone { when += " (\(touch.time) in \(touch.timeZone))" }
             var item = "- \(when)\(touch.overdue ? ", overdue" : ""): \(headline(touch))"
             if let email = touch.lead.email { item += " <\(email)>" }
-            item += "\n  \(touch.kind == .cadence ? "\(touch.label). " : "")Bring: \(touch.prompt)"
+            if let phone = touch.lead.phone { item += " \(phone)" }
+            item += "\n  \(touch.kind == .cadence ? "\(touch.label), " : "")by \(touch.channel)\(touch.overdue ? ", due \(touch.windowEnd)" : "")."
+            item += "\n  Bring: \(touch.prompt)"
+            if !touch.draft.isEmpty {
+                item += "\n  Draft:\n" + touch.draft.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : "    " + $0 }.joined(separator: "\n")
+            }
             return item
         }
         let description =
-            "\(owner), \(touches.count) follow-up\(touches.count == 1 ? "" : "s") on \(date):\n\n"
-            + items.joined(separator: "\n") + "\n\nEach touch's own task (in the tasks feed) has the why, the notes and a draft."
+            "\(owner), \(touches.count) follow-up\(touches.count == 1 ? "" : "s") on \(date) (times in \(clock.zone)):\n\n"
+            + items.joined(separator: "\n\n")
         let changed = touches.map(\.lastChanged).max() ?? date
         let stamp = CivilDateTime(year: changed.year, month: changed.month, day: changed.day)
         var categories = ["Follow-up", "Digest"]
         if touches.contains(where: \.overdue) { categories.append("Overdue") }
-        let (start, end) = digestTimes(date)
-        let before = options.allDay ? -options.workdayStart.minutesSinceMidnight : 0
+        let (start, end) = digestTimes(date, owner: owner)
+        let before = options.allDay ? -clock.start.minutesSinceMidnight : 0
         return ICalEvent(
             common: ICalCommon(
                 uid: "digest.\(Self.encode(stem)).\(date.description.filter { $0 != "-" })@followup",
@@ -110,16 +118,19 @@ public struct ComponentBuilder {
         let local = CivilDateTime(
             year: touch.date.year, month: touch.date.month, day: touch.date.day,
             hour: touch.time.hour, minute: touch.time.minute)
-        guard touch.timeZone != options.ownerTimeZone else { return local }
-        return Self.convert(local, from: touch.timeZone, to: options.ownerTimeZone)
+        let zone = options.clock(of: touch.owner).zone
+        guard touch.timeZone != zone else { return local }
+        return Self.convert(local, from: touch.timeZone, to: zone)
     }
 
-    /// DTSTART and DTEND of an owner's digest on `date`.
-    public func digestTimes(_ date: LocalDate) -> (start: ICalTime, end: ICalTime) {
+    /// DTSTART and DTEND of `owner`'s digest on `date`: at the start of
+    /// their working day, in their zone.
+    public func digestTimes(_ date: LocalDate, owner: String) -> (start: ICalTime, end: ICalTime) {
         if options.allDay { return (Self.day(date), Self.day(date.adding(days: 1))) }
+        let clock = options.clock(of: owner)
         return (
-            time(date, options.workdayStart, options.ownerTimeZone),
-            time(date, options.workdayStart, options.ownerTimeZone, plusMinutes: 15)
+            time(date, clock.start, clock.zone),
+            time(date, clock.start, clock.zone, plusMinutes: 15)
         )
     }
 

@@ -44,11 +44,47 @@ public struct FeedOptions: Hashable, Sendable {
     /// When a digest starts in the owner's working day.
     public var workdayStart: TimeOfDay
 
+    /// Owners with a working day of their own (a playbook's `owners:`
+    /// section), by name in lower case: their digest starts at the start of
+    /// their day, in their zone, and lists times on their clock.
+    public var ownerClocks: [String: OwnerClock]
+
     public init(
         profile: FeedProfile = .generic, allDay: Bool = false, digest: Bool = false,
-        ownerTimeZone: String = "UTC", workdayStart: TimeOfDay = TimeOfDay(hour: 9, minute: 0)!
+        ownerTimeZone: String = "UTC", workdayStart: TimeOfDay = TimeOfDay(hour: 9, minute: 0)!,
+        ownerClocks: [String: OwnerClock] = [:]
     ) {
         self.profile = profile; self.allDay = allDay; self.digest = digest
         self.ownerTimeZone = ownerTimeZone; self.workdayStart = workdayStart
+        self.ownerClocks = ownerClocks
+    }
+
+    /// Where and when `owner`'s working day starts.
+    public func clock(of owner: String) -> OwnerClock {
+        ownerClocks.isEmpty ? OwnerClock(zone: ownerTimeZone, start: workdayStart) : ownerClocks[owner.lowercased()] ?? OwnerClock(zone: ownerTimeZone, start: workdayStart)
+    }
+
+    /// These options with the working days of a playbook: the start of the
+    /// day (`working_hours`), and each owner's own zone and start.
+    public func following(_ playbook: Playbook) -> FeedOptions {
+        var options = self
+        options.workdayStart = playbook.touchTime
+        var clocks: [String: OwnerClock] = [:]
+        for (owner, day) in playbook.owners where day.timeZone != nil || day.dayStart != nil {
+            clocks[owner] = OwnerClock(zone: day.timeZone ?? ownerTimeZone, start: day.dayStart ?? playbook.touchTime)
+        }
+        options.ownerClocks = clocks
+        return options
+    }
+}
+
+/// The zone an owner works in and when their working day starts.
+public struct OwnerClock: Hashable, Sendable {
+    public var zone: String
+    public var start: TimeOfDay
+
+    public init(zone: String, start: TimeOfDay) {
+        self.zone = zone
+        self.start = start
     }
 }

@@ -122,7 +122,7 @@ public final class FeedRun: @unchecked Sendable {
                 }
             spans.events = FeedSpan()
             for day in digests {
-                let times = builder.digestTimes(day.date)
+                let times = builder.digestTimes(day.date, owner: owner.owner)
                 spans.events.add(times.start)
                 spans.events.add(times.end)
             }

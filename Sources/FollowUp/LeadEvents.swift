@@ -46,11 +46,17 @@ extension Lead {
     }
 
     /// "Not now": nothing before `until`, then a check-back and nurture. A
-    /// finished lead stays finished.
-    public func snoozed(until: LocalDate) -> Lead {
+    /// finished lead stays finished. An open next step stays (a promise of
+    /// mine is still planned on its date) unless `droppingNextStep`.
+    public func snoozed(until: LocalDate, droppingNextStep: Bool = false) -> Lead {
         var lead = self
         lead.snoozeUntil = until
         if !lead.isFinished { lead.status = .notYet }
+        if droppingNextStep {
+            lead.nextStep = nil
+            lead.nextStepDue = nil
+            lead.nextStepOwner = nil
+        }
         return lead
     }
 

@@ -47,8 +47,11 @@ public struct GenerateJob {
 
         let run = try StreamingRun(job: self).write(progress: progress)
         if let digest {
-            // With the clock as today, the plan holds until today moves on in one of its zones.
-            let validUntil = options.followsClock ? Self.nextMidnight(after: options.clock, in: run.zones) : nil
+            // With the clock as today, the plan holds until today moves on in
+            // one of its zones, or a working day there ends (then nothing more lands that day).
+            let playbook = planner.playbook
+            let dayEnds = Set([playbook.workdayEnd] + playbook.owners.values.compactMap(\.dayEnd))
+            let validUntil = options.followsClock ? Self.nextChange(after: options.clock, in: run.zones, at: dayEnds) : nil
             let stamp = RunStamp(
                 input: digest, validUntil: validUntil, files: run.written.manifest.feeds.map(\.file) + ["index.json"],
                 rejectedRows: run.read.rejectedRows, leads: run.leads)
@@ -85,13 +88,16 @@ public struct GenerateJob {
         return hasher.hex
     }
 
-    /// The first moment after `now` at which the date changes in any of the zones.
-    public static func nextMidnight(after now: Date, in zones: Set<String>) -> Date? {
-        zones.compactMap { zone -> Date? in
-            guard let timeZone = TimeZone(identifier: zone) else { return nil }
+    /// The first moment after `now` at which the date changes in any of the
+    /// zones, or the time of day there reaches one of `times`.
+    public static func nextChange(after now: Date, in zones: Set<String>, at times: Set<TimeOfDay> = []) -> Date? {
+        zones.flatMap { zone -> [Date] in
+            guard let timeZone = TimeZone(identifier: zone) else { return [] }
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = timeZone
-            return calendar.nextDate(after: now, matching: DateComponents(hour: 0, minute: 0, second: 0), matchingPolicy: .nextTime)
+            return ([TimeOfDay(hour: 0, minute: 0)!] + times).compactMap { time in
+                calendar.nextDate(after: now, matching: DateComponents(hour: time.hour, minute: time.minute, second: 0), matchingPolicy: .nextTime)
+            }
         }.min()
     }
 }

@@ -66,7 +66,7 @@ struct StreamingRun {
 
         writing = true
         let catalog = TimeZoneCatalog()
-        var writer = FeedWriter(catalog: catalog, options: options.feeds)
+        var writer = FeedWriter(catalog: catalog, options: options.feeds.following(job.planner.playbook))
         writer.fileMode = options.fileMode
         writer.lockWait = options.lockWait
         do {

@@ -1,4 +1,5 @@
 import FollowUp
+import Foundation
 
 /// One field of a lead as stores keep it: a column's name, the field as
 /// that column's text, and the text read back into the field.
@@ -144,5 +145,43 @@ public struct LeadColumns: Sendable {
             }),
         .text("notes", \.notes),
         .text("last_step", \.lastStep),
+        LeadField(
+            column: "country", text: { $0.country },
+            read: { lead, text in
+                guard let code = CountryNames.code(text) else {
+                    return "a country: an ISO 3166 code such as DE, a subdivision such as US-CA, or a country's English name"
+                }
+                lead.country = code
+                return nil
+            }),
     ])
+}
+
+/// A lead's country as a sheet may give it: an ISO 3166 code (`de`, `US-CA`)
+/// or a country's English name as CRMs export it ("Germany", "United
+/// States"), read through Foundation's region names rather than a list kept here.
+public enum CountryNames {
+    /// The code (upper case) for `text`, nil when it is none.
+    public static func code(_ text: String) -> String? {
+        if let code = Region.code(text) { return code }
+        return byName[normalised(text)]
+    }
+
+    private static func normalised(_ text: String) -> String {
+        text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
+            .filter { $0.isLetter || $0.isNumber }
+    }
+
+    private static let byName: [String: String] = {
+        let english = Locale(identifier: "en_US")
+        var names: [String: String] = [:]
+        for region in Locale.Region.isoRegions where region.identifier.count == 2 {
+            if let name = english.localizedString(forRegionCode: region.identifier) { names[normalised(name)] = region.identifier }
+        }
+        // The short names CRMs use, beside Foundation's own.
+        for (name, code) in ["usa": "US", "unitedstatesofamerica": "US", "uk": "GB", "greatbritain": "GB", "england": "GB", "southkorea": "KR", "russia": "RU"] {
+            names[name] = names[name] ?? code
+        }
+        return names
+    }()
 }

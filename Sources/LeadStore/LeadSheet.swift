@@ -26,6 +26,8 @@ public struct LeadSheet {
         /// Not in a hand-made sheet: the step our last touch fulfilled, as
         /// `followup log --step` records it and `export` writes it.
         case lastStep = "last_step"
+        /// The lead's country for public holidays (else the zone's).
+        case country
 
         public static let required: [Column] = [.id, .name]
     }
@@ -46,6 +48,8 @@ public struct LeadSheet {
         // Salesforce leads
         "lead_id": .id, "lead_owner": .owner, "last_activity": .lastContact, "description": .notes,
         "full_name": .name,
+        // Country columns of the exports (HubSpot's "Country/Region").
+        "country/region": .country, "country_region": .country, "country_code": .country, "person_country": .country,
     ]
 
     /// First and last name columns of CRM exports, joined into `name`.
@@ -429,6 +433,7 @@ extension LeadSheet.Column {
         case .events: 17
         case .notes: 18
         case .lastStep: 19
+        case .country: 20
         }
     }
 }
@@ -557,13 +562,20 @@ private struct RowReader {
             if fiscalYearStart == nil { fail(.fiscalYearStart, "\(Diagnostic.shown(value)) is not a month and day; expected MM-DD, such as 04-01") }
         }
         let events = parseEvents()
+        var country: String?
+        if let value = text(.country) {
+            country = CountryNames.code(value)
+            if country == nil {
+                fail(.country, "\(Diagnostic.shown(value)) is not a country; expected an ISO 3166 code such as DE, a subdivision such as US-CA, or a country's English name")
+            }
+        }
         var lead = Lead(
             id: id ?? "", name: name ?? "", company: text(.company), email: text(.email), phone: text(.phone),
             owner: text(.owner) ?? Lead.defaultOwner, timeZone: timeZone, status: status,
             firstContact: date(.firstContact), lastContact: date(.lastContact), lastReply: date(.lastReply),
             nextStep: text(.nextStep), nextStepDue: date(.nextStepDue), nextStepOwner: nextStepOwner,
             snoozeUntil: date(.snoozeUntil), fiscalYearStart: fiscalYearStart, launchDate: date(.launchDate),
-            events: events, notes: text(.notes), lastStep: text(.lastStep))
+            events: events, notes: text(.notes), lastStep: text(.lastStep), country: country)
         for (index, field) in header.extras {
             guard let value = text(at: index) else { continue }
             if let expected = field.read(&lead, value) { failField(index, "\(Diagnostic.shown(value)) is not \(expected)") }

@@ -395,10 +395,10 @@ public final class SQLiteStore {
 
     /// "Not now": nothing before `until`, then nurture.
     @discardableResult
-    public func snooze(_ id: String, until: LocalDate, now: String) throws(LeadStoreError) -> Lead {
+    public func snooze(_ id: String, until: LocalDate, droppingNextStep: Bool = false, now: String) throws(LeadStoreError) -> Lead {
         try update(id, now: now) { db, lead in
             try db.execute(sql: "INSERT INTO snooze (lead_id, until, set_at) VALUES (?, ?, ?)", arguments: [id, until.description, now])
-            lead = lead.snoozed(until: until)
+            lead = lead.snoozed(until: until, droppingNextStep: droppingNextStep)
         }
     }
 

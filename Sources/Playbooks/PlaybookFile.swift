@@ -180,7 +180,8 @@ private struct Reader {
             allowed: [
                 "timezone", "horizon_days", "working_days", "working_hours", "touch_minutes", "alarm_minutes_before",
                 "minimum_gap_business_days", "daily_capacity", "capacity_by_owner", "new_lead_window_days",
-                "holidays", "holiday_calendars", "cadence", "close_the_loop", "next_steps", "nurture",
+                "holidays", "holiday_calendars", "country_holidays", "owners", "slot_minutes",
+                "cadence", "close_the_loop", "next_steps", "nurture",
             ])
         if let node = top["timezone"] {
             let zone = try string(node, "timezone").trimmed
@@ -217,7 +218,7 @@ private struct Reader {
             }
             playbook.capacityByOwner = capacities
         }
-        if let node = top["working_days"] { playbook.calendar.workingWeekdays = try weekdays(node) }
+        if let node = top["working_days"] { playbook.calendar.workingWeekdays = try weekdays(node, "working_days") }
         if let node = top["working_hours"] {
             let hours = try mapping(node, "working_hours", allowed: ["start", "end"])
             if let start = hours["start"] { playbook.touchTime = try time(start, "working_hours.start") }
@@ -226,8 +227,16 @@ private struct Reader {
                 throw fail(node, "working_hours", "the working day ends (\(playbook.workdayEnd)) before it starts (\(playbook.touchTime))")
             }
         }
+        if let node = top["slot_minutes"] { playbook.slotMinutes = try integer(node, "slot_minutes", 1...480, "a number of minutes") }
+        if let node = top["owners"] { playbook.owners = try owners(node) }
+        if let node = top["country_holidays"] { playbook.countryHolidays = try boolean(node, "country_holidays") }
         var holidays: [LocalDate: String] = [:]
-        if let node = top["holidays"] { try readHolidays(node, into: &holidays) }
+        if let node = top["holidays"], let text = node.scalar?.string, text.trimmed.lowercased() == "none" {
+            // `holidays: none`: no public holidays by country either.
+            playbook.countryHolidays = false
+        } else if let node = top["holidays"] {
+            try readHolidays(node, into: &holidays)
+        }
         if let node = top["holiday_calendars"] { try readHolidayCalendars(node, into: &holidays) }
         playbook.calendar.holidays = holidays
 
@@ -381,19 +390,107 @@ private struct Reader {
 
     static let weekdayNames = ["mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7]
 
-    func weekdays(_ node: Node) throws(PlaybookError) -> Set<Int> {
+    func weekdays(_ node: Node, _ key: String) throws(PlaybookError) -> Set<Int> {
         guard let items = node.sequence, !items.isEmpty else {
-            throw fail(node, "working_days", "expected a list of days such as [mon, tue, wed, thu, fri]")
+            throw fail(node, key, "expected a list of days such as [mon, tue, wed, thu, fri]")
         }
         var days = Set<Int>()
         for item in items {
             let text = (item.scalar?.string ?? "").trimmed.lowercased()
             guard let day = Self.weekdayNames[String(text.prefix(3))], text.count >= 3 else {
-                throw fail(item, "working_days", "expected a day such as mon or monday, not \"\(text)\"")
+                throw fail(item, key, "expected a day such as mon or monday, not \"\(text)\"")
             }
             days.insert(day)
         }
         return days
+    }
+
+    func boolean(_ node: Node, _ key: String) throws(PlaybookError) -> Bool {
+        switch (node.scalar?.string ?? "").trimmed.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off", "none": return false
+        default: throw fail(node, key, "expected true or false")
+        }
+    }
+
+    /// The `owners:` section: each owner's zone, working days and hours,
+    /// country, capacity and away periods.
+    func owners(_ node: Node) throws(PlaybookError) -> [String: OwnerDay] {
+        guard let map = node.mapping else {
+            throw fail(node, "owners", "expected a mapping of owner names to their working day (timezone, working_days, working_hours, country, daily_capacity, away)")
+        }
+        var owners: [String: OwnerDay] = [:]
+        for (keyNode, value) in map {
+            let name = (keyNode.string ?? "").trimmed
+            guard !name.isEmpty else { throw fail(keyNode, "owners", "an owner's name is empty") }
+            let path = "owners.\(name)"
+            guard owners[name.lowercased()] == nil else { throw fail(keyNode, path, "this owner is listed twice (names match without regard to case)") }
+            let fields = try mapping(value, path, allowed: ["timezone", "working_days", "working_hours", "country", "daily_capacity", "away"])
+            var owner = OwnerDay()
+            if let node = fields["timezone"] {
+                let zone = try string(node, "\(path).timezone").trimmed
+                guard TimeZone(identifier: zone) != nil, TimeZoneCatalog().knows(zone) else {
+                    throw fail(node, "\(path).timezone", "unknown time zone \"\(zone)\"; expected an IANA name such as Europe/Berlin")
+                }
+                owner.timeZone = zone
+            }
+            if let node = fields["working_days"] { owner.workingWeekdays = try weekdays(node, "\(path).working_days") }
+            if let node = fields["working_hours"] {
+                let hours = try mapping(node, "\(path).working_hours", allowed: ["start", "end"])
+                let start = try hours["start"].map { node throws(PlaybookError) in try time(node, "\(path).working_hours.start") }
+                let end = try hours["end"].map { node throws(PlaybookError) in try time(node, "\(path).working_hours.end") }
+                if let start, let end, end <= start {
+                    throw fail(node, "\(path).working_hours", "the working day ends (\(end)) before it starts (\(start))")
+                }
+                owner.dayStart = start
+                owner.dayEnd = end
+            }
+            if let node = fields["country"] {
+                let text = try string(node, "\(path).country").trimmed
+                guard let code = Region.code(text) else {
+                    throw fail(node, "\(path).country", "expected an ISO 3166 country code such as DE, or a subdivision such as DE-BY, not \"\(text)\"")
+                }
+                owner.country = code
+            }
+            if let node = fields["daily_capacity"] {
+                owner.capacity = try integer(node, "\(path).daily_capacity", 1...100_000, "touches a day")
+            }
+            if let node = fields["away"] { owner.away = try awayPeriods(node, "\(path).away") }
+            owners[name.lowercased()] = owner
+        }
+        return owners
+    }
+
+    /// Away periods: `- 2026-12-21 to 2027-01-03`, `- 2026-12-24`, or
+    /// `- {from: 2026-12-21, to: 2027-01-03}`.
+    func awayPeriods(_ node: Node, _ key: String) throws(PlaybookError) -> [AwayPeriod] {
+        guard let items = node.sequence else {
+            throw fail(node, key, "expected a list of days or periods, such as - 2026-12-21 to 2027-01-03")
+        }
+        var periods: [AwayPeriod] = []
+        for (index, item) in items.enumerated() {
+            let itemKey = "\(key)[\(index + 1)]"
+            let fromText: String, toText: String
+            if item.mapping != nil {
+                let fields = try mapping(item, itemKey, allowed: ["from", "to"])
+                guard let from = fields["from"] else { throw fail(item, "\(itemKey).from", "is missing") }
+                fromText = try string(from, "\(itemKey).from").trimmed
+                toText = try fields["to"].map { value throws(PlaybookError) in try string(value, "\(itemKey).to").trimmed } ?? fromText
+            } else {
+                let text = try string(item, itemKey).trimmed
+                let parts = text.components(separatedBy: " to ")
+                fromText = parts[0].trimmed
+                toText = parts.count > 1 ? parts[1].trimmed : fromText
+                guard parts.count <= 2 else { throw fail(item, itemKey, "expected one period such as 2026-12-21 to 2027-01-03, not \"\(text)\"") }
+            }
+            guard let from = LocalDate(iso: fromText), let to = LocalDate(iso: toText) else {
+                throw fail(item, itemKey, "expected a date such as 2026-12-21, or a period such as 2026-12-21 to 2027-01-03")
+            }
+            guard from <= to else { throw fail(item, itemKey, "the period ends (\(to)) before it starts (\(from))") }
+            guard from.days(to: to) <= 3660 else { throw fail(item, itemKey, "a period of more than ten years is not time away") }
+            periods.append(AwayPeriod(from: from, to: to))
+        }
+        return periods
     }
 
     func readHolidays(_ node: Node, into holidays: inout [LocalDate: String]) throws(PlaybookError) {

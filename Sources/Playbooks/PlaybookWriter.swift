@@ -27,8 +27,8 @@ extension PlaybookFile {
         }
         out.comment("How many days ahead touchpoints are written (--horizon wins).")
         out.line("horizon_days: \(playbook.horizonDays)")
-        out.comment("Touches land on these days, at the start of the working hours in the lead's zone;")
-        out.comment("tasks fall due at its end.")
+        out.comment("Touches land on these days, in slots from the start of the working hours in the")
+        out.comment("lead's zone (an owner's own zone and hours below win); tasks fall due at its end.")
         let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
         out.line("working_days: [\(playbook.calendar.workingWeekdays.sorted().map { names[$0 - 1] }.joined(separator: ", "))]")
         out.line("working_hours:")
@@ -63,6 +63,47 @@ extension PlaybookFile {
             }
         }
         out.line("holiday_calendars: []   # e.g. - holidays.ics")
+        out.comment("Public holidays of each lead's country (its `country` column, else its time zone's)")
+        out.comment("and of each owner's (below) are days off too, from the tables built into followup.")
+        out.comment("false (or `holidays: none`) turns them off; the holidays above still count.")
+        out.line("country_holidays: \(playbook.countryHolidays)")
+        out.comment("An owner's touches of a day take consecutive slots of this many minutes from the")
+        out.comment("start of their working day, inside the lead's hours where those overlap.")
+        out.line("slot_minutes: \(playbook.slotMinutes)")
+        out.comment("Each owner's own day; every key optional (the playbook's values otherwise):")
+        out.comment("  timezone (their touches are timed in it, their digest starts in it), working_days,")
+        out.comment("  working_hours, country (ISO 3166, or a subdivision such as DE-BY), daily_capacity,")
+        out.comment("  away (- 2026-12-21 to 2027-01-03: nothing lands then).")
+        if playbook.owners.isEmpty {
+            out.line("owners: {}")
+            out.comment("e.g.")
+            out.comment("owners:")
+            out.comment("  Alice Martin:")
+            out.comment("    timezone: Europe/Berlin")
+            out.comment("    country: DE-BY")
+            out.comment("    working_hours: {start: \"08:30\", end: \"16:30\"}")
+            out.comment("    away: [\"2026-12-21 to 2027-01-03\"]")
+        } else {
+            out.line("owners:")
+            for (owner, day) in playbook.owners.sorted(by: { $0.key < $1.key }) {
+                out.line("  \(quoted(owner)):")
+                if let zone = day.timeZone { out.line("    timezone: \(quoted(zone))") }
+                if let days = day.workingWeekdays {
+                    out.line("    working_days: [\(days.sorted().map { names[$0 - 1] }.joined(separator: ", "))]")
+                }
+                if day.dayStart != nil || day.dayEnd != nil {
+                    out.line("    working_hours:")
+                    if let start = day.dayStart { out.line("      start: \(quoted(start.description))") }
+                    if let end = day.dayEnd { out.line("      end: \(quoted(end.description))") }
+                }
+                if let country = day.country { out.line("    country: \(quoted(country))") }
+                if let capacity = day.capacity { out.line("    daily_capacity: \(capacity)") }
+                if !day.away.isEmpty {
+                    out.line("    away:")
+                    for period in day.away { out.line("      - \(quoted("\(period.from) to \(period.to)"))") }
+                }
+            }
+        }
         out.blank()
         out.comment("The cadence: each step's window counts calendar days from Day 0, the first contact.")
         out.line("cadence:")

@@ -37,10 +37,16 @@ func planLines(_ arguments: [String]) async throws -> [[String: Any]] {
         // Holidays from the list and from the .ics file (libical expands its yearly rules).
         let holidays: Set<String> = ["2026-12-24", "2026-12-25", "2026-12-28", "2026-12-29", "2026-12-30", "2026-12-31", "2027-12-24", "2027-12-25"]
         var perOwnerDay: [String: Int] = [:]
+        var slots: [String: String] = [:]
         for line in lines {
             let date = line["date"] as? String ?? ""
             #expect(!holidays.contains(date), "a touch on a holiday: \(line["lead"] ?? "") \(line["key"] ?? "") \(date)")
-            #expect(line["time"] as? String == "10:00")
+            // Each owner's touches of a day take consecutive 15-minute slots from 10:00, inside the day.
+            let time = try #require(minutesOfDay(line["time"] as? String ?? ""))
+            #expect(time >= 600 && time < 990 && (time - 600) % 15 == 0, "\(line["time"] ?? "") is not a slot of the working day")
+            let slot = "\((line["owner"] as? String ?? "").lowercased()) \(date) \(line["time"] ?? "") \(line["timezone"] ?? "")"
+            #expect(slots[slot] == nil, "two touches in one slot: \(slot): \(slots[slot] ?? "") and \(line["lead"] ?? "")")
+            slots[slot] = line["lead"] as? String ?? ""
             #expect(line["due_time"] as? String == "16:30")
             perOwnerDay["\((line["owner"] as? String ?? "").lowercased()) \(date)", default: 0] += 1
         }
@@ -143,4 +149,10 @@ func planLines(_ arguments: [String]) async throws -> [[String: Any]] {
         #expect(result.stdout.contains("nothing more is planned"))
         #expect(result.stdout.contains("No touchpoint is planned"))
     }
+}
+
+/// Minutes since midnight of an "HH:MM" text.
+func minutesOfDay(_ text: String) -> Int? {
+    let parts = text.split(separator: ":").compactMap { Int($0) }
+    return parts.count == 2 ? parts[0] * 60 + parts[1] : nil
 }

@@ -82,11 +82,12 @@ import Testing
         // A week after the next step was due, check flags it, and exits non-zero for cron.
         let late = try await on(store, ["check", "--cold-days", "60"], now: "2026-12-10")
         #expect(late.status == 1)
-        #expect(late.stdout.contains("Next step past its date (1)"))
+        #expect(late.stdout.contains("Overdue (1)"), "\(late.stdout)")
         #expect(late.stdout.contains("L0001 Dana Kowalski"))
+        #expect(late.stdout.contains("Agreed next step: Send the pilot plan, due 2026-12-03"), "\(late.stdout)")
         #expect(try await on(store, ["done", "L0001"], now: "2026-12-10").status == 0)
         let noStep = try await on(store, ["check", "--cold-days", "60"], now: "2026-12-10")
-        #expect(!noStep.stdout.contains("Next step past its date"))
+        #expect(!noStep.stdout.contains("Send the pilot plan"), "done: no longer overdue")
         let cold = try await on(store, ["check", "--cold-days", "7"], now: "2026-12-20")
         #expect(cold.stdout.contains("Going cold"))
     }

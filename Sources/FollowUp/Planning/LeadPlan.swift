@@ -239,3 +239,30 @@ extension Planner {
         return (time, note)
     }
 }
+
+/// The working day a lead's touches are planned in, as `explain` shows it.
+public struct WorkingDay: Sendable {
+    /// The zone the touches are timed in: the owner's, else the lead's.
+    public let zone: String
+    public let today: LocalDate
+    /// The owner's hours, then the lead's, as "09:30–17:00 Europe/Berlin".
+    public let ownerHours: String
+    public let leadHours: String
+    /// The countries whose public holidays are days off, the owner's first.
+    public let regions: [String]
+    /// The plan was made after the owner's working day had ended.
+    public let afterHours: Bool
+    public let capacity: Int?
+}
+
+extension Planner {
+    /// The working day `lead`'s touches are planned in.
+    public func workingDay(of lead: Lead) -> WorkingDay {
+        var ledger = CapacityLedger()
+        let context = context(for: lead, ledger: &ledger)
+        return WorkingDay(
+            zone: context.ownerHours.zone, today: context.today, ownerHours: context.ownerHours.description,
+            leadHours: context.leadHours.description, regions: context.regions, afterHours: context.afterHours,
+            capacity: playbook.capacity(of: lead.owner))
+    }
+}

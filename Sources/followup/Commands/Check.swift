@@ -5,9 +5,12 @@ import LeadStore
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Find leads going cold: no next step, missed next steps, no touch for weeks, missing details.",
+        abstract: "Find what needs a person: overdue touches, replies with no next step, leads going cold, missing details.",
         discussion: """
-            Exit status 0 when nothing is found, 1 when something is (for cron: mail me when it fails).
+            Each finding is something to act on (README.md says what each means). "Overdue" is the \
+            plan's own list, the one `agenda` and the tasks feed show. A lead that said "not now" \
+            has its next step (the check-back), so it is not "no next step". Exit status 0 when \
+            nothing is found, 1 when something is (for cron: mail me when it fails).
 
             Examples:
               followup check
@@ -15,8 +18,7 @@ struct Check: ParsableCommand {
             """
     )
 
-    @OptionGroup var source: StoreSource
-    @OptionGroup var today: NowOption
+    @OptionGroup var input: PlanInput
 
     @Option(help: ArgumentHelp("A lead with no touch, ours or theirs, for this many days is going cold.", valueName: "days"))
     var coldDays: Int = 21
@@ -26,10 +28,12 @@ struct Check: ParsableCommand {
     }
 
     func run() throws {
-        let result = try source.read()
-        let findings = Self.findings(result.leads, today: today.today(), coldDays: coldDays)
+        let result = try input.source.read()
+        let setup = try input.setup()
+        let plans = setup.planner.plan(result.leads)
+        let findings = Self.findings(result.leads, plans: plans, planner: setup.planner, coldDays: coldDays)
         if findings.isEmpty {
-            print("\(result.leads.count) leads checked: nothing is going cold.")
+            print("\(result.leads.count) leads checked: nothing needs you.")
             return
         }
         for (title, lines) in findings {
@@ -39,30 +43,37 @@ struct Check: ParsableCommand {
         throw ExitCode(1)
     }
 
-    /// Each kind of problem and the leads that have it, in the store's order.
-    static func findings(_ leads: [Lead], today: LocalDate, coldDays: Int) -> [(String, [String])] {
-        var noNextStep: [String] = [], missed: [String] = [], cold: [String] = [], noZone: [String] = [], noContact: [String] = []
-        for lead in leads {
-            let status = lead.effectiveStatus
-            if [.won, .lost, .closed, .paused].contains(status) { continue }
+    /// Each kind of finding and the leads that have it, in the store's order.
+    /// - Parameter plans: each lead's touchpoints, as the planner made them.
+    static func findings(_ leads: [Lead], plans: [[Touchpoint]], planner: Planner, coldDays: Int) -> [(String, [String])] {
+        var overdue: [String] = [], noNextStep: [String] = [], cold: [String] = [], noZone: [String] = [], noContact: [String] = []
+        for (lead, touches) in zip(leads, plans) {
+            if lead.isFinished || lead.effectiveStatus == .paused { continue }
+            let today = planner.today(forOwner: lead.owner, zone: lead.timeZone ?? planner.defaultTimeZone)
             let who = Diagnostic.shownPlain("\(lead.id) \(lead.name)\(lead.company.map { " (\($0))" } ?? "") [\(lead.owner)]", limit: 400)
-            if (status == .engaged || lead.hasReplied) && lead.nextStepDue == nil {
+            for touch in touches where touch.overdue {
+                var what = touch.title
+                if [.nextStepMine, .nextStepTheirs].contains(touch.kind), let step = lead.nextStep { what += ": \(step)" }
+                overdue.append(
+                    Diagnostic.shownPlain(
+                        "\(who): \(what), due \(touch.windowEnd) (\(touch.windowEnd.days(to: today)) days ago); planned \(touch.date)", limit: 600))
+            }
+            // "Not now" has its next step: the check-back and the nurture.
+            let notNow = lead.effectiveStatus == .notYet || lead.snoozeUntil.map { $0 > today } ?? false
+            if !notNow, lead.effectiveStatus == .engaged || lead.hasReplied, lead.nextStepDue == nil {
                 noNextStep.append(
                     "\(who): they replied\(lead.lastReply.map { " on \($0)" } ?? ""); agree on a next step (followup next \(lead.id) \"…\" --due DATE)")
             }
-            if let due = lead.nextStepDue, due < today {
-                missed.append("\(who): \"\(lead.nextStep ?? "next step")\" was due \(due) (\(due.days(to: today)) days ago)")
-            }
-            let snoozed = lead.snoozeUntil.map { $0 > today } ?? false
             let lastTouch = [lead.lastContact, lead.lastReply, lead.firstContact].compactMap { $0 }.filter { $0 <= today }.max()
-            if !snoozed, status != .new, let lastTouch, lastTouch.days(to: today) >= coldDays {
-                cold.append("\(who): no touch since \(lastTouch) (\(lastTouch.days(to: today)) days)")
+            if !notNow, lead.effectiveStatus != .new, let lastTouch, lastTouch.days(to: today) >= coldDays {
+                let next = touches.first.map { "; next planned \($0.date): \($0.title)" } ?? "; nothing is planned"
+                cold.append("\(who): no touch since \(lastTouch) (\(lastTouch.days(to: today)) days)\(next)")
             }
-            if lead.timeZone == nil { noZone.append("\(who): no time zone (touches use the default zone)") }
+            if lead.timeZone == nil { noZone.append("\(who): no time zone (touches use the default zone, \(planner.defaultTimeZone))") }
             if lead.email == nil && lead.phone == nil { noContact.append("\(who): no email or phone") }
         }
         return [
-            ("No next step", noNextStep), ("Next step past its date", missed), ("Going cold", cold),
+            ("Overdue", overdue), ("No next step", noNextStep), ("Going cold", cold),
             ("No time zone", noZone), ("No contact details", noContact),
         ].filter { !$0.1.isEmpty }
     }

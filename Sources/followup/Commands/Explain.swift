@@ -42,14 +42,15 @@ struct Explain: ParsableCommand {
         let further = try Planner(
             playbook: setup.playbook, defaultTimeZone: setup.zone, now: planner.now, horizonDays: planner.horizonDays + 400)
         let zone = lead.timeZone ?? setup.zone
-        let today = planner.today(in: zone)
+        let day = planner.workingDay(of: lead)
+        let today = day.today
         let horizonEnd = today.adding(days: planner.horizonDays)
         let next = further.plan(result.leads)[index].first { touch in
             touch.date > horizonEnd && !touches.contains { $0.key == touch.key }
         }
         let report = ExplainReport(
             lead: lead, zone: zone, defaultZone: setup.zone, today: today, horizonEnd: horizonEnd,
-            touches: touches, next: next, playbook: setup.playbook)
+            touches: touches, next: next, playbook: setup.playbook, day: day)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]

@@ -12,6 +12,7 @@ struct ExplainReport {
     let touches: [Touchpoint]
     let next: Touchpoint?
     let playbook: Playbook
+    let day: WorkingDay
 
     /// The touch's wall time in its zone as an instant, then as UTC and
     /// as the default zone's wall time.
@@ -56,7 +57,21 @@ struct ExplainReport {
         if let company = lead.company { who += " (\(company))" }
         lines.append("\(who): owner \(lead.owner), time zone \(zone)\(lead.timeZone == nil ? " (the default)" : "")")
         lines.append(statusLine)
-        lines.append("Today is \(today) \(today.weekdayName) in \(zone); the horizon runs to \(horizonEnd).")
+        lines.append("Today is \(today) \(today.weekdayName) in \(day.zone); the horizon runs to \(horizonEnd).")
+        var hours = "Working hours: \(lead.owner)'s \(day.ownerHours)"
+        if day.ownerHours != day.leadHours { hours += "; the lead's \(day.leadHours)" }
+        hours += "; capacity \(day.capacity.map { "\($0) touches a day" } ?? "unlimited")."
+        lines.append(hours)
+        let weekdays = playbook.ownerDay(lead.owner)?.workingWeekdays ?? playbook.calendar.workingWeekdays
+        let dayNames = weekdays.sorted().map { ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][$0 - 1] }.joined(separator: " ")
+        var daysOff = "Working days: \(dayNames)"
+        if !day.regions.isEmpty { daysOff += "; public holidays of \(day.regions.joined(separator: " and ")) are days off" }
+        if !playbook.calendar.holidays.isEmpty { daysOff += "; and the playbook's \(playbook.calendar.holidays.count) holidays" }
+        if let away = playbook.ownerDay(lead.owner)?.away, !away.isEmpty {
+            daysOff += "; \(lead.owner) is away \(away.map(\.description).joined(separator: ", "))"
+        }
+        lines.append(daysOff + ".")
+        if day.afterHours { lines.append("The plan was made after \(lead.owner)'s working day had ended: nothing more lands today.") }
         if touches.isEmpty { lines.append("No touchpoint is planned within the horizon.") }
         for (number, touch) in touches.enumerated() {
             lines.append("")
