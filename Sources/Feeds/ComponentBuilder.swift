@@ -66,7 +66,9 @@ public struct ComponentBuilder {
             item += "\n  \(touch.kind == .cadence ? "\(touch.label), " : "")by \(touch.channel)\(touch.overdue ? ", due \(touch.windowEnd)" : "")."
             item += "\n  Bring: \(touch.prompt)"
             if !touch.draft.isEmpty {
-                item += "\n  Draft:\n" + touch.draft.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : "    " + $0 }.joined(separator: "\n")
+                item +=
+                    "\n  Draft:\n"
+                    + touch.draft.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : "    " + $0 }.joined(separator: "\n")
             }
             return item
         }

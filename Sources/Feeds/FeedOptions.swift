@@ -61,7 +61,8 @@ public struct FeedOptions: Hashable, Sendable {
 
     /// Where and when `owner`'s working day starts.
     public func clock(of owner: String) -> OwnerClock {
-        ownerClocks.isEmpty ? OwnerClock(zone: ownerTimeZone, start: workdayStart) : ownerClocks[owner.lowercased()] ?? OwnerClock(zone: ownerTimeZone, start: workdayStart)
+        ownerClocks.isEmpty
+            ? OwnerClock(zone: ownerTimeZone, start: workdayStart) : ownerClocks[owner.lowercased()] ?? OwnerClock(zone: ownerTimeZone, start: workdayStart)
     }
 
     /// These options with the working days of a playbook: the start of the

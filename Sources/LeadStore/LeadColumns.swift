@@ -179,7 +179,8 @@ public enum CountryNames {
             if let name = english.localizedString(forRegionCode: region.identifier) { names[normalised(name)] = region.identifier }
         }
         // The short names CRMs use, beside Foundation's own.
-        for (name, code) in ["usa": "US", "unitedstatesofamerica": "US", "uk": "GB", "greatbritain": "GB", "england": "GB", "southkorea": "KR", "russia": "RU"] {
+        for (name, code) in ["usa": "US", "unitedstatesofamerica": "US", "uk": "GB", "greatbritain": "GB", "england": "GB", "southkorea": "KR", "russia": "RU"]
+        {
             names[name] = names[name] ?? code
         }
         return names

@@ -566,7 +566,10 @@ private struct RowReader {
         if let value = text(.country) {
             country = CountryNames.code(value)
             if country == nil {
-                fail(.country, "\(Diagnostic.shown(value)) is not a country; expected an ISO 3166 code such as DE, a subdivision such as US-CA, or a country's English name")
+                fail(
+                    .country,
+                    "\(Diagnostic.shown(value)) is not a country; expected an ISO 3166 code such as DE, a subdivision such as US-CA, or a country's English name"
+                )
             }
         }
         var lead = Lead(

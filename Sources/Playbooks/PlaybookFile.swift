@@ -417,7 +417,8 @@ private struct Reader {
     /// country, capacity and away periods.
     func owners(_ node: Node) throws(PlaybookError) -> [String: OwnerDay] {
         guard let map = node.mapping else {
-            throw fail(node, "owners", "expected a mapping of owner names to their working day (timezone, working_days, working_hours, country, daily_capacity, away)")
+            throw fail(
+                node, "owners", "expected a mapping of owner names to their working day (timezone, working_days, working_hours, country, daily_capacity, away)")
         }
         var owners: [String: OwnerDay] = [:]
         for (keyNode, value) in map {

@@ -246,6 +246,7 @@ private func notYet(
 @Suite struct MethodPropertyTests {
     static let statuses: [LeadStatus?] = [nil, .new, .active, .active, .engaged, .notYet, .notYet, .won, .lost, .closed, .paused]
     static let zones: [String?] = [nil, "America/New_York", "Asia/Tokyo", "Pacific/Auckland", "Europe/Berlin"]
+    static let countries: [String?] = [nil, nil, "US", "DE-BY", "GB-SCT", "IN", "BR"]
 
     /// A lead from twelve numbers: every field is sometimes there, dates
     /// spread around today.
@@ -264,7 +265,7 @@ private func notYet(
             nextStep: g[5] % 2 == 0 ? "Step \(g[5] % 9)" : nil, nextStepDue: g[5] % 2 == 0 ? date(g[5], 160, 40) : nil,
             nextStepOwner: g[5] % 4 < 2 ? .me : .them, snoozeUntil: g[6] % 3 == 0 ? date(g[6], 220, 50) : nil,
             fiscalYearStart: g[7] % 3 == 0 ? nil : MonthDay(fiscal), launchDate: g[8] % 3 == 0 ? date(g[8], 320, 120) : nil,
-            events: events)
+            events: events, country: countries[g[0] / 7 % countries.count])
     }
 
     /// A playbook and today from six numbers: capacity, gap, working days,
@@ -280,7 +281,56 @@ private func notYet(
         playbook.calendar.holidays = holidays
         playbook.afterCloseTheLoop = p[4] % 2 == 0 ? .nurture : .close
         playbook.horizonDays = [30, 90, 200][p[4] % 3]
+        // Owners with a day of their own: a zone, hours, a country, time away.
+        let away = AwayPeriod(from: today.adding(days: p[2] % 40), to: today.adding(days: p[2] % 40 + p[3] % 15))
+        switch p[1] % 3 {
+        case 0:
+            playbook.owners = [:]
+        case 1:
+            playbook.owners = [
+                "ann": OwnerDay(timeZone: "Europe/Berlin", country: "DE-BY", away: [away]),
+                "bo": OwnerDay(
+                    timeZone: "America/Los_Angeles", workingWeekdays: [1, 2, 3, 4], dayStart: TimeOfDay(hour: 8, minute: 0),
+                    dayEnd: TimeOfDay(hour: 12, minute: 0), capacity: 5),
+            ]
+        default:
+            playbook.owners = ["cy": OwnerDay(country: "JP", away: [away]), "ann": OwnerDay(timeZone: "Asia/Kolkata")]
+        }
+        playbook.slotMinutes = [15, 30, 5][p[0] % 3]
+        playbook.countryHolidays = p[5] % 5 != 0
         return (playbook, today)
+    }
+
+    /// Days a lead's touch may not land on: the public holidays of the
+    /// lead's and the owner's countries, and the owner's time away.
+    static func daysOff(_ lead: Lead, _ playbook: Playbook) -> [LocalDate: String] {
+        var days: [LocalDate: String] = [:]
+        let owner = playbook.ownerDay(lead.owner)
+        if playbook.countryHolidays {
+            let regions = [
+                lead.country ?? HolidayData.country(ofZone: lead.timeZone ?? "UTC"), owner?.country ?? owner?.timeZone.flatMap(HolidayData.country(ofZone:)),
+            ]
+            for region in regions.compactMap({ $0 }) {
+                for (date, name) in HolidayData.holidays(of: region) ?? [:] { days[date] = "\(name) (\(region))" }
+            }
+        }
+        for period in owner?.away ?? [] {
+            var date = period.from
+            while date <= period.to {
+                days[date] = "away"
+                date = date.adding(days: 1)
+            }
+        }
+        return days
+    }
+
+    /// The instant a touch starts, in minutes since the epoch.
+    static func instant(_ touch: Touchpoint) -> Int {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: touch.timeZone)!
+        let date = calendar.date(
+            from: DateComponents(year: touch.date.year, month: touch.date.month, day: touch.date.day, hour: touch.time.hour, minute: touch.time.minute))!
+        return Int(date.timeIntervalSince1970) / 60
     }
 
     static let leadsGen = Gen.int(in: 0...10_000).array(of: 12).array(of: 1...25)
@@ -297,7 +347,19 @@ private func notYet(
             let plans = planner.plan(leads)
             let calendar = playbook.calendar
             var load: [String: [LocalDate: [Touchpoint]]] = [:]
+            var minutes: [String: [Int: String]] = [:]
             for (lead, touches) in zip(leads, plans) {
+                let off = Self.daysOff(lead, playbook)
+                for touch in touches {
+                    #expect(off[touch.date] == nil, "on \(off[touch.date] ?? ""): \(touch.date) \(touch.key) \(lead)")
+                    let minute = Self.instant(touch)
+                    let owner = lead.owner.lowercased()
+                    #expect(minutes[owner]?[minute] == nil, "two touches of \(owner) at one minute: \(touch.date) \(touch.time) \(touch.timeZone)")
+                    minutes[owner, default: [:]][minute] = touch.key
+                    if let day = playbook.ownerDay(lead.owner), let start = day.dayStart, let end = day.dayEnd, !touch.reason.contains("after its end") {
+                        #expect(touch.time >= start && touch.time < end, "outside \(owner)'s hours: \(touch.time)")
+                    }
+                }
                 if [.won, .lost, .closed, .paused].contains(lead.effectiveStatus) {
                     #expect(touches.isEmpty, "nothing for a \(lead.effectiveStatus) lead")
                 }
@@ -323,8 +385,8 @@ private func notYet(
                 }
                 #expect(method.filter(\.overdue).count <= 1, "a catch-up burst: \(touches.map(\.key)) \(lead)")
             }
-            if let capacity = playbook.dailyCapacity {
-                for (owner, days) in load {
+            for (owner, days) in load {
+                if let capacity = playbook.capacity(of: owner) {
                     for (date, touches) in days where touches.count > capacity {
                         let explained = touches.contains { $0.overCapacity || [.nextStepMine, .nextStepTheirs, .checkBack].contains($0.kind) }
                         #expect(explained, "\(owner) has \(touches.count) touches on \(date), capacity \(capacity), none says why")

@@ -31,7 +31,8 @@ extension Planner {
             if due < context.today || before >= context.today {
                 planned = before
                 why.append(
-                    "The next step, \(step), is yours, due on \(due)\(before < due ? " \(due.weekdayName): kept on the last business day before it, \(before)" : "").")
+                    "The next step, \(step), is yours, due on \(due)\(before < due ? " \(due.weekdayName): kept on the last business day before it, \(before)" : "")."
+                )
             } else {
                 planned = context.today
                 why.append("The next step, \(step), is yours, due on \(due) \(due.weekdayName): the business days before it have passed, so it is today.")
@@ -43,7 +44,17 @@ extension Planner {
         }
         // An agreed date is kept: capacity does not move it, nor (mine) a snooze.
         let request = Request(windowStart: planned, windowEnd: planned, fixed: true, keepsSnooze: owner == .them)
-        let placement = place(request, &plan, ledger: &ledger)
+        var placement = place(request, &plan, ledger: &ledger)
+        // The days off between their date and the one it is kept on, so
+        // that `explain` says why (a holiday, the owner away).
+        var between: [SkippedDay] = []
+        var day = min(planned, due.adding(days: 1))
+        while day < max(planned, due.adding(days: 1)), between.count < 366 {
+            if let off = calendar.dayOff(day) { between.append(SkippedDay(date: day, reason: off)) }
+            day = day.adding(days: 1)
+        }
+        placement.skipped = between + placement.skipped
+        why += skipNotes(between, date: planned, capacity: nil, overCapacity: false, owner: lead.owner)
         why += placement.notes
         append(
             makeTouchpoint(

@@ -60,7 +60,7 @@ struct ExplainReport {
         lines.append("Today is \(today) \(today.weekdayName) in \(day.zone); the horizon runs to \(horizonEnd).")
         var hours = "Working hours: \(lead.owner)'s \(day.ownerHours)"
         if day.ownerHours != day.leadHours { hours += "; the lead's \(day.leadHours)" }
-        hours += "; capacity \(day.capacity.map { "\($0) touches a day" } ?? "unlimited")."
+        hours += "; capacity \(day.capacity.map { "\($0) touch\($0 == 1 ? "" : "es") a day" } ?? "unlimited")."
         lines.append(hours)
         let weekdays = playbook.ownerDay(lead.owner)?.workingWeekdays ?? playbook.calendar.workingWeekdays
         let dayNames = weekdays.sorted().map { ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][$0 - 1] }.joined(separator: " ")
