@@ -17,9 +17,9 @@ func temporaryFolder() throws -> URL {
 /// Runs the engine of `generate` on `leads` into `folder`, in-process.
 func writeFeeds(
     _ leads: [Lead], owners: [String] = [], now: String = "2026-12-01", options: FeedOptions = FeedOptions(),
-    memoryLimit: Int = FeedSink.memoryLimit, threads: Int? = nil, into folder: URL
+    playbook: Playbook = .standard, memoryLimit: Int = FeedSink.memoryLimit, threads: Int? = nil, into folder: URL
 ) throws -> FeedManifest {
-    let planner = try Planner(defaultTimeZone: "America/New_York", now: .date(day(now)))
+    let planner = try Planner(playbook: playbook, defaultTimeZone: "America/New_York", now: .date(day(now)))
     var generate = GenerateOptions(feeds: options)
     generate.memoryLimit = memoryLimit
     generate.threads = threads
@@ -254,7 +254,7 @@ let sampleLeads = [
             #expect(uid.hasPrefix("digest.alice."))
             let count = try #require(Int(event.property("SUMMARY")!.value.dropFirst("Follow-ups today (".count).dropLast()))
             listed += count
-            #expect(event.property("DTSTART")?.value.hasSuffix("T090000") == true)
+            #expect(event.property("DTSTART")?.value.hasSuffix("T093000") == true, "the start of the playbook's working day")
             #expect(event.property("DTSTART")?.parameters["TZID"] == "America/New_York")
             let description = try #require(event.property("DESCRIPTION")?.value)
             #expect(description.components(separatedBy: "\n- ").count - 1 == count)
@@ -267,6 +267,45 @@ let sampleLeads = [
         #expect(try read(plain, "all.tasks.ics") == read(digest, "all.tasks.ics"))
         #expect(
             manifest.feeds.first { $0.file == "all.events.ics" }?.components == events.count + (try components(read(digest, "bob.events.ics"), "VEVENT").count))
+    }
+
+    @Test func eachOwnersDigestStartsTheirDayInTheirZoneAndCarriesTheWork() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var playbook = Playbook.standard
+        playbook.owners = [
+            "alice": OwnerDay(timeZone: "Europe/Berlin", dayStart: TimeOfDay(hour: 8, minute: 0), dayEnd: TimeOfDay(hour: 16, minute: 0)),
+            "bob": OwnerDay(timeZone: "America/Los_Angeles"),
+        ]
+        let leads = [
+            Lead(id: "A1", name: "Ann Lee", email: "ann@example.com", owner: "Alice", timeZone: "Europe/Paris", status: .new),
+            Lead(id: "A2", name: "Aki Sato", owner: "Alice", timeZone: "Asia/Tokyo", status: .new),
+            Lead(id: "B1", name: "Ben Ray", owner: "Bob", timeZone: "America/New_York", status: .new),
+        ]
+        _ = try writeFeeds(leads, options: FeedOptions(digest: true, ownerTimeZone: "America/New_York"), playbook: playbook, into: folder)
+        let alice = try components(read(folder, "alice.events.ics"), "VEVENT")
+        let bob = try components(read(folder, "bob.events.ics"), "VEVENT")
+        #expect(!alice.isEmpty && !bob.isEmpty)
+        for event in alice {
+            #expect(event.property("DTSTART")?.parameters["TZID"] == "Europe/Berlin")
+            #expect(event.property("DTSTART")?.value.hasSuffix("T080000") == true, "Alice's day starts at 08:00 in Berlin")
+        }
+        for event in bob {
+            #expect(event.property("DTSTART")?.parameters["TZID"] == "America/Los_Angeles")
+            #expect(event.property("DTSTART")?.value.hasSuffix("T093000") == true, "Bob's day starts at the playbook's 09:30 in Los Angeles")
+        }
+        // The first day lists each touch on Alice's clock, with what the task has: the step, what to bring, the draft.
+        let first = try #require(alice.first { $0.property("UID")?.value == "digest.alice.20261201@followup" })
+        let description = try #require(first.property("DESCRIPTION")?.value)
+        #expect(description.contains("(times in Europe/Berlin)"))
+        // Ann (Paris) gets the first slot inside her hours, 09:30; Aki (Tokyo) the slot where Tokyo's day and Alice's overlap.
+        #expect(description.contains("- 09:30: First contact: Ann Lee <ann@example.com>"), "\(description)")
+        #expect(description.contains("- 08:00: First contact: Aki Sato"), "\(description)")
+        #expect(description.firstRange(of: "Aki Sato")!.lowerBound < description.firstRange(of: "Ann Lee")!.lowerBound, "in time order")
+        #expect(description.contains("Day 0, by email."))
+        #expect(description.contains("Bring: A clear first message"))
+        #expect(description.contains("Draft:\n    Hi Ann,"))
+        #expect(!description.contains("tasks feed"))
     }
 
     @Test func allDayEventsEndTheNextDayAndStillRemindAtTheTouchTime() throws {

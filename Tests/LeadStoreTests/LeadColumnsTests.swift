@@ -37,7 +37,7 @@ import Testing
         let sheet = folder.appendingPathComponent("leads.csv").path
         try LeadSheetWriter.write(Self.leads(), to: sheet, columns: Self.columns)
         let header = try String(contentsOfFile: sheet, encoding: .utf8).split(separator: "\r\n").first
-        #expect(header?.hasSuffix(",last_step,industry,renewal_date") == true)
+        #expect(header?.hasSuffix(",last_step,country,industry,renewal_date") == true)
 
         let read = try LeadSheet(path: sheet, isKnownTimeZone: { _ in true }, columns: Self.columns).read()
         #expect(read.errors.isEmpty && read.warnings.isEmpty, "\(read.errors + read.warnings)")

@@ -15,6 +15,30 @@ func readSheet(_ text: String, bytes: [UInt8]? = nil, name: String = "leads.csv"
 }
 
 @Suite struct LeadSheetTests {
+    @Test func aCountryIsACodeASubdivisionOrAnEnglishName() throws {
+        let result = try readSheet(
+            """
+            id,name,Country/Region
+            C1,Ann,de
+            C2,Bo,US-CA
+            C3,Cy,Germany
+            C4,Dee,United States
+            C5,Eve,Côte d’Ivoire
+            C6,Fay,
+            C7,Gus,Atlantis
+            C8,Hal,US-
+            C9,Ida,\u{202E}DE
+            """)
+        #expect(result.leads.map { $0.country ?? "-" } == ["DE", "US-CA", "DE", "US", "CI", "-"])
+        #expect(
+            result.errors.map(\.description) == [
+                "leads.csv:8:Country/Region: \"Atlantis\" is not a country; expected an ISO 3166 code such as DE, a subdivision such as US-CA, or a country's English name",
+                "leads.csv:9:Country/Region: \"US-\" is not a country; expected an ISO 3166 code such as DE, a subdivision such as US-CA, or a country's English name",
+                "leads.csv:10:Country/Region: \"\\u{202E}DE\" is not a country; expected an ISO 3166 code such as DE, a subdivision such as US-CA, or a country's English name",
+            ])
+        #expect(result.rejectedRows == 3)
+    }
+
     @Test func readsEveryColumn() throws {
         let result = try readSheet(
             #"""

@@ -43,7 +43,53 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         playbook.nurture.quarterly.offset = 2
         playbook.steps[1].draft = "  indented first line\nsecond line \n"
         playbook.steps[2].title = "Tab\there: \\ back"
+        playbook.slotMinutes = 20
+        playbook.countryHolidays = false
+        playbook.owners = [
+            "Alice Martin": OwnerDay(
+                timeZone: "Europe/Berlin", workingWeekdays: [1, 2, 3, 4], dayStart: TimeOfDay(hour: 8, minute: 30),
+                dayEnd: TimeOfDay(hour: 16, minute: 0), country: "DE-BY", capacity: 7,
+                away: [AwayPeriod(from: day("2026-12-21"), to: day("2027-01-03")), AwayPeriod(from: day("2027-02-01"), to: day("2027-02-01"))]),
+            "Bo \"Zhang\"": OwnerDay(dayEnd: TimeOfDay(hour: 15, minute: 0)),
+        ]
         #expect(try parse(PlaybookFile.render(playbook)) == playbook)
+    }
+
+    @Test func ownersHaveTheirOwnDay() throws {
+        let playbook = try parse(
+            """
+            owners:
+              Alice Martin:
+                timezone: Europe/Berlin
+                country: de-by
+                working_days: [mon, tue, wed, thu]
+                working_hours: {start: "08:30", end: "16:30"}
+                daily_capacity: 8
+                away:
+                  - 2026-12-21 to 2027-01-03
+                  - 2027-02-12
+                  - {from: 2027-04-01, to: 2027-04-03}
+              bo:
+                timezone: America/Los_Angeles
+            slot_minutes: 30
+            """)
+        let alice = try #require(playbook.ownerDay("alice martin"))
+        #expect(alice.timeZone == "Europe/Berlin")
+        #expect(alice.country == "DE-BY")
+        #expect(alice.workingWeekdays == [1, 2, 3, 4])
+        #expect(alice.dayStart == TimeOfDay(hour: 8, minute: 30) && alice.dayEnd == TimeOfDay(hour: 16, minute: 30))
+        #expect(playbook.capacity(of: "ALICE MARTIN") == 8)
+        #expect(playbook.capacity(of: "bo") == Playbook.standard.dailyCapacity)
+        #expect(
+            alice.away == [
+                AwayPeriod(from: day("2026-12-21"), to: day("2027-01-03")), AwayPeriod(from: day("2027-02-12"), to: day("2027-02-12")),
+                AwayPeriod(from: day("2027-04-01"), to: day("2027-04-03")),
+            ])
+        #expect(playbook.ownerDay("Bo")?.timeZone == "America/Los_Angeles")
+        #expect(playbook.slotMinutes == 30)
+        #expect(playbook.countryHolidays)
+        #expect(try parse("holidays: none").countryHolidays == false)
+        #expect(try parse("country_holidays: false\nholidays: [2026-12-24]").calendar.holidays.count == 1)
     }
 
     @Test func aFileHoldsOnlyWhatItChanges() throws {
@@ -184,6 +230,21 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
             ("close_the_loop:\n  from_day: 1", 2, "close_the_loop.from_day", "before the step before it"),
             ("- a\n- b", 1, "(top level)", "expected a mapping"),
             ("holiday_calendars: [missing.ics]", 1, "holiday_calendars[1]", "cannot be read"),
+            ("owners: [ann]", 1, "owners", "expected a mapping of owner names"),
+            ("owners:\n  ann:\n    timezone: Mars/Base", 3, "owners.ann.timezone", "unknown time zone"),
+            ("owners:\n  ann:\n    country: Germany", 3, "owners.ann.country", "ISO 3166"),
+            ("owners:\n  ann:\n    hours: 9-5", 3, "owners.ann.hours", "unknown key"),
+            ("owners:\n  ann:\n    working_days: [someday]", 3, "owners.ann.working_days", "someday"),
+            ("owners:\n  ann:\n    working_hours: {start: \"17:00\", end: \"09:00\"}", 3, "owners.ann.working_hours", "ends"),
+            ("owners:\n  ann:\n    daily_capacity: 0", 3, "owners.ann.daily_capacity", "from 1"),
+            ("owners:\n  ann:\n    away: [2027-01-03 to 2026-12-21]", 3, "owners.ann.away[1]", "ends (2026-12-21) before it starts"),
+            ("owners:\n  ann:\n    away: [next week]", 3, "owners.ann.away[1]", "expected a date"),
+            ("owners:\n  ann:\n    away: [2026-01-01 to 2046-01-01]", 3, "owners.ann.away[1]", "ten years"),
+            ("owners:\n  ann:\n    away: 2026-12-24", 3, "owners.ann.away", "expected a list"),
+            ("owners:\n  Ann: {}\n  ann: {}", 3, "owners.ann", "listed twice"),
+            ("owners:\n  \"\": {}", 2, "owners", "name is empty"),
+            ("slot_minutes: 0", 1, "slot_minutes", "from 1"),
+            ("country_holidays: maybe", 1, "country_holidays", "true or false"),
         ] as [(String, Int, String, String)])
     func badValuesAreErrorsAtTheirLineAndKey(_ text: String, line: Int, key: String, message: String) throws {
         let error = try #require(failure(text))
