@@ -35,6 +35,9 @@ public struct Touchpoint: Hashable, Sendable {
     public var date: LocalDate
     /// When, in `timeZone`: the owner's slot of the day.
     public var time: TimeOfDay
+    /// Which slot of the owner's day, within which hours (`explain` says
+    /// it); nil only before the planner has put the touch in a day.
+    public var slot: TouchSlot? = nil
     public var durationMinutes: Int
     /// The window as a task shows it: it opens on `windowStart` (the day the
     /// touch was planned for, before it became overdue) and is due at the

@@ -356,7 +356,7 @@ private func notYet(
                     let owner = lead.owner.lowercased()
                     #expect(minutes[owner]?[minute] == nil, "two touches of \(owner) at one minute: \(touch.date) \(touch.time) \(touch.timeZone)")
                     minutes[owner, default: [:]][minute] = touch.key
-                    if let day = playbook.ownerDay(lead.owner), let start = day.dayStart, let end = day.dayEnd, !touch.reason.contains("after its end") {
+                    if let day = playbook.ownerDay(lead.owner), let start = day.dayStart, let end = day.dayEnd, touch.slot?.fit != .afterTheDay {
                         #expect(touch.time >= start && touch.time < end, "outside \(owner)'s hours: \(touch.time)")
                     }
                 }

@@ -243,7 +243,7 @@ private func planned(_ lead: Lead, playbook: Playbook = .standard, now: String =
         #expect(Set(touches.map(\.date)) == [day("2026-12-01")])
         let times = touches.sorted { $0.lead.id < $1.lead.id }.map(\.time.minutesSinceMidnight)
         #expect(times == (0..<20).map { 570 + 15 * $0 }, "09:30, 09:45, … in the planner's order")
-        #expect(touches.last?.reason.contains("slot 20 of 15 minutes") == true)
+        #expect(touches.last?.slot?.description.contains("slot 20 of 15 minutes") == true)
     }
 
     @Test func theSlotsAreTheSameWhateverTheOrderOfTheRows() throws {
@@ -263,11 +263,12 @@ private func planned(_ lead: Lead, playbook: Playbook = .standard, now: String =
         #expect(ny.timeZone == "Europe/Berlin")
         #expect(ny.time == TimeOfDay(hour: 15, minute: 30))
         #expect(ny.dueTime == TimeOfDay(hour: 17, minute: 0))
-        #expect(ny.reason.contains("inside the lead's hours (09:30–17:00 America/New_York)"))
+        #expect(ny.slot?.description.contains("inside the lead's hours (09:30–17:00 America/New_York)") == true)
         // Tokyo's working day is Berlin's night: the owner's day, from its start.
         let tokyo = try #require(try planned(Lead(id: "b", name: "B", owner: "Jo", timeZone: "Asia/Tokyo", status: .new), playbook: playbook).first)
         #expect(tokyo.time == TimeOfDay(hour: 9, minute: 0))
-        #expect(tokyo.reason.contains("do not overlap"))
+        #expect(tokyo.slot?.fit == .noOverlap)
+        #expect(tokyo.slot?.description.contains("do not overlap") == true)
     }
 
     @Test func anOwnersDaysAndCapacityComeFromTheirEntry() throws {

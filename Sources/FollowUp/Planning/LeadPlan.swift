@@ -10,7 +10,7 @@ struct CapacityLedger {
     /// touches of one owner start at the same minute, whatever zones they are in.
     private var taken: [String: Set<Int>] = [:]
     private var nowByZone: [String: ZoneNow] = [:]
-    private var calendars: [String: BusinessCalendar] = [:]
+    private var days: [DayKey: LeadDay] = [:]
     private var offsets: [String: [Int: Int]] = [:]
 
     mutating func now(in zone: String, planner: Planner) -> ZoneNow {
@@ -28,20 +28,17 @@ struct CapacityLedger {
         loads[owner, default: [:]][day.daysSinceEpoch, default: 0] += 1
     }
 
-    func isTaken(_ owner: String, minute: Int) -> Bool {
-        taken[owner]?.contains(minute) ?? false
+    /// Runs `body` on the owner's taken minutes, in place (one lookup).
+    mutating func withTaken<Result>(_ owner: String, _ body: (inout Set<Int>) -> Result) -> Result {
+        body(&taken[owner, default: []])
     }
 
-    mutating func take(_ owner: String, minute: Int) {
-        taken[owner, default: []].insert(minute)
-    }
-
-    /// The calendar of an owner with leads of a region, made once.
-    mutating func calendar(_ key: String, make: () -> BusinessCalendar) -> BusinessCalendar {
-        if let known = calendars[key] { return known }
-        let calendar = make()
-        calendars[key] = calendar
-        return calendar
+    /// The working day of an owner's leads in a zone and a country, made once.
+    mutating func day(_ key: DayKey, make: () -> LeadDay) -> LeadDay {
+        if let known = days[key] { return known }
+        let day = make()
+        days[key] = day
+        return day
     }
 
     /// Minutes `zone` is ahead of UTC at noon on `day`: working hours never
@@ -53,6 +50,22 @@ struct CapacityLedger {
         offsets[zone, default: [:]][day.daysSinceEpoch] = offset
         return offset
     }
+}
+
+/// What a lead's working day depends on: its owner, its zone, its country.
+struct DayKey: Hashable {
+    let owner: String
+    let zone: String
+    let country: String?
+}
+
+/// The working day of an owner's leads in one zone and country: worked
+/// out once per planning call, not once per lead.
+struct LeadDay {
+    let ownerHours: WorkingHours
+    let leadHours: WorkingHours
+    let calendar: BusinessCalendar
+    let regions: [String]
 }
 
 /// The day and the time it is in a zone for a run; the time is nil when
@@ -71,12 +84,12 @@ struct LeadPlan {
 }
 
 /// The hours a touch may take on a day: a start and an end, in a zone.
-struct WorkingHours {
-    let zone: String
-    let start: TimeOfDay
-    let end: TimeOfDay
+public struct WorkingHours: Hashable, Sendable, CustomStringConvertible {
+    public let zone: String
+    public let start: TimeOfDay
+    public let end: TimeOfDay
 
-    var description: String { "\(start)–\(end) \(zone)" }
+    public var description: String { "\(start)–\(end) \(zone)" }
 }
 
 /// What the planner knows about one lead while planning it.
@@ -118,26 +131,26 @@ extension Planner {
     func context(for lead: Lead, ledger: inout CapacityLedger) -> LeadContext {
         let zone = lead.timeZone ?? defaultTimeZone
         let ownerKey = lead.owner.lowercased()
-        let owner = playbook.ownerDay(lead.owner)
-        let clockZone = owner?.timeZone ?? zone
-        let ownerHours = WorkingHours(
-            zone: clockZone, start: owner?.dayStart ?? playbook.touchTime, end: owner?.dayEnd ?? playbook.workdayEnd)
-        let leadHours = WorkingHours(zone: zone, start: playbook.touchTime, end: playbook.workdayEnd)
-        let now = ledger.now(in: clockZone, planner: self)
-        let leadRegion = playbook.countryHolidays ? lead.country ?? HolidayData.country(ofZone: zone) : nil
-        let ownerRegion = playbook.countryHolidays ? owner?.country ?? owner?.timeZone.flatMap(HolidayData.country(ofZone:)) : nil
-        let regions = [ownerRegion, leadRegion].compactMap { $0 }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-        let calendar = ledger.calendar(ownerKey + "\u{0}" + regions.joined(separator: "\u{0}")) {
-            businessCalendar(owner: owner, regions: regions)
+        let day = ledger.day(DayKey(owner: ownerKey, zone: zone, country: lead.country)) {
+            let owner = playbook.ownerDay(lead.owner)
+            let clockZone = owner?.timeZone ?? zone
+            let leadRegion = playbook.countryHolidays ? lead.country ?? HolidayData.country(ofZone: zone) : nil
+            let ownerRegion = playbook.countryHolidays ? owner?.country ?? owner?.timeZone.flatMap(HolidayData.country(ofZone:)) : nil
+            let regions = [ownerRegion, leadRegion].compactMap { $0 }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            return LeadDay(
+                ownerHours: WorkingHours(zone: clockZone, start: owner?.dayStart ?? playbook.touchTime, end: owner?.dayEnd ?? playbook.workdayEnd),
+                leadHours: WorkingHours(zone: zone, start: playbook.touchTime, end: playbook.workdayEnd),
+                calendar: businessCalendar(owner: owner, regions: regions), regions: regions)
         }
+        let now = ledger.now(in: day.ownerHours.zone, planner: self)
         var floor = now.today
-        if let minute = now.minuteOfDay, minute >= ownerHours.end.minutesSinceMidnight {
-            floor = calendar.nextBusinessDay(after: now.today)
+        if let minute = now.minuteOfDay, minute >= day.ownerHours.end.minutesSinceMidnight {
+            floor = day.calendar.nextBusinessDay(after: now.today)
         }
         return LeadContext(
-            lead: lead, zone: zone, today: now.today, floor: floor, ownerKey: ownerKey, ownerHours: ownerHours,
-            leadHours: leadHours, calendar: calendar, regions: regions,
-            resume: lead.snoozeUntil.map { calendar.firstBusinessDay(onOrAfter: $0) },
+            lead: lead, zone: zone, today: now.today, floor: floor, ownerKey: ownerKey, ownerHours: day.ownerHours,
+            leadHours: day.leadHours, calendar: day.calendar, regions: day.regions,
+            resume: lead.snoozeUntil.map { day.calendar.firstBusinessDay(onOrAfter: $0) },
             hasReplied: lead.hasReplied,
             lastDataChange: [lead.firstContact, lead.lastContact, lead.lastReply].compactMap { $0 }.filter { $0 <= now.today }.max())
     }
@@ -194,49 +207,76 @@ extension Planner {
         }
     }
 
-    /// The time of a touch on its day: the owner's first free slot inside
+    /// The owner's slot for a touch on `date`: the first free one inside
     /// their working hours and, where those overlap the lead's, inside the
-    /// lead's too; when the day is full, the first free slot after it.
+    /// lead's too; when the day is full, the first free one after it.
     /// Takes the slot in the ledger.
-    func slot(for date: LocalDate, _ context: LeadContext, ledger: inout CapacityLedger) -> (time: TimeOfDay, note: String) {
+    func slot(for date: LocalDate, _ context: LeadContext, ledger: inout CapacityLedger) -> TouchSlot {
         let hours = context.ownerHours
         let length = max(1, playbook.slotMinutes)
         let clockOffset = ledger.offsetMinutes(hours.zone, date)
         let base = date.daysSinceEpoch * 1440 - clockOffset
-        let count = max(1, (hours.end.minutesSinceMidnight - hours.start.minutesSinceMidnight) / length)
+        let start = hours.start.minutesSinceMidnight
+        let count = max(1, (hours.end.minutesSinceMidnight - start) / length)
         // The lead's hours as minutes of the owner's clock that day.
         let shift = hours.zone == context.leadHours.zone ? 0 : clockOffset - ledger.offsetMinutes(context.leadHours.zone, date)
-        let leadStart = context.leadHours.start.minutesSinceMidnight + shift
-        let leadEnd = context.leadHours.end.minutesSinceMidnight + shift
-        func minute(_ index: Int) -> Int { hours.start.minutesSinceMidnight + index * length }
-        func inLeadHours(_ index: Int) -> Bool { (leadStart..<leadEnd).contains(minute(index)) }
-        let overlaps = (0..<count).contains(where: inLeadHours)
-        var chosen: Int?
-        if overlaps { chosen = (0..<count).first { inLeadHours($0) && !ledger.isTaken(context.ownerKey, minute: base + minute($0)) } }
-        if chosen == nil { chosen = (0..<count).first { !ledger.isTaken(context.ownerKey, minute: base + minute($0)) } }
-        var beyond = false
-        if chosen == nil {
-            let last = (1440 - hours.start.minutesSinceMidnight - 1) / length
-            chosen = (count...max(count, last)).first { !ledger.isTaken(context.ownerKey, minute: base + minute($0)) }
-            beyond = true
+        let leadHours = (context.leadHours.start.minutesSinceMidnight + shift)..<(context.leadHours.end.minutesSinceMidnight + shift)
+        let overlaps = leadHours.overlaps(start..<(start + count * length))
+        let last = max(count, (1440 - start - 1) / length)
+        let (index, fit) = ledger.withTaken(context.ownerKey) { taken -> (Int, TouchSlot.Fit) in
+            func free(_ index: Int) -> Bool { !taken.contains(base + start + index * length) }
+            let found: (Int, TouchSlot.Fit)
+            if overlaps, let index = (0..<count).first(where: { leadHours.contains(start + $0 * length) && free($0) }) {
+                found = (index, shift == 0 ? .sameZone : .insideLeadHours)
+            } else if let index = (0..<count).first(where: free) {
+                found = (index, shift == 0 && overlaps ? .sameZone : overlaps ? .leadHoursTaken : .noOverlap)
+            } else {
+                found = ((count...last).first(where: free) ?? 0, .afterTheDay)
+            }
+            taken.insert(base + start + found.0 * length)
+            return found
         }
-        let index = chosen ?? 0
-        ledger.take(context.ownerKey, minute: base + minute(index))
-        let time = TimeOfDay(hour: minute(index) / 60 % 24, minute: minute(index) % 60)!
+        let minute = start + index * length
+        return TouchSlot(
+            time: TimeOfDay(hour: minute / 60 % 24, minute: minute % 60)!, index: index, minutes: length, fit: fit,
+            ownerHours: hours, leadHours: context.leadHours)
+    }
+}
+
+/// Where a touch sits in its owner's day, and why there: `explain` says it.
+public struct TouchSlot: Hashable, Sendable, CustomStringConvertible {
+    /// How the slot relates to the lead's hours.
+    public enum Fit: Hashable, Sendable {
+        /// The owner works in the lead's zone.
+        case sameZone
+        /// Inside the lead's hours, in another zone.
+        case insideLeadHours
+        /// The slots inside the lead's hours were taken.
+        case leadHoursTaken
+        /// The owner's and the lead's hours do not overlap.
+        case noOverlap
+        /// Every slot of the day was taken: one after its end.
+        case afterTheDay
+    }
+
+    public let time: TimeOfDay
+    /// 0 for the first slot of the day.
+    public let index: Int
+    public let minutes: Int
+    public let fit: Fit
+    public let ownerHours: WorkingHours
+    public let leadHours: WorkingHours
+
+    public var description: String {
         let ordinal = index == 0 ? "the first slot" : "slot \(index + 1)"
-        var note = "At \(time) \(hours.zone): \(ordinal) of \(length) minutes of \(context.lead.owner)'s working day (\(hours.description))"
-        if beyond {
-            note += ", after its end: every slot of the day was taken."
-        } else if hours.zone == context.leadHours.zone {
-            note += "."
-        } else if overlaps, inLeadHours(index) {
-            note += ", inside the lead's hours (\(context.leadHours.description))."
-        } else if overlaps {
-            note += "; the slots inside the lead's hours (\(context.leadHours.description)) were taken."
-        } else {
-            note += "; their hours do not overlap the lead's (\(context.leadHours.description))."
+        let day = "At \(time) \(ownerHours.zone): \(ordinal) of \(minutes) minutes of the owner's working day (\(ownerHours))"
+        switch fit {
+        case .sameZone: return day + "."
+        case .insideLeadHours: return day + ", inside the lead's hours (\(leadHours))."
+        case .leadHoursTaken: return day + "; the slots inside the lead's hours (\(leadHours)) were taken."
+        case .noOverlap: return day + "; their hours do not overlap the lead's (\(leadHours))."
+        case .afterTheDay: return day + ", after its end: every slot of the day was taken."
         }
-        return (time, note)
     }
 }
 

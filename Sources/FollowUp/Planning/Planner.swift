@@ -143,9 +143,9 @@ public struct Planner: Sendable {
     /// owner's next free slot of that day.
     func append(_ touch: Touchpoint, to plan: inout LeadPlan, ledger: inout CapacityLedger) {
         var touch = touch
-        let (time, note) = slot(for: touch.date, plan.context, ledger: &ledger)
-        touch.time = time
-        touch.explanation.append(note)
+        let slot = slot(for: touch.date, plan.context, ledger: &ledger)
+        touch.time = slot.time
+        touch.slot = slot
         ledger.add(plan.context.ownerKey, touch.date)
         plan.lastTouch = touch.date
         plan.touchpoints.append(touch)

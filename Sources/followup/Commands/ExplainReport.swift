@@ -80,6 +80,7 @@ struct ExplainReport {
             )
             let (utc, local) = conversions(touch)
             lines.append("   time:    \(utc)" + (local.map { "; \($0)" } ?? ""))
+            if let slot = touch.slot { lines.append("   slot:    \(slot)") }
             var step = "\(touch.kind.rawValue), key \(touch.key)"
             if let stepNumber = touch.stepNumber, let count = touch.stepCount { step = "\(touch.label), step \(stepNumber) of \(count) (\(step))" }
             lines.append("   step:    \(step), by \(touch.channel)")
@@ -116,6 +117,7 @@ struct ExplainReport {
 
     struct JSONTouch: Encodable {
         var date, time, timezone, utc, kind, key, label, title, channel: String
+        var slot: String?
         var methodWindowStart, methodWindowEnd, windowStart, windowEnd: String
         var overdue, overCapacity: Bool
         var movedDays: Int
@@ -124,7 +126,7 @@ struct ExplainReport {
         var prompt, draft: String
 
         enum CodingKeys: String, CodingKey {
-            case date, time, timezone, utc, kind, key, label, title, channel, overdue, explanation, skipped, prompt, draft
+            case date, time, timezone, utc, kind, key, label, title, channel, slot, overdue, explanation, skipped, prompt, draft
             case methodWindowStart = "method_window_start"
             case methodWindowEnd = "method_window_end"
             case windowStart = "window_start"
@@ -155,7 +157,7 @@ struct ExplainReport {
         return JSONTouch(
             date: touch.date.description, time: touch.time.description, timezone: touch.timeZone,
             utc: instant.replacingOccurrences(of: " ", with: "T") + "Z", kind: touch.kind.rawValue, key: touch.key,
-            label: touch.label, title: touch.title, channel: touch.channel,
+            label: touch.label, title: touch.title, channel: touch.channel, slot: touch.slot?.description,
             methodWindowStart: touch.methodWindowStart.description, methodWindowEnd: touch.methodWindowEnd.description,
             windowStart: touch.windowStart.description, windowEnd: touch.windowEnd.description,
             overdue: touch.overdue, overCapacity: touch.overCapacity, movedDays: touch.movedDays,
