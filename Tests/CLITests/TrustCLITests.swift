@@ -139,6 +139,29 @@ import Testing
         #expect(!kinds.contains { $0.hasPrefix("P2 next-step") })
         #expect(kinds.contains("P2 check-back 2027-01-15"))
     }
+
+    @Test func aLeadsCountryIsKeptByTheStoreAndPlannedWith() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = folder.appendingPathComponent("leads.sqlite")
+        func on(_ arguments: [String]) async throws -> Run {
+            try await followup(arguments + ["--store", store.path, "--now", "2027-01-04"])
+        }
+        #expect(try await followup(["init", store.path]).status == 0)
+        let bad = try await on(["add", "--name", "Bad Land", "--country", "Atlantis"])
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("--country \"Atlantis\" is not a country"), "\(bad.stderr)")
+        #expect(try await on(["add", "--id", "B1", "--name", "Berta Huber", "--timezone", "Europe/Berlin", "--country", "de-by"]).status == 0)
+        #expect(try await on(["next", "B1", "Send the offer", "--due", "2027-01-05", "--them"]).status == 0)
+        // Their date is Tuesday Jan 5; Wednesday is Epiphany in Bavaria: the check-in is Thursday.
+        let plan = try await on(["plan", "--timezone", "UTC"])
+        #expect(plan.stdout.contains("\"date\":\"2027-01-07\""), "\(plan.stdout)")
+        let sheet = folder.appendingPathComponent("export.csv")
+        #expect(try await on(["export", sheet.path]).status == 0)
+        let exported = try String(contentsOf: sheet, encoding: .utf8)
+        #expect(exported.split(whereSeparator: \.isNewline).first?.hasSuffix(",country") == true, "\(exported.prefix(300))")
+        #expect(exported.contains(",DE-BY"))
+    }
 }
 
 /// The component with `uid` in a feed's text, nil when there is none.

@@ -23,6 +23,10 @@ struct Add: ParsableCommand {
     @Option var phone: String?
     @Option(help: "Who follows up; feeds are split by it.") var owner: String = Lead.defaultOwner
     @Option(help: ArgumentHelp("The lead's IANA time zone, such as Europe/Warsaw.", valueName: "zone")) var timezone: String?
+    @Option(
+        help: ArgumentHelp(
+            "Their country for public holidays: an ISO 3166 code (DE), a subdivision (US-CA) or an English name (default: their time zone's).",
+            valueName: "country")) var country: String?
     @Option(help: "Their priorities, in their own words.") var notes: String?
     @Option(help: ArgumentHelp("Their fiscal year's first day, MM-DD.", valueName: "MM-DD")) var fiscalYearStart: String?
     @Option(help: ArgumentHelp("Their product launch date.", valueName: "date")) var launchDate: String?
@@ -43,6 +47,14 @@ struct Add: ParsableCommand {
             fiscal = value
         }
         let launch = try launchDate.map { try parseDate($0, option: "--launch-date") }
+        let countryCode = try country.map { text -> String in
+            guard let code = CountryNames.code(text.trimmed) else {
+                throw Failure(
+                    "--country \"\(text)\" is not a country; expected an ISO 3166 code such as DE, a subdivision such as US-CA, or a country's English name",
+                    code: ExitStatus.usage)
+            }
+            return code
+        }
         let parsedEvents = try events.map { text -> LeadEvent in
             guard let event = LeadEvent(parsing: text) else {
                 throw Failure("--event \"\(text)\" is not \"YYYY-MM-DD Name\"", code: ExitStatus.usage)
@@ -60,7 +72,7 @@ struct Add: ParsableCommand {
         let lead = Lead(
             id: leadID, name: name.trimmed, company: nonEmpty(company), email: nonEmpty(email), phone: nonEmpty(phone),
             owner: nonEmpty(owner) ?? Lead.defaultOwner, timeZone: nonEmpty(timezone), status: .new,
-            fiscalYearStart: fiscal, launchDate: launch, events: parsedEvents, notes: nonEmpty(notes))
+            fiscalYearStart: fiscal, launchDate: launch, events: parsedEvents, notes: nonEmpty(notes), country: countryCode)
         try store.add(lead, now: options.stamp)
         print(
             "Added \(leadID) \(lead.name)\(lead.company.map { " (\($0))" } ?? ""), owner \(lead.owner). Its Day 0 is planned on the next `followup generate`.")
