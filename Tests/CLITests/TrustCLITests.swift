@@ -52,7 +52,7 @@ import Testing
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         // A varied sheet, the same every run: statuses, histories, snoozes and promises spread around today.
-        var rng = SplitMix(state: 2026)
+        var rng = SyntheticSheet.SplitMix64(state: 2026)
         var rows = [Self.header]
         let zones = ["America/New_York", "Europe/Berlin", "Asia/Tokyo", "America/Los_Angeles", "Europe/London"]
         let statuses = ["", "new", "active", "engaged", "not_yet", "active"]
@@ -185,18 +185,5 @@ struct LocalDay {
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyy-MM-dd"
         return formatter.string(from: date.addingTimeInterval(Double(days) * 86_400))
-    }
-}
-
-/// A small seeded generator: the same sheet on every run.
-struct SplitMix {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

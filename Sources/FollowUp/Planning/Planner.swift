@@ -106,10 +106,8 @@ public struct Planner: Sendable {
     }
 
     func plan(_ lead: Lead, ledger: inout CapacityLedger) -> [Touchpoint] {
-        switch lead.effectiveStatus {
-        case .won, .lost, .closed, .paused: return []
-        default: break
-        }
+        // A finished lead needs no working day worked out.
+        if lead.isFinished || lead.effectiveStatus == .paused { return [] }
         var plan = LeadPlan(context: context(for: lead, ledger: &ledger))
         switch lead.effectiveStatus {
         case .won, .lost, .closed, .paused:
@@ -160,8 +158,8 @@ extension Lead {
 }
 
 /// The order leads are planned in: agreed dates first, so that capacity
-/// never moves a promise (engaged leads, and leads whose reply stops the
-/// cadence: group 0), then "not yet" leads (1), then the cadence (2);
+/// never moves a promise (engaged leads, leads whose reply stops the
+/// cadence, and "not yet" leads with a promise of mine: group 0), then "not yet" leads (1), then the cadence (2);
 /// within a group by lead id, so the plan does not depend on the order of
 /// the rows.
 public struct PlanningKey: Comparable, Sendable {
