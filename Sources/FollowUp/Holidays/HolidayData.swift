@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Public holidays by country and subdivision, and the country of each
 /// time zone: tables generated from maintained sources (the Python
 /// `holidays` package and tzdata) by `scripts/holidays/generate.py`, kept
@@ -15,13 +17,19 @@ public enum HolidayData {
     /// unknown subdivision of a known country has the country's.
     public static func holidays(of region: String) -> [LocalDate: String]? {
         let code = region.uppercased()
+        if let known = parsed.withLock({ $0[code] }) { return known }
         let country = String(code.prefix { $0 != "-" })
         guard let national = index.regions[country] else { return nil }
         var days: [LocalDate: String] = [:]
         apply(national, to: &days)
         if code != country, let local = index.regions[code] { apply(local, to: &days) }
+        parsed.withLock { $0[code] = days }
         return days
     }
+
+    /// Regions read so far: each planning call (one per owner, on many
+    /// threads) asks for the same few, and reading one is text parsing.
+    private static let parsed = Mutex<[String: [LocalDate: String]]>([:])
 
     /// Whether the table has holidays for `region`'s country.
     public static func knows(_ region: String) -> Bool {
