@@ -72,7 +72,10 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// ISO weekday's short English name: "Mon" … "Sun".
-    public var weekdayName: String { ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][weekday - 1] }
+    public var weekdayName: String { Self.weekdayNames[weekday - 1] }
+
+    /// "Mon" … "Sun", by ISO weekday less one.
+    public static let weekdayNames = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
     /// Whole days from `self` to `other` (positive when `other` is later).
     public func days(to other: LocalDate) -> Int { other.daysSinceEpoch - daysSinceEpoch }

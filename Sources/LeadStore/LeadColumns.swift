@@ -149,7 +149,7 @@ public struct LeadColumns: Sendable {
             column: "country", text: { $0.country },
             read: { lead, text in
                 guard let code = CountryNames.code(text) else {
-                    return "a country: an ISO 3166 code such as DE, a subdivision such as US-CA, or a country's English name"
+                    return "a country: \(CountryNames.expected)"
                 }
                 lead.country = code
                 return nil
@@ -161,6 +161,9 @@ public struct LeadColumns: Sendable {
 /// or a country's English name as CRMs export it ("Germany", "United
 /// States"), read through Foundation's region names rather than a list kept here.
 public enum CountryNames {
+    /// What a country value must be, for messages.
+    public static let expected = "an ISO 3166 code such as DE, a subdivision such as US-CA, or a country's English name"
+
     /// The code (upper case) for `text`, nil when it is none.
     public static func code(_ text: String) -> String? {
         if let code = Region.code(text) { return code }

@@ -568,8 +568,7 @@ private struct RowReader {
             if country == nil {
                 fail(
                     .country,
-                    "\(Diagnostic.shown(value)) is not a country; expected an ISO 3166 code such as DE, a subdivision such as US-CA, or a country's English name"
-                )
+                    "\(Diagnostic.shown(value)) is not a country; expected \(CountryNames.expected)")
             }
         }
         var lead = Lead(

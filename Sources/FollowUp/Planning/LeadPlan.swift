@@ -95,8 +95,6 @@ public struct WorkingHours: Hashable, Sendable, CustomStringConvertible {
 /// What the planner knows about one lead while planning it.
 struct LeadContext {
     let lead: Lead
-    /// The lead's zone, resolved.
-    let zone: String
     /// The day it is in the zone that times the lead's touches.
     let today: LocalDate
     /// The first day a touch may take: today, or the next business day
@@ -148,7 +146,7 @@ extension Planner {
             floor = day.calendar.nextBusinessDay(after: now.today)
         }
         return LeadContext(
-            lead: lead, zone: zone, today: now.today, floor: floor, ownerKey: ownerKey, ownerHours: day.ownerHours,
+            lead: lead, today: now.today, floor: floor, ownerKey: ownerKey, ownerHours: day.ownerHours,
             leadHours: day.leadHours, calendar: day.calendar, regions: day.regions,
             resume: lead.snoozeUntil.map { day.calendar.firstBusinessDay(onOrAfter: $0) },
             hasReplied: lead.hasReplied,
@@ -290,6 +288,8 @@ public struct WorkingDay: Sendable {
     public let leadHours: String
     /// The countries whose public holidays are days off, the owner's first.
     public let regions: [String]
+    /// ISO weekdays both the playbook and the owner work.
+    public let workingWeekdays: Set<Int>
     /// The plan was made after the owner's working day had ended.
     public let afterHours: Bool
     public let capacity: Int?
@@ -302,7 +302,8 @@ extension Planner {
         let context = context(for: lead, ledger: &ledger)
         return WorkingDay(
             zone: context.ownerHours.zone, today: context.today, ownerHours: context.ownerHours.description,
-            leadHours: context.leadHours.description, regions: context.regions, afterHours: context.afterHours,
+            leadHours: context.leadHours.description, regions: context.regions,
+            workingWeekdays: context.calendar.workingWeekdays, afterHours: context.afterHours,
             capacity: playbook.capacity(of: lead.owner))
     }
 }

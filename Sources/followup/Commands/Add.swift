@@ -50,7 +50,7 @@ struct Add: ParsableCommand {
         let countryCode = try country.map { text -> String in
             guard let code = CountryNames.code(text.trimmed) else {
                 throw Failure(
-                    "--country \"\(text)\" is not a country; expected an ISO 3166 code such as DE, a subdivision such as US-CA, or a country's English name",
+                    "--country \"\(text)\" is not a country; expected \(CountryNames.expected)",
                     code: ExitStatus.usage)
             }
             return code

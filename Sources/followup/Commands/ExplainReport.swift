@@ -62,10 +62,7 @@ struct ExplainReport {
         if day.ownerHours != day.leadHours { hours += "; the lead's \(day.leadHours)" }
         hours += "; capacity \(day.capacity.map { "\($0) touch\($0 == 1 ? "" : "es") a day" } ?? "unlimited")."
         lines.append(hours)
-        // The days both the playbook and the owner work (as the planner takes them).
-        var weekdays = playbook.calendar.workingWeekdays
-        if let own = playbook.ownerDay(lead.owner)?.workingWeekdays { weekdays = own.intersection(weekdays).isEmpty ? own : own.intersection(weekdays) }
-        let dayNames = weekdays.sorted().map { ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][$0 - 1] }.joined(separator: " ")
+        let dayNames = day.workingWeekdays.sorted().map { LocalDate.weekdayNames[$0 - 1] }.joined(separator: " ")
         var daysOff = "Working days: \(dayNames)"
         if !day.regions.isEmpty { daysOff += "; public holidays of \(day.regions.joined(separator: " and ")) are days off" }
         if !playbook.calendar.holidays.isEmpty { daysOff += "; and the playbook's \(playbook.calendar.holidays.count) holidays" }
