@@ -131,7 +131,7 @@ extension Planner {
         let ownerKey = lead.owner.lowercased()
         let day = ledger.day(DayKey(owner: ownerKey, zone: zone, country: lead.country)) {
             let owner = playbook.ownerDay(lead.owner)
-            let clockZone = owner?.timeZone ?? zone
+            let clockZone = clockZone(for: lead)
             let leadRegion = playbook.countryHolidays ? lead.country ?? HolidayData.country(ofZone: zone) : nil
             let ownerRegion = playbook.countryHolidays ? owner?.country ?? owner?.timeZone.flatMap(HolidayData.country(ofZone:)) : nil
             let regions = [ownerRegion, leadRegion].compactMap { $0 }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }

@@ -49,10 +49,11 @@ public struct Planner: Sendable {
         zoneNow(zone).today
     }
 
-    /// The day it is for `owner`'s touches: in their zone (the playbook's
-    /// `owners:` section), else in `zone`.
-    public func today(forOwner owner: String, zone: String) -> LocalDate {
-        today(in: playbook.ownerDay(owner)?.timeZone ?? zone)
+    /// The zone `lead`'s touches are timed in, whose day is their today:
+    /// the owner's (the playbook's `owners:` section), else the lead's,
+    /// else the default.
+    public func clockZone(for lead: Lead) -> String {
+        playbook.ownerDay(lead.owner)?.timeZone ?? lead.timeZone ?? defaultTimeZone
     }
 
     /// Every upcoming touchpoint of each lead, in date order, at the lead's

@@ -47,9 +47,13 @@ struct Check: ParsableCommand {
     /// - Parameter plans: each lead's touchpoints, as the planner made them.
     static func findings(_ leads: [Lead], plans: [[Touchpoint]], planner: Planner, coldDays: Int) -> [(String, [String])] {
         var overdue: [String] = [], noNextStep: [String] = [], cold: [String] = [], noZone: [String] = [], noContact: [String] = []
+        // Today in each zone, worked out once per zone rather than once per lead.
+        var todayByZone: [String: LocalDate] = [:]
         for (lead, touches) in zip(leads, plans) {
             if lead.isFinished || lead.effectiveStatus == .paused { continue }
-            let today = planner.today(forOwner: lead.owner, zone: lead.timeZone ?? planner.defaultTimeZone)
+            let zone = planner.clockZone(for: lead)
+            let today = todayByZone[zone] ?? planner.today(in: zone)
+            todayByZone[zone] = today
             let who = Diagnostic.shownPlain("\(lead.id) \(lead.name)\(lead.company.map { " (\($0))" } ?? "") [\(lead.owner)]", limit: 400)
             for touch in touches where touch.overdue {
                 var what = touch.title
