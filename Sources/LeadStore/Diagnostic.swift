@@ -113,9 +113,24 @@ public struct LeadSheetResult: Sendable {
         unreportedErrors += max(0, diagnostics.count - room)
     }
 
+    /// Warnings past `maxReportedErrors`, counted and not kept.
+    public var unreportedWarnings = 0
+
+    /// Keeps `diagnostics` in `warnings` while there is room, and counts the rest.
+    public mutating func reportWarnings(_ diagnostics: [Diagnostic]) {
+        guard !diagnostics.isEmpty else { return }
+        let room = max(0, Self.maxReportedErrors - warnings.count)
+        warnings += diagnostics.prefix(room)
+        unreportedWarnings += max(0, diagnostics.count - room)
+    }
+
     /// One line for the problems not kept, if any.
     public func unreportedSummary(file: String) -> String? {
-        guard unreportedErrors > 0 else { return nil }
+        guard unreportedErrors > 0 || unreportedWarnings > 0 else { return nil }
+        if unreportedErrors == 0 {
+            return "\(Diagnostic.shownPlain(file, limit: 400)): \(unreportedWarnings) more warning\(unreportedWarnings == 1 ? "" : "s") not shown "
+                + "(the first \(Self.maxReportedErrors) are above)"
+        }
         return "\(Diagnostic.shownPlain(file, limit: 400)): \(unreportedErrors) more problem\(unreportedErrors == 1 ? "" : "s") not shown "
             + "(the first \(Self.maxReportedErrors) are above); \(rejectedRows) row\(rejectedRows == 1 ? "" : "s") rejected in all"
     }

@@ -7,8 +7,11 @@ import FollowUp
 /// A UTF-8 CSV with a header row (RFC 4180 quoting, a BOM tolerated),
 /// parsed by CSV.swift as a stream. Column names match without regard to
 /// case, spaces or hyphens (`First Contact` is `first_contact`). Every
-/// problem is collected as a `Diagnostic`; a row with any error is rejected
-/// whole and reported, the rest are read.
+/// problem is collected as a `Diagnostic`. A row without its id or name, or
+/// whose fields do not line up with the header, is rejected whole and
+/// reported; an optional field that is not a value is a warning, and the
+/// lead is read without it (a bad fiscal year must not hide a lead from
+/// every feed). Values are read as people write them (`LeadValues`).
 public struct LeadSheet {
     /// Every column the sheet understands.
     public enum Column: String, CaseIterable, Sendable {
@@ -56,14 +59,6 @@ public struct LeadSheet {
     static let firstNameColumns: Set<String> = ["first_name", "firstname", "given_name", "person_first_name"]
     static let lastNameColumns: Set<String> = ["last_name", "lastname", "surname", "family_name", "person_last_name"]
 
-    /// CRM lead statuses, normalised, as the method's statuses.
-    static let statusAliases: [String: LeadStatus] = [
-        "open": .new, "open_not_contacted": .new, "attempted_to_contact": .active, "in_progress": .active,
-        "working": .active, "working_contacted": .active, "contacted": .active, "connected": .engaged,
-        "open_deal": .engaged, "qualified": .engaged, "bad_timing": .notYet, "nurturing": .notYet, "nurture": .notYet,
-        "unqualified": .closed, "closed_not_converted": .closed, "closed_converted": .won,
-    ]
-
     /// Says whether a time zone name can be used (known to the system's zoneinfo).
     /// Called from several threads at once.
     public typealias TimeZoneCheck = @Sendable (String) -> Bool
@@ -74,6 +69,8 @@ public struct LeadSheet {
     private let isKnownTimeZone: TimeZoneCheck
     /// The columns the sheet may have (`LeadColumns`).
     public let columns: LeadColumns
+    /// Which comes first in its numeric dates; nil: only unambiguous ones are read.
+    public let dateOrder: DateOrder?
 
     /// The longest value a field may hold, in bytes of UTF-8.
     public static let maxFieldBytes = 64 * 1024
@@ -91,9 +88,10 @@ public struct LeadSheet {
     ///     those and more.
     public init(
         path: String, displayName: String? = nil, encoding: SheetEncoding = .auto,
-        isKnownTimeZone: @escaping TimeZoneCheck, columns: LeadColumns = .standard
+        isKnownTimeZone: @escaping TimeZoneCheck, columns: LeadColumns = .standard, dateOrder: DateOrder? = nil
     ) {
         self.columns = columns
+        self.dateOrder = dateOrder
         self.path = path
         self.displayName = displayName ?? path
         self.encoding = encoding
@@ -164,19 +162,20 @@ public struct LeadSheet {
 
         // Each row is checked on the parsing threads; what needs the rows
         // before it (duplicate ids, row numbers) is done here, in order.
-        let displayName = displayName, isKnownTimeZone = isKnownTimeZone, headerCount = header.count
+        let displayName = displayName, isKnownTimeZone = isKnownTimeZone, headerCount = header.count, dateOrder = dateOrder
         rows.start { fields in
             if fields.allSatisfy({ $0.allSatisfy(\.isWhitespace) }) { return nil }
             var reader = RowReader(
                 fields: fields, header: columns, file: displayName, row: 0,
-                headerCount: headerCount, isKnownTimeZone: isKnownTimeZone)
+                headerCount: headerCount, isKnownTimeZone: isKnownTimeZone, dateOrder: dateOrder)
             let lead = reader.lead()
             // Only what the reading in order needs is kept, not the row's
             // fields: pieces of checked rows wait in memory for their turn.
             return CheckedRow(
                 lead: lead, owner: reader.text(.owner) ?? Lead.defaultOwner,
-                errors: reader.errors, positions: reader.positions)
+                errors: reader.errors, positions: reader.positions, warnings: reader.warnings, notes: reader.notes)
         }
+        var notes = ReadingNotes()
         var firstRowOfID: [String: Int] = [:]
         var owners: Set<String> = []
         while let (rowNumber, item) = rows.next() {
@@ -215,12 +214,20 @@ public struct LeadSheet {
                 }
             }
             if row.errors.isEmpty, let lead {
+                result.reportWarnings(
+                    row.warnings.map { warning in
+                        var warning = warning
+                        warning.row = rowNumber
+                        return warning
+                    })
+                for note in row.notes { notes.add(note, row: rowNumber) }
                 each(lead)
             } else {
                 result.rejectedRows += 1
                 result.report(row.sortedErrors(row: rowNumber))
             }
         }
+        result.warnings += notes.diagnostics(file: displayName)
         if let failure = rows.readFailure {
             result.errors.append(
                 Diagnostic(
@@ -446,6 +453,8 @@ private struct CheckedRow {
     var owner: String
     var errors: [Diagnostic]
     var positions: [Int]
+    var warnings: [Diagnostic] = []
+    var notes: [ReadingNote] = []
 
     /// The row's errors from left to right, as a person reads the row,
     /// each with the row's number, known only once the rows are in order.
@@ -469,15 +478,40 @@ private struct RowReader {
     var row: Int
     let headerCount: Int
     let isKnownTimeZone: LeadSheet.TimeZoneCheck
+    let dateOrder: DateOrder?
     var errors: [Diagnostic] = []
     private(set) var positions: [Int] = []
+    /// Optional fields that were not values: the lead is read without them.
+    var warnings: [Diagnostic] = []
+    /// Values read in a form that needed a guess or a mapping.
+    var notes: [ReadingNote] = []
 
     init(
         fields: [String], header: Header, file: String, row: Int,
-        headerCount: Int, isKnownTimeZone: @escaping LeadSheet.TimeZoneCheck
+        headerCount: Int, isKnownTimeZone: @escaping LeadSheet.TimeZoneCheck, dateOrder: DateOrder?
     ) {
         self.fields = fields; self.header = header; self.file = file; self.row = row
-        self.headerCount = headerCount; self.isKnownTimeZone = isKnownTimeZone
+        self.headerCount = headerCount; self.isKnownTimeZone = isKnownTimeZone; self.dateOrder = dateOrder
+    }
+
+    /// An optional field that is not a value: the lead is kept without it.
+    mutating func drop(_ column: LeadSheet.Column, _ value: String, expected: String, without: String = "without it") {
+        let name = columns[column]?.name ?? column.rawValue
+        warnings.append(
+            Diagnostic(.warning, file: file, row: row, column: name, "\(Diagnostic.shown(value)) is not \(expected); the lead is planned \(without)"))
+    }
+
+    /// Keeps the value of a reading, noting a guessed one, warning of a bad one.
+    mutating func take<Value>(_ reading: Reading<Value>, _ column: LeadSheet.Column, _ value: String, without: String = "without it") -> Value? {
+        switch reading {
+        case .exact(let value): return value
+        case .read(let result, let how):
+            notes.append(ReadingNote(column: columns[column]?.name ?? column.rawValue, how: how, value: value, result: "\(result)"))
+            return result
+        case .invalid(let expected):
+            drop(column, value, expected: expected, without: without)
+            return nil
+        }
     }
 
     /// A problem of the field at `index`, by the header's name for it.
@@ -533,43 +567,25 @@ private struct RowReader {
         if id == nil { fail(.id, "the id is empty; every lead needs a unique, stable id") }
         if name == nil { fail(.name, "the name is empty; every lead needs the name of a person") }
 
-        var timeZone = text(.timezone)
-        if let zone = timeZone, !isKnownTimeZone(zone) {
-            let suggestion = TimeZone.knownTimeZoneIdentifiers.first { $0.lowercased() == zone.lowercased() }
-            fail(
-                .timezone,
-                "unknown time zone \(Diagnostic.shown(zone)); expected an IANA name such as America/New_York"
-                    + (suggestion.map { " (did you mean \($0)?)" } ?? ""))
-            timeZone = nil
+        let timeZone = text(.timezone).flatMap { value in
+            take(LeadValues.timeZone(value, isKnown: isKnownTimeZone), .timezone, value, without: "in the default time zone")
         }
-        var status: LeadStatus?
-        if let value = text(.status) {
-            let key = LeadSheet.normalise(value)
-            status = LeadStatus(rawValue: key == "notyet" ? "not_yet" : key) ?? LeadSheet.statusAliases[key]
-            if status == nil {
-                fail(.status, "unknown status \(Diagnostic.shown(value)); expected one of \(LeadStatus.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
+        let status = text(.status).flatMap { value in
+            take(LeadValues.status(value), .status, value, without: "as if its status were empty")
         }
         var nextStepOwner: StepOwner?
         if let value = text(.nextStepOwner) {
             nextStepOwner = StepOwner(rawValue: value.lowercased())
-            if nextStepOwner == nil { fail(.nextStepOwner, "unknown next step owner \(Diagnostic.shown(value)); expected me or them") }
+            if nextStepOwner == nil { drop(.nextStepOwner, value, expected: "me or them", without: "with the next step as yours") }
         }
-        var fiscalYearStart: MonthDay?
-        if let value = text(.fiscalYearStart) {
-            // A full date is accepted too: its month and day are what count.
-            fiscalYearStart = MonthDay(value) ?? LocalDate(iso: value).flatMap { MonthDay(String($0.description.dropFirst(5))) }
-            if fiscalYearStart == nil { fail(.fiscalYearStart, "\(Diagnostic.shown(value)) is not a month and day; expected MM-DD, such as 04-01") }
+        let fiscalYearStart = text(.fiscalYearStart).flatMap { value in
+            take(LeadValues.fiscalYearStart(value, order: dateOrder), .fiscalYearStart, value, without: "with no fiscal-year milestone")
         }
         let events = parseEvents()
-        var country: String?
-        if let value = text(.country) {
-            country = CountryNames.code(value)
-            if country == nil {
-                fail(
-                    .country,
-                    "\(Diagnostic.shown(value)) is not a country; expected \(CountryNames.expected)")
-            }
+        let country = text(.country).flatMap { value in
+            take(
+                CountryNames.code(value).map { Reading.exact($0) } ?? .invalid(expected: "a country; expected \(CountryNames.expected)"), .country,
+                value, without: "with its time zone's holidays")
         }
         var lead = Lead(
             id: id ?? "", name: name ?? "", company: text(.company), email: text(.email), phone: text(.phone),
@@ -580,7 +596,12 @@ private struct RowReader {
             events: events, notes: text(.notes), lastStep: text(.lastStep), country: country)
         for (index, field) in header.extras {
             guard let value = text(at: index) else { continue }
-            if let expected = field.read(&lead, value) { failField(index, "\(Diagnostic.shown(value)) is not \(expected)") }
+            if let expected = field.read(&lead, value) {
+                warnings.append(
+                    Diagnostic(
+                        .warning, file: file, row: row, column: header.names[index].trimmed,
+                        "\(Diagnostic.shown(value)) is not \(expected); the lead is kept without it"))
+            }
         }
         return id == nil ? nil : lead
     }
@@ -588,12 +609,7 @@ private struct RowReader {
     private mutating func date(_ column: LeadSheet.Column) -> LocalDate? {
         guard let value = text(column) else { return nil }
         if let date = LocalDate(iso: value) { return date }
-        // Spreadsheets export a date cell formatted with a time as
-        // "2026-12-01 00:00:00"; the plan works in whole days, so the day is
-        // what counts. A time with a zone is refused: its day is ambiguous.
-        if let dateTime = LocalDateTime(iso: value) { return dateTime.date }
-        fail(column, "\(Diagnostic.shown(value)) is not a date; expected YYYY-MM-DD, such as 2026-12-01")
-        return nil
+        return take(LeadValues.date(value, order: dateOrder), column, value)
     }
 
     private mutating func parseEvents() -> [LeadEvent] {
@@ -603,11 +619,50 @@ private struct RowReader {
             let entry = item.trimmed
             if entry.isEmpty { continue }
             guard let event = LeadEvent(parsing: entry) else {
-                fail(.events, "event \(Diagnostic.shown(entry)) is not \"YYYY-MM-DD Name\"; separate several events with ;")
+                let name = columns[.events]?.name ?? "events"
+                warnings.append(
+                    Diagnostic(
+                        .warning, file: file, row: row, column: name,
+                        "event \(Diagnostic.shown(entry)) is not \"YYYY-MM-DD Name\" (separate several events with ;); the lead is planned without it"))
                 continue
             }
             events.append(event)
         }
         return events
+    }
+}
+
+/// A value read in a form that needed a guess or a mapping.
+struct ReadingNote: Sendable {
+    var column: String
+    var how: String
+    var value: String
+    var result: String
+}
+
+/// Notes of one sheet, one warning per column and kind of reading (a
+/// CRM export has the same form on every row: one line, not thousands).
+struct ReadingNotes {
+    private var groups: [String: (note: ReadingNote, row: Int, count: Int)] = [:]
+    private var order: [String] = []
+
+    mutating func add(_ note: ReadingNote, row: Int) {
+        let key = note.column + "\u{0}" + note.how
+        if let group = groups[key] {
+            groups[key] = (group.note, group.row, group.count + 1)
+        } else {
+            groups[key] = (note, row, 1)
+            order.append(key)
+        }
+    }
+
+    func diagnostics(file: String) -> [Diagnostic] {
+        order.map { key in
+            let (note, row, count) = groups[key]!
+            let more = count > 1 ? ", and \(count - 1) more value\(count == 2 ? "" : "s") of this column like it" : ""
+            let fix = note.how.hasPrefix("as ") ? "" : "; give --date-order dmy or mdy (or write YYYY-MM-DD) to say which order the sheet uses"
+            let how = note.how.hasPrefix("as ") ? "" : " (\(note.how))"
+            return Diagnostic(.warning, file: file, row: row, column: note.column, "\(Diagnostic.shown(note.value)) read as \(note.result)\(how)\(more)\(fix)")
+        }
     }
 }

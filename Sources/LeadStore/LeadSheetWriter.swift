@@ -11,7 +11,16 @@ public enum LeadSheetWriter {
     /// Writes the sheet beside `path` and renames it into place, so a
     /// failed export leaves an earlier file whole.
     public static func write(_ leads: [Lead], to path: String, mode: mode_t = 0o600, columns: LeadColumns = .standard) throws(LeadStoreError) {
-        let bytes: [UInt8]
+        let bytes = try self.bytes(of: leads, columns: columns, name: path)
+        // A sheet of leads is personal data: owner-only, like the store, unless asked otherwise.
+        do { try AtomicFile.write(bytes, to: path, mode: mode) } catch {
+            throw LeadStoreError("\(path): cannot be written: \(FileError.reason(error.code))")
+        }
+    }
+
+    /// The sheet's bytes: the header, then a row a lead (CRLF line ends,
+    /// RFC 4180 quoting, formula-looking values neutralised).
+    public static func bytes(of leads: [Lead], columns: LeadColumns = .standard, name: String = "the sheet") throws(LeadStoreError) -> [UInt8] {
         do {
             let stream = OutputStream(toMemory: ())
             stream.open()
@@ -24,18 +33,14 @@ public enum LeadSheetWriter {
             }
             writer.stream.close()
             guard let data = stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data else {
-                throw LeadStoreError("\(path): cannot be written")
+                throw LeadStoreError("\(name): cannot be written")
             }
             // CSV.swift writes no line break after the last row; a sheet ends with one.
-            bytes = Array(data) + Array("\r\n".utf8)
+            return Array(data) + Array("\r\n".utf8)
         } catch let error as LeadStoreError {
             throw error
         } catch {
-            throw LeadStoreError("\(path): cannot be written: \(error)")
-        }
-        // A sheet of leads is personal data: owner-only, like the store, unless asked otherwise.
-        do { try AtomicFile.write(bytes, to: path, mode: mode) } catch {
-            throw LeadStoreError("\(path): cannot be written: \(FileError.reason(error.code))")
+            throw LeadStoreError("\(name): cannot be written: \(error)")
         }
     }
 }

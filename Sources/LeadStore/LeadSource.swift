@@ -33,9 +33,9 @@ extension LeadSource {
 /// else a SQLite store made by `followup init`.
 public func leadSource(
     at path: String, encoding: SheetEncoding = .auto,
-    isKnownTimeZone: @escaping LeadSheet.TimeZoneCheck
+    isKnownTimeZone: @escaping LeadSheet.TimeZoneCheck, dateOrder: DateOrder? = nil
 ) -> any LeadSource {
-    isSheet(path) ? LeadSheet(path: path, encoding: encoding, isKnownTimeZone: isKnownTimeZone) : SQLiteLeads(path: path)
+    isSheet(path) ? LeadSheet(path: path, encoding: encoding, isKnownTimeZone: isKnownTimeZone, dateOrder: dateOrder) : SQLiteLeads(path: path)
 }
 
 /// A `.csv` path is a lead sheet; anything else is a SQLite store.

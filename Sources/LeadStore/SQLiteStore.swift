@@ -21,7 +21,7 @@ public final class SQLiteStore {
     /// file is refused before anything is written to it.
     public static let applicationID: Int32 = 0x4655_7031
     public let path: String
-    private let pool: DatabasePool
+    let pool: DatabasePool
 
     /// The columns of its `lead` table, and what each holds.
     public let columns: LeadColumns
@@ -218,6 +218,21 @@ public final class SQLiteStore {
                 table.column("at", .text).notNull()
             }
         }
+        // The journal `undo` reads: each capture command's entry, and each
+        // lead it changed as it was before (nil: the lead did not exist).
+        migrator.registerMigration("v2-journal") { db in
+            try db.create(table: "journal") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("at", .text).notNull()
+                table.column("command", .text).notNull()
+                table.column("summary", .text).notNull()
+            }
+            try db.create(table: "journal_lead") { table in
+                table.column("journal_id", .integer).notNull().indexed().references("journal", onDelete: .cascade)
+                table.column("lead_id", .text).notNull()
+                table.column("before", .text)
+            }
+        }
         return migrator
     }()
 
@@ -253,12 +268,14 @@ public final class SQLiteStore {
     }
 
     public func lead(_ id: String) throws(LeadStoreError) -> Lead {
+        let found: Result<Lead, LeadStoreError>
         do {
-            if let row = try pool.read({ db in try Row.fetchOne(db, sql: "SELECT * FROM lead WHERE id = ?", arguments: [id]) }) {
-                return lead(row: row)
+            found = try pool.read { db in
+                if let row = try Row.fetchOne(db, sql: "SELECT * FROM lead WHERE id = ?", arguments: [id]) { return .success(lead(row: row)) }
+                return .failure(try notFound(id, in: db))
             }
-        } catch { throw LeadStoreError("\(path): cannot read lead \"\(id)\": \(Self.describe(error))") }
-        throw LeadStoreError("no lead \"\(id)\" in \(path)")
+        } catch { throw LeadStoreError("\(path): cannot read lead \(Diagnostic.shown(id, limit: 80)): \(Self.describe(error))") }
+        return try found.get()
     }
 
     /// One touch of the history.
@@ -298,29 +315,37 @@ public final class SQLiteStore {
     /// history rows it inserts and the lead it returns are written together,
     /// or nothing is.
     private func update(
-        _ id: String, now: String,
-        _ change: (Database, inout Lead) throws -> Void
-    ) throws(LeadStoreError) -> Lead {
+        _ id: String, now: String, command: String,
+        _ change: (Database, inout Lead) throws -> String
+    ) throws -> Lead {
         do {
             return try pool.writeWithoutTransaction { db in
                 var result: Lead?
                 try db.inTransaction(.immediate) {
                     guard let row = try Row.fetchOne(db, sql: "SELECT * FROM lead WHERE id = ?", arguments: [id]) else {
-                        throw LeadStoreError("no lead \"\(id)\" in \(path)")
+                        throw try notFound(id, in: db)
                     }
+                    let before = try snapshot(id, in: db)
                     var lead = self.lead(row: row)
-                    try change(db, &lead)
+                    let summary = try change(db, &lead)
                     try save(lead, in: db, position: row["position"], createdAt: row["created_at"], now: now)
+                    try journal(command, summary, leads: [(id, before)], at: now, in: db)
                     result = lead
                     return .commit
                 }
                 return result!
             }
-        } catch let error as LeadStoreError {
-            throw error
-        } catch {
+        } catch let error as DatabaseError {
             throw LeadStoreError("\(path): nothing was changed: \(Self.describe(error))")
         }
+    }
+
+    /// "no lead …", with the ids closest to it when there are some.
+    func notFound(_ id: String, in db: Database) throws -> LeadStoreError {
+        let ids = try String.fetchAll(db, sql: "SELECT id FROM lead")
+        let close = Suggestions.closest(to: id, in: ids)
+        let hint = close.isEmpty ? "" : "; did you mean \(close.joined(separator: " or "))?"
+        return LeadStoreError("no lead \(Diagnostic.shown(id, limit: 80)) in \(path)\(hint)")
     }
 
     /// Adds a new lead; its id must be new.
@@ -333,6 +358,7 @@ public final class SQLiteStore {
                     }
                     let position = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) + 1 FROM lead") ?? 1
                     try save(lead, in: db, position: position, createdAt: now, now: now)
+                    try journal("add", "add \(lead.id) \(lead.name)", leads: [(lead.id, nil)], at: now, in: db)
                     return .commit
                 }
             }
@@ -352,25 +378,38 @@ public final class SQLiteStore {
     }
 
     /// Records a touch. An outbound touch is our contact (the first one is
-    /// Day 0); an inbound one is their reply.
+    /// Day 0); an inbound one is their reply. A touch identical to one
+    /// logged already (same channel and direction, the same minute, or the
+    /// same day when no time is given) is refused with `DuplicateTouch`
+    /// unless `again`: the same command run twice is the likelier cause.
     @discardableResult
     public func log(
         _ id: String, at: LocalDateTime?, on date: LocalDate, channel: String, inbound: Bool,
-        step: String?, note: String?, now: String
-    ) throws(LeadStoreError) -> Lead {
-        try update(id, now: now) { db, lead in
+        step: String?, note: String?, again: Bool = false, now: String
+    ) throws -> Lead {
+        try update(id, now: now, command: "log") { db, lead in
             let at = at.map { "\($0.date)T\($0.time):\(LocalDate.pad2($0.second))" } ?? date.description
+            let direction = inbound ? "in" : "out"
+            if !again,
+                let row = try Row.fetchOne(
+                    db,
+                    sql: "SELECT * FROM touch WHERE lead_id = ? AND channel = ? AND direction = ? AND substr(at, 1, 16) = substr(?, 1, 16) LIMIT 1",
+                    arguments: [id, channel, direction, at])
+            {
+                throw DuplicateTouch(existing: Self.touch(row))
+            }
             try db.execute(
                 sql: "INSERT INTO touch (lead_id, at, channel, direction, step, note) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [id, at, channel, inbound ? "in" : "out", step, note])
+                arguments: [id, at, channel, direction, step, note])
             lead = inbound ? lead.replied(on: date) : lead.touched(on: date, step: step)
+            return "log \(id): \(inbound ? "their reply by" : "your") \(channel) on \(at)\(step.map { " (\($0))" } ?? "")"
         }
     }
 
     /// Sets the agreed next step (replacing an open one) and its owner.
     @discardableResult
-    public func setNextStep(_ id: String, what: String, due: LocalDate, owner: StepOwner, now: String) throws(LeadStoreError) -> Lead {
-        try update(id, now: now) { db, lead in
+    public func setNextStep(_ id: String, what: String, due: LocalDate, owner: StepOwner, now: String) throws -> Lead {
+        try update(id, now: now, command: "next") { db, lead in
             try db.execute(
                 sql: "UPDATE next_step SET done_at = ? WHERE lead_id = ? AND done_at IS NULL",
                 arguments: ["replaced " + now, id])
@@ -378,34 +417,38 @@ public final class SQLiteStore {
                 sql: "INSERT INTO next_step (lead_id, what, due, owner, set_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [id, what, due.description, owner.rawValue, now])
             lead = lead.agreeing(what, due: due, owner: owner)
+            return "next \(id): \"\(what)\" due \(due), \(owner == .me ? "yours" : "theirs")"
         }
     }
 
     /// Marks the open next step done; a `me` step done is a contact from us.
     @discardableResult
-    public func markNextStepDone(_ id: String, on date: LocalDate, now: String) throws(LeadStoreError) -> Lead {
-        try update(id, now: now) { db, lead in
+    public func markNextStepDone(_ id: String, on date: LocalDate, now: String) throws -> Lead {
+        try update(id, now: now, command: "done") { db, lead in
             guard let done = lead.nextStepDone(on: date) else {
                 throw LeadStoreError("lead \"\(id)\" has no open next step; nothing was changed")
             }
+            let what = lead.nextStep ?? "the next step"
             try db.execute(sql: "UPDATE next_step SET done_at = ? WHERE lead_id = ? AND done_at IS NULL", arguments: [now, id])
             lead = done
+            return "done \(id): \"\(what)\""
         }
     }
 
     /// "Not now": nothing before `until`, then nurture.
     @discardableResult
-    public func snooze(_ id: String, until: LocalDate, droppingNextStep: Bool = false, now: String) throws(LeadStoreError) -> Lead {
-        try update(id, now: now) { db, lead in
+    public func snooze(_ id: String, until: LocalDate, droppingNextStep: Bool = false, now: String) throws -> Lead {
+        try update(id, now: now, command: "snooze") { db, lead in
             try db.execute(sql: "INSERT INTO snooze (lead_id, until, set_at) VALUES (?, ?, ?)", arguments: [id, until.description, now])
             lead = lead.snoozed(until: until, droppingNextStep: droppingNextStep)
+            return "snooze \(id) until \(until)\(droppingNextStep ? ", next step dropped" : "")"
         }
     }
 
     /// Won, lost, or closed ("no"): nothing more is planned.
     @discardableResult
-    public func close(_ id: String, outcome: LeadStatus, on date: LocalDate, now: String) throws(LeadStoreError) -> Lead {
-        try update(id, now: now) { db, lead in
+    public func close(_ id: String, outcome: LeadStatus, on date: LocalDate, now: String) throws -> Lead {
+        try update(id, now: now, command: "close") { db, lead in
             guard let closed = lead.closed(as: outcome) else {
                 throw LeadStoreError("\(outcome.rawValue) does not close a lead (won, lost or closed do); nothing was changed")
             }
@@ -413,6 +456,67 @@ public final class SQLiteStore {
                 sql: "INSERT INTO outcome (lead_id, outcome, at) VALUES (?, ?, ?)",
                 arguments: [id, outcome.rawValue, date.description])
             lead = closed
+            return "close \(id) as \(outcome.rawValue)"
+        }
+    }
+
+    /// Replaces a lead's fields with `edited`'s (its id stays; the history
+    /// stays). Returns the lead as it was and the columns that changed; an
+    /// edit that changes nothing writes nothing.
+    public func edit(_ id: String, now: String, _ change: (inout Lead) throws -> Void) throws -> (before: Lead, after: Lead, columns: [String]) {
+        var before: Lead?
+        var changed: [String] = []
+        do {
+            let after = try update(id, now: now, command: "edit") { _, lead in
+                before = lead
+                try change(&lead)
+                lead.id = id
+                changed = self.changedColumns(from: before!, to: lead)
+                // Rolled back: an edit that changes nothing leaves no journal entry.
+                if changed.isEmpty { throw Unchanged() }
+                return "edit \(id): \(changed.joined(separator: ", "))"
+            }
+            return (before!, after, changed)
+        } catch is Unchanged {
+            return (before!, before!, [])
+        }
+    }
+
+    /// Gives every lead of `from` (of one status, when given) to `to`, in
+    /// one transaction and one journal entry. Returns the ids moved.
+    public func reassign(from: String, to: String, status: LeadStatus? = nil, now: String) throws -> [String] {
+        try write(failure: "nothing was changed") { db in
+            var moved: [(String, String?)] = []
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM lead WHERE owner = ? ORDER BY position", arguments: [from])
+            for row in rows {
+                var lead = self.lead(row: row)
+                if let status, lead.effectiveStatus != status { continue }
+                moved.append((lead.id, try snapshot(lead.id, in: db)))
+                lead.owner = to
+                try save(lead, in: db, position: row["position"], createdAt: row["created_at"], now: now)
+            }
+            if !moved.isEmpty {
+                let which = status.map { " (\($0.rawValue))" } ?? ""
+                try journal(
+                    "reassign", "reassign \(moved.count) lead\(moved.count == 1 ? "" : "s")\(which) from \(from) to \(to)", leads: moved, at: now,
+                    in: db)
+            }
+            return moved.map(\.0)
+        }
+    }
+
+    /// Deletes a lead and its history; the journal keeps them, so `undo`
+    /// brings them back.
+    @discardableResult
+    public func delete(_ id: String, now: String) throws -> Lead {
+        try write(failure: "nothing was changed") { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM lead WHERE id = ?", arguments: [id]) else {
+                throw try notFound(id, in: db)
+            }
+            let lead = self.lead(row: row)
+            try journal("delete", "delete \(id) \(lead.name)", leads: [(id, try snapshot(id, in: db))], at: now, in: db)
+            try db.execute(sql: "DELETE FROM lead WHERE id = ?", arguments: [id])
+            return lead
         }
     }
 
@@ -424,30 +528,42 @@ public final class SQLiteStore {
         public var unchanged = 0
     }
 
-    /// Adds new leads and updates existing ones by id, in one transaction.
-    public func upsert(_ leads: [Lead], now: String) throws(LeadStoreError) -> ImportReport {
+    /// The columns whose text differs between two leads, in the mapping's order.
+    func changedColumns(from old: Lead, to new: Lead) -> [String] {
+        let before = columns.values(of: old), after = columns.values(of: new)
+        return columns.names.filter { before[$0] != after[$0] }
+    }
+
+    /// Adds new leads and updates existing ones by id, in one transaction
+    /// and one journal entry (`source` names it: the sheet's path).
+    public func upsert(_ leads: [Lead], source: String = "a sheet", now: String) throws(LeadStoreError) -> ImportReport {
         do {
             return try pool.writeWithoutTransaction { db in
                 var report = ImportReport()
+                var journaled: [(String, String?)] = []
                 try db.inTransaction(.immediate) {
                     var position = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) FROM lead") ?? 0
                     for lead in leads {
                         if let row = try Row.fetchOne(db, sql: "SELECT * FROM lead WHERE id = ?", arguments: [lead.id]) {
-                            let old = self.lead(row: row)
-                            let changed =
-                                columns.values(of: old).filter { columns.values(of: lead)[$0.key] != $0.value }.map(\.key)
-                                + columns.values(of: lead).filter { columns.values(of: old)[$0.key] == nil }.map(\.key)
+                            let changed = changedColumns(from: self.lead(row: row), to: lead)
                             if changed.isEmpty {
                                 report.unchanged += 1
                             } else {
+                                journaled.append((lead.id, try snapshot(lead.id, in: db)))
                                 try save(lead, in: db, position: row["position"], createdAt: row["created_at"], now: now)
-                                report.updated.append((lead.id, Array(Set(changed)).sorted()))
+                                report.updated.append((lead.id, changed))
                             }
                         } else {
                             position += 1
                             try save(lead, in: db, position: position, createdAt: now, now: now)
+                            journaled.append((lead.id, nil))
                             report.added.append(lead.id)
                         }
+                    }
+                    if !journaled.isEmpty {
+                        try journal(
+                            "import", "import \(source): \(report.added.count) added, \(report.updated.count) updated", leads: journaled, at: now,
+                            in: db)
                     }
                     return .commit
                 }
@@ -458,9 +574,26 @@ public final class SQLiteStore {
         }
     }
 
+    /// Runs `body` in one IMMEDIATE transaction; an error other than the
+    /// store's own is reported as "\(path): \(failure): …".
+    func write<T>(failure: String, _ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+        } catch let error as DatabaseError {
+            throw LeadStoreError("\(path): \(failure): \(Self.describe(error))")
+        }
+    }
+
     // MARK: - Rows and leads
 
-    private func save(_ lead: Lead, in db: Database, position: Int, createdAt: String, now: String) throws {
+    func save(_ lead: Lead, in db: Database, position: Int, createdAt: String, now: String) throws {
         let values = columns.values(of: lead)
         let names = columns.names
         let arguments = StatementArguments(names.map { values[$0] }) + [position, createdAt, now]

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Dispatch
 
+/// This build's version, as `followup --version` prints it.
+let followupVersion = "0.16.0"
+
 @main
 struct Followup: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,9 +21,11 @@ struct Followup: ParsableCommand {
               followup generate --store Fixtures/demo/leads.csv --out feeds/
               followup init && followup add --name "Dana Kowalski" && followup agenda
             """,
+        version: followupVersion,
         subcommands: [
             Generate.self, Plan.self, Explain.self, PlaybookCommand.self, Init.self, Add.self, Log.self, Next.self, Done.self, Snooze.self, Close.self,
-            Import.self, Export.self, Agenda.self, Check.self, Lint.self, Serve.self, Token.self,
+            Show.self, List.self, Edit.self, Reassign.self, Delete.self, Undo.self,
+            Import.self, Export.self, Sheet.self, Agenda.self, Check.self, Lint.self, Serve.self, Token.self, ConfigCommand.self,
         ]
     )
 
@@ -34,6 +39,11 @@ struct Followup: ParsableCommand {
     /// 3.19 cannot follow: callgrind, which profiles `generate`, died at start.
     static func main() {
         let command: ParsableCommand
+        do {
+            Config.current = try Config.load()
+        } catch {
+            fail(error)
+        }
         do {
             command = try parseAsRoot()
         } catch {

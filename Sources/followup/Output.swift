@@ -75,3 +75,63 @@ struct ProgressLine: Sendable {
         FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
     }
 }
+
+/// "1 lead", "2 leads": a count and its noun.
+func count(_ number: Int, _ noun: String, plural: String? = nil) -> String {
+    "\(number) \(number == 1 ? noun : plural ?? noun + "s")"
+}
+
+/// Whether standard output is a terminal that takes colour (no NO_COLOR).
+var stdoutTakesColour: Bool { isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil }
+
+/// JSON of `value` on standard output: sorted keys, one document.
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    FileHandle.standardOutput.write(try encoder.encode(value) + Data([0x0A]))
+}
+
+/// Columns of text padded to line up, cut to a width. Written here, not
+/// taken from a table library: a few padded columns, and the one rule
+/// that matters (no wrapped rows) is ours.
+struct TextTable {
+    /// Each row's cells, already made safe for a terminal.
+    var rows: [[String]]
+    /// Columns that give up width when a row would pass `width`, most willing first.
+    var shrinkable: [Int]
+    /// The widest a line may be; nil for no limit.
+    var width: Int?
+
+    /// Each column's width after shrinking.
+    func widths(indent: Int = 0, suffixes: [Int] = []) -> [Int] {
+        guard let first = rows.first else { return [] }
+        var widths = first.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        guard let width else { return widths }
+        let separators = 2 * (widths.count - 1)
+        var excess = indent + widths.reduce(0, +) + separators + (suffixes.max() ?? 0) - width
+        for column in shrinkable where excess > 0 {
+            let floor = 8
+            let give = min(excess, max(0, widths[column] - floor))
+            widths[column] -= give
+            excess -= give
+        }
+        return widths
+    }
+
+    /// One row's line: cells padded (the last not) and cut with "…".
+    static func line(_ row: [String], widths: [Int]) -> String {
+        zip(row, widths).enumerated().map { index, pair in
+            let (cell, width) = pair
+            let cut = cell.count > width ? String(cell.prefix(max(0, width - 1))) + "…" : cell
+            return index == row.count - 1 ? cut : cut + String(repeating: " ", count: max(0, width - cut.count))
+        }.joined(separator: "  ")
+    }
+}
+
+/// How wide the terminal on standard output is; nil when it is not one.
+var terminalWidth: Int? {
+    guard isatty(STDOUT_FILENO) == 1 else { return nil }
+    var size = winsize()
+    if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+    return 80
+}

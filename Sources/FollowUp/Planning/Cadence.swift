@@ -53,7 +53,7 @@ extension Planner {
                     why.append("Day 0 of the cadence: the first contact, planned for \(anchor).")
                 } else {
                     why.append(
-                        "\(step.label) after the first contact on \(anchor)\(shift > 0 ? ", moved \(shift) days by an earlier slip" : ""): the window runs \(windowStart) to \(windowEnd)."
+                        "\(step.label) after the first contact on \(anchor)\(shift > 0 ? ", moved \(shift) day\(shift == 1 ? "" : "s") by an earlier slip" : ""): the window runs \(windowStart) to \(windowEnd)."
                     )
                 }
             }
@@ -61,7 +61,7 @@ extension Planner {
             let placement = place(request, &plan, ledger: &ledger)
             why += placement.notes
             if placement.overdue {
-                why.append("Later steps move \(placement.slip) days so they do not bunch up.")
+                why.append("Later steps move \(placement.slip) day\(placement.slip == 1 ? "" : "s") so they do not bunch up.")
             }
             guard placement.date <= horizonEnd else { closedLoopOn = nil; break }
             // An unplanned Day 0 moves the anchor itself; other steps move the later windows.

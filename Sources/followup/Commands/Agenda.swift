@@ -8,11 +8,15 @@ struct Agenda: ParsableCommand {
         abstract: "What is overdue, due today and due in the next days, grouped by day.",
         discussion: """
             The same plan `generate` writes, as a table: overdue first, then today, then each day \
-            up to --days ahead. Colour on a terminal, plain text when piped.
+            up to --days ahead, in your time zone (--timezone, else this machine's), with the \
+            touch's own zone beside a time when it differs. Lines fit the terminal (80 columns \
+            when piped): long names and titles are cut with "…". Colour on a terminal, plain text \
+            when piped; --json for scripts.
 
             Examples:
               followup agenda
               followup agenda --days 14 --owner "Alice Martin" --store team.sqlite
+              followup agenda --timezone America/New_York --json | jq '.touches[].title'
             """
     )
 
@@ -21,8 +25,10 @@ struct Agenda: ParsableCommand {
     @Option(help: ArgumentHelp("How many days ahead to show, today included.", valueName: "n"))
     var days: Int = 7
 
-    @Option(help: ArgumentHelp("Only this owner's touches (without regard to case).", valueName: "name"))
+    @Option(help: ArgumentHelp("Only this owner's touches (without regard to case); the owner column is then left out.", valueName: "name"))
     var owner: String?
+
+    @Flag(help: "Print JSON instead of text.") var json = false
 
     func validate() throws {
         guard days >= 1 else { throw ValidationError("--days must be 1 or more, not \(days).") }
@@ -31,54 +37,108 @@ struct Agenda: ParsableCommand {
     func run() throws {
         let result = try input.source.read()
         let setup = try input.setup()
-        let today = setup.planner.today(in: setup.zone)
+        // Times are shown in the viewer's zone: --timezone, else this machine's.
+        let viewer = input.planning.zone ?? TimeZone.current.identifier
+        let today = input.today.today(zone: viewer)
         let last = today.adding(days: days - 1)
         let touches = setup.planner.plan(result.leads).flatMap { $0 }
             .filter { owner == nil || $0.owner.lowercased() == owner!.lowercased() }
-            .filter { $0.overdue || $0.date <= last }
-            .sorted { ($0.date, $0.time, $0.lead.id, $0.key) < ($1.date, $1.time, $1.lead.id, $1.key) }
-        let colour = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
-        FileHandle.standardOutput.write(Data(Self.render(touches, today: today, last: last, colour: colour).utf8))
+            .map { (touch: $0, local: Self.local($0, in: viewer)) }
+            .filter { $0.touch.overdue || $0.local.date <= last }
+            .sorted { ($0.local.date, $0.local.time, $0.touch.lead.id, $0.touch.key) < ($1.local.date, $1.local.time, $1.touch.lead.id, $1.touch.key) }
+        if json {
+            try printJSON(
+                AgendaJSON(
+                    today: today.description, timezone: viewer, days: days,
+                    touches: touches.map { .init(touch: TouchJSON($0.touch), viewerDate: $0.local.date.description, viewerTime: $0.local.time.description) }))
+            return
+        }
+        let text = Self.render(
+            touches, today: today, last: last, viewer: viewer, showOwner: owner == nil, colour: stdoutTakesColour, width: terminalWidth ?? 80)
+        FileHandle.standardOutput.write(Data(text.utf8))
     }
 
-    /// The agenda as text. Written here rather than with a table library:
-    /// it is a handful of padded columns and two ANSI styles.
-    static func render(_ touches: [Touchpoint], today: LocalDate, last: LocalDate, colour: Bool) -> String {
+    /// The touch's wall time in `zone`.
+    static func local(_ touch: Touchpoint, in zone: String) -> (date: LocalDate, time: TimeOfDay) {
+        guard zone != touch.timeZone, let from = TimeZone(identifier: touch.timeZone), let to = TimeZone(identifier: zone) else {
+            return (touch.date, touch.time)
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = from
+        let components = DateComponents(
+            year: touch.date.year, month: touch.date.month, day: touch.date.day, hour: touch.time.hour, minute: touch.time.minute)
+        guard let instant = calendar.date(from: components) else { return (touch.date, touch.time) }
+        calendar.timeZone = to
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: instant)
+        guard let date = LocalDate(year: parts.year!, month: parts.month!, day: parts.day!) else { return (touch.date, touch.time) }
+        return (date, TimeOfDay(hour: parts.hour!, minute: parts.minute!) ?? touch.time)
+    }
+
+    /// The agenda as text, every line at most `width` columns: cells too
+    /// long are cut with an ellipsis, never wrapped.
+    static func render(
+        _ touches: [(touch: Touchpoint, local: (date: LocalDate, time: TimeOfDay))], today: LocalDate, last: LocalDate, viewer: String,
+        showOwner: Bool, colour: Bool, width: Int
+    ) -> String {
         if touches.isEmpty { return "Nothing due from \(today) to \(last).\n" }
         func style(_ text: String, _ code: String) -> String { colour ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
-        let rows = touches.map { touch -> [String] in
+        let rows = touches.map { touch, local -> [String] in
             let who = touch.lead.company.map { "\(touch.lead.name) (\($0))" } ?? touch.lead.name
             var what = touch.title
             if [.nextStepMine, .nextStepTheirs].contains(touch.kind), let step = touch.lead.nextStep { what += ": \(step)" }
+            var when = touch.overdue ? "due \(touch.windowEnd)" : local.time.description
+            if !touch.overdue, touch.timeZone != viewer {
+                let city = touch.timeZone.split(separator: "/").last.map { $0.replacingOccurrences(of: "_", with: " ") } ?? touch.timeZone
+                when += " (\(touch.time) \(city))"
+            }
             // Cells hold what a sheet held: no control character reaches the terminal.
-            return ["\(touch.time) \(touch.timeZone)", touch.lead.id, who, what, touch.owner].map { Diagnostic.shownPlain($0, limit: 200) }
+            var cells = [when, touch.lead.id, who, what]
+            if showOwner { cells.append(touch.owner) }
+            return cells.map { Diagnostic.shownPlain($0, limit: 200) }
         }
-        let widths = (0..<5).map { column in rows.map { $0[column].count }.max() ?? 0 }
-        func line(_ row: [String]) -> String {
-            zip(row, widths).enumerated().map { index, pair in
-                index == row.count - 1 ? pair.0 : pair.0 + String(repeating: " ", count: pair.1 - pair.0.count)
-            }.joined(separator: "  ")
-        }
+        let shrinkable = showOwner ? [3, 2, 4, 1] : [3, 2, 1]
+        let widths = TextTable(rows: rows, shrinkable: shrinkable, width: width).widths(indent: 2)
+        func line(_ index: Int) -> String { "  " + TextTable.line(rows[index], widths: widths) }
         var out: [String] = []
-        let overdue = touches.filter(\.overdue)
+        let overdue = touches.indices.filter { touches[$0].touch.overdue }
         if !overdue.isEmpty {
             out.append(style("Overdue (\(overdue.count))", "1;31"))
-            for touch in overdue {
-                let index = touches.firstIndex(of: touch)!
-                out.append("  " + style(line(rows[index]), "31") + "  (due \(touch.windowEnd))")
-            }
+            for index in overdue { out.append(style(line(index), "31")) }
         }
         var day = today
         while day <= last {
-            let indices = touches.indices.filter { !touches[$0].overdue && touches[$0].date == day }
+            let indices = touches.indices.filter { !touches[$0].touch.overdue && touches[$0].local.date == day }
             if !indices.isEmpty {
                 if !out.isEmpty { out.append("") }
                 let title = "\(day == today ? "Today, " : "")\(day.weekdayName) \(day) (\(indices.count))"
                 out.append(style(title, day == today ? "1;33" : "1"))
-                for index in indices { out.append("  " + line(rows[index])) }
+                for index in indices { out.append(line(index)) }
             }
             day = day.adding(days: 1)
         }
         return out.joined(separator: "\n") + "\n"
     }
+}
+
+private struct AgendaJSON: Encodable {
+    struct Touch: Encodable {
+        var touch: TouchJSON
+        /// The day and time in the viewer's zone.
+        var viewerDate, viewerTime: String
+
+        func encode(to encoder: Encoder) throws {
+            try touch.encode(to: encoder)
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(viewerDate, forKey: .viewerDate)
+            try container.encode(viewerTime, forKey: .viewerTime)
+        }
+
+        enum Keys: String, CodingKey {
+            case viewerDate = "viewer_date"
+            case viewerTime = "viewer_time"
+        }
+    }
+    var today, timezone: String
+    var days: Int
+    var touches: [Touch]
 }

@@ -30,8 +30,19 @@ struct Generate: ParsableCommand {
 
     @OptionGroup var input: PlanInput
 
-    @Option(help: ArgumentHelp("The folder to write the feeds into (created if missing).", valueName: "dir"))
-    var out: String
+    @Option(
+        name: .customLong("out"),
+        help: ArgumentHelp("The folder to write the feeds into (created if missing; default: the config file's `out`).", valueName: "dir"))
+    var outOption: String?
+
+    /// --out, else the config file's.
+    var out: String { outOption ?? Config.current.value(.out) ?? "" }
+
+    func validate() throws {
+        if outOption == nil && Config.current.value(.out) == nil {
+            throw ValidationError("Missing expected argument '--out <dir>' (or `out:` in the config file; see `followup config`).")
+        }
+    }
 
     @OptionGroup var output: FeedOutputOptions
 
@@ -77,13 +88,13 @@ struct Generate: ParsableCommand {
 
     /// The one summary line (and the temporaries a stopped run left).
     private func summarise(_ report: GenerateReport) {
-        let stale = report.staleRemoved.isEmpty ? nil : "followup: removed \(report.staleRemoved.count) temporary file(s) left by a run that was stopped"
+        let stale = report.staleRemoved.isEmpty ? nil : "followup: removed \(count(report.staleRemoved.count, "temporary file")) left by a run that was stopped"
         guard let written = report.written else {
             if let stale { printError(stale) }
             let rejected = report.previous?.rejectedRows ?? 0
             printError(
                 "followup: \(input.store) and the options are as in the last run into \(out), and today has not changed: nothing to write"
-                    + (rejected > 0 ? "; \(rejected) row(s) are still rejected (run with --force to see them again)" : ""))
+                    + (rejected > 0 ? "; \(count(rejected, "row")) \(rejected == 1 ? "is" : "are") still rejected (run with --force to see them again)" : ""))
             return
         }
         // Everyone's tasks feed holds every touchpoint once.
@@ -91,8 +102,8 @@ struct Generate: ParsableCommand {
         let feeds = written.manifest.feeds.count
         let unchanged = written.unchanged.filter { $0.hasSuffix(".ics") }.count
         printError(
-            "followup: \(report.leads) leads planned, \(report.read.rejectedRows) rows rejected, "
-                + "\(written.manifest.touchpoints) touchpoints (\(overdue) overdue), \(feeds) feeds in \(out): "
+            "followup: \(count(report.leads, "lead")) planned, \(count(report.read.rejectedRows, "row")) rejected, "
+                + "\(count(written.manifest.touchpoints, "touchpoint")) (\(overdue) overdue), \(count(feeds, "feed")) in \(out): "
                 + "\(feeds - unchanged) written, \(unchanged) unchanged")
         if let stale { printError(stale) }
     }

@@ -24,10 +24,10 @@ struct Import: ParsableCommand {
     @OptionGroup var sheetEncoding: SheetEncodingOption
 
     func run() throws {
-        let result = try LeadSheet(path: sheet, encoding: sheetEncoding.value, isKnownTimeZone: StoreSource.usableZones()).read()
+        let result = try LeadSheet(path: sheet, encoding: sheetEncoding.value, isKnownTimeZone: StoreSource.usableZones(), dateOrder: sheetEncoding.dateOrder).read()
         StoreSource.report(result, store: sheet)
         if result.headerIsUnusable { throw Failure("\(sheet): nothing imported: the header must be fixed first") }
-        let report = try options.open().upsert(result.leads, now: options.stamp)
+        let report = try options.open().upsert(result.leads, source: sheet, now: options.stamp)
         print("\(sheet): \(report.added.count) added, \(report.updated.count) updated, \(report.unchanged) unchanged, \(result.rejectedRows) rejected")
         for (id, columns) in report.updated { print("  updated \(id): \(columns.joined(separator: ", "))") }
         if !report.added.isEmpty { print("  added: \(report.added.joined(separator: ", "))") }

@@ -81,8 +81,20 @@ struct Serve: AsyncParsableCommand {
         let server = FeedServer(
             folder: folder.dir, tokensPath: folder.tokensPath, host: host, port: port,
             log: { printError("followup serve: \($0)") })
-        try await server.run { port in
-            printError("followup serve: serving \(folder.dir) on http://\(host):\(port)/feeds/<token>/ (followup token list shows the links)")
+        do {
+            try await server.run { port in
+                printError("followup serve: serving \(folder.dir) on http://\(host):\(port)/feeds/<token>/ (followup token list shows the links)")
+            }
+        } catch {
+            // NIO's bind error reads "bind(descriptor:ptr:bytes:): Address already in use (errno: 98)".
+            let text = "\(error)"
+            if text.contains("Address already in use") || text.contains("errno: 98") {
+                throw Failure("\(host):\(port) is in use by another program (another `followup serve`?); give another port with --port (0 picks a free one)")
+            }
+            if text.contains("bind(") {
+                throw Failure("cannot listen on \(host):\(port): \(text.components(separatedBy: "): ").last ?? text)")
+            }
+            throw error
         }
     }
 
@@ -92,7 +104,7 @@ struct Serve: AsyncParsableCommand {
         let clock = Date()
         let setup = try planning.setup(now: today, clock: clock)
         let job = GenerateJob(
-            store: StoreSource.source(store, encoding: sheetEncoding.value), planner: setup.planner,
+            store: StoreSource.source(store, reading: sheetEncoding), planner: setup.planner,
             options: output.generateOptions(zone: setup.zone, followsClock: today.now == nil, clock: clock),
             out: folder.dir)
         let report = try job.run { event in

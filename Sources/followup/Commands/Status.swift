@@ -24,7 +24,13 @@ struct Snooze: ParsableCommand {
 
     func run() throws {
         let date = try parseDate(until, option: "--until")
-        if date <= options.today { printError("followup: warning: --until \(date) is not after today (\(options.today)); the check-back is due now") }
+        // A date in the past would only turn the lead into "not now" with its check-back overdue.
+        if date < options.today {
+            throw Failure(
+                "--until \(date) is in the past (today is \(options.today)); give the day to check back, such as \(options.today.adding(days: 30)); nothing was changed",
+                code: ExitStatus.usage)
+        }
+        if date == options.today { printError("followup: warning: --until \(date) is today; the check-back is due now") }
         let store = try options.open()
         let before = try store.lead(lead)
         let updated = try store.snooze(lead, until: date, droppingNextStep: dropNextStep, now: options.stamp)
@@ -68,6 +74,12 @@ struct Close: ParsableCommand {
             case .no: .closed
             }
         let updated = try options.open().close(lead, outcome: status, on: options.today, now: options.stamp)
-        print("\(updated.id): closed (\(status.rawValue)); nothing more is planned")
+        let outcomeText =
+            switch outcome {
+            case .won: "closed as won"
+            case .lost: "closed as lost"
+            case .no: "closed: they said no"
+            }
+        print("\(updated.id): \(outcomeText); nothing more is planned")
     }
 }

@@ -30,9 +30,23 @@ struct Token: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Give an owner a new token; the old link stops working at once.")
         @Argument(help: "The owner, by name or file name (all for everyone's feeds).") var owner: String
         @OptionGroup var folder: FeedFolderOptions
+        @Option(help: ArgumentHelp("The public address the feeds are reached at: the new links are printed in full.", valueName: "url"))
+        var baseURL: String?
 
         func run() throws {
-            try folder.change(owner) { tokens, stem in tokens.rotate(stem) }
+            var rotated: (stem: String, token: String)?
+            try folder.change(owner) { tokens, stem in
+                let token = tokens.rotate(stem)
+                rotated = (stem, token)
+                return token
+            }
+            guard let (stem, token) = rotated else { return }
+            let base = (baseURL ?? "").hasSuffix("/") ? String(baseURL!.dropLast()) : baseURL ?? ""
+            for kind in ["events", "tasks"] {
+                print("  \(kind): \(base)/feeds/\(token)/\(stem).\(kind).ics")
+            }
+            if baseURL == nil { print("  (the links of `followup serve`; --base-url prints them with the public address, such as https://cal.example.com)") }
+            print("The old links stop working now: give subscribers the new ones.")
         }
     }
 

@@ -4,8 +4,17 @@ import Publish
 
 /// The served folder and its tokens file, shared by `serve` and `token`.
 struct FeedFolderOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The folder of feeds (what `generate --out` wrote).", valueName: "dir"))
-    var dir: String
+    @Option(name: .customLong("dir"), help: ArgumentHelp("The folder of feeds (what `generate --out` wrote; default: the config file's `out`).", valueName: "dir"))
+    var dirOption: String?
+
+    /// --dir, else the config file's `out`.
+    var dir: String { dirOption ?? Config.current.value(.out) ?? "" }
+
+    func validate() throws {
+        if dirOption == nil && Config.current.value(.out) == nil {
+            throw ValidationError("Missing expected argument '--dir <dir>' (or `out:` in the config file; see `followup config`).")
+        }
+    }
 
     @Option(help: ArgumentHelp("The tokens file (default: <dir>/.followup-tokens.json, owner-only).", valueName: "path"))
     var tokens: String?

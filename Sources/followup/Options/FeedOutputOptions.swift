@@ -6,10 +6,14 @@ import Generation
 /// How the feeds are written: shared by `generate` and `serve --regenerate-every`.
 struct FeedOutputOptions: ParsableArguments {
     @Option(
+        name: .customLong("profile"),
         help: ArgumentHelp(
             "Shape the events feeds for a calendar client: \(FeedProfile.all.map(\.name).joined(separator: ", ")). google and outlook leave out alarms, which their subscriptions ignore.",
             valueName: "client"))
-    var profile: String = FeedProfile.generic.name
+    var profileOption: String?
+
+    /// --profile, else the config file's, else generic.
+    var profile: String { profileOption ?? Config.current.value(.profile) ?? FeedProfile.generic.name }
 
     @Flag(
         help:
@@ -40,7 +44,7 @@ struct FeedOutputOptions: ParsableArguments {
         guard wait >= 0 else { throw ValidationError("--wait must be 0 or more seconds, not \(wait).") }
         if let threads, threads < 1 { throw ValidationError("--threads must be 1 or more, not \(threads).") }
         guard FeedProfile.named(profile) != nil else {
-            throw ValidationError("--profile \"\(profile)\" is not one of \(FeedProfile.all.map(\.name).joined(separator: ", ")).")
+            throw ValidationError("\(profileOption == nil ? "the config file's profile" : "--profile") \"\(profile)\" is not one of \(FeedProfile.all.map(\.name).joined(separator: ", ")).")
         }
     }
 

@@ -15,12 +15,12 @@ struct StoreSource: ParsableArguments {
     @OptionGroup var sheetEncoding: SheetEncodingOption
 
     /// The store, as the engine reads it.
-    func source() -> any LeadSource { Self.source(store, encoding: sheetEncoding.value) }
+    func source() -> any LeadSource { Self.source(store, reading: sheetEncoding) }
 
     /// The lead store at `path`: a sheet's time zones are those both the
     /// planner and the feeds know.
-    static func source(_ path: String, encoding: SheetEncoding) -> any LeadSource {
-        leadSource(at: path, encoding: encoding, isKnownTimeZone: usableZones())
+    static func source(_ path: String, reading: SheetEncodingOption) -> any LeadSource {
+        leadSource(at: path, encoding: reading.value, isKnownTimeZone: usableZones(), dateOrder: reading.dateOrder)
     }
 
     /// The check of a sheet's `timezone` values: `isUsable`, with one catalog for the whole sheet.
@@ -77,16 +77,29 @@ struct PlanningOptions: ParsableArguments {
 
     func validate() throws {
         if let horizon, horizon < 0 { throw ValidationError("--horizon must be 0 or more days, not \(horizon).") }
-        if let timezone, !isUsable(zone: timezone, TimeZoneCatalog()) {
-            throw ValidationError("--timezone \"\(timezone)\" is not a time zone this machine knows; expected an IANA name such as America/New_York.")
+        if let zone, !isUsable(zone: zone, TimeZoneCatalog()) {
+            let suggestion: String
+            switch LeadValues.timeZone(zone, isKnown: { isUsable(zone: $0, TimeZoneCatalog()) }) {
+            case .read(let value, _): suggestion = " (did you mean \(value)?)"
+            default: suggestion = ""
+            }
+            throw ValidationError(
+                "\(timezone == nil ? "the config file's timezone" : "--timezone") \"\(zone)\" is not a time zone this machine knows; expected an IANA name such as America/New_York\(suggestion).")
         }
     }
+
+    /// --timezone, else the config file's.
+    var zone: String? { timezone ?? Config.current.value(.timezone) }
+
+    /// --playbook, else the config file's.
+    var playbookPath: String? { playbook ?? Config.current.value(.playbook) }
 
     /// The playbook, the default zone and the planner, as the options and
     /// the playbook file give them, for today as `now` says.
     func setup(now: NowOption, clock: Date = Date()) throws -> PlanSetup {
         var playbook = Playbook.standard
-        if let path = self.playbook {
+        let timezone = zone
+        if let path = playbookPath {
             // Holiday calendars are read for every day a plan can reach.
             let today = now.today(zone: timezone ?? "UTC", clock: clock)
             var warnings: [PlaybookError] = []
@@ -125,9 +138,22 @@ struct SheetEncodingOption: ParsableArguments {
             valueName: "name"))
     var name: String = SheetEncoding.auto.rawValue
 
+    @Option(
+        name: .customLong("date-order"),
+        help: ArgumentHelp(
+            "Which comes first in the sheet's numeric dates such as 04/11/2026: dmy (day first) or mdy (month first). Without it, a date that reads both ways is not read (the lead is kept without it, with a warning).",
+            valueName: "dmy|mdy"))
+    var dateOrderName: String?
+
     var value: SheetEncoding { SheetEncoding(name: name) ?? .auto }
 
+    /// --date-order, else the config file's `date_order`.
+    var dateOrder: DateOrder? { (dateOrderName ?? Config.current.value(.dateOrder)).flatMap { DateOrder(rawValue: $0.lowercased()) } }
+
     func validate() throws {
+        if let dateOrderName, DateOrder(rawValue: dateOrderName.lowercased()) == nil {
+            throw ValidationError("--date-order \"\(dateOrderName)\" is not dmy or mdy.")
+        }
         if SheetEncoding(name: name) == nil {
             throw ValidationError("--encoding \"\(name)\" is not one of \(SheetEncoding.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
@@ -135,10 +161,19 @@ struct SheetEncodingOption: ParsableArguments {
 }
 
 /// The store commands use when --store is not given.
-let defaultStorePath = ProcessInfo.processInfo.environment["FOLLOWUP_STORE"].flatMap { $0.isEmpty ? nil : $0 } ?? "leads.sqlite"
+let defaultStorePath =
+    ProcessInfo.processInfo.environment["FOLLOWUP_STORE"].flatMap { $0.isEmpty ? nil : $0 } ?? Config.current.value(.store) ?? "leads.sqlite"
 
 /// A zone the planner (Foundation's rules) and the feeds (libical's
 /// VTIMEZONE from zoneinfo) both know.
 func isUsable(zone: String, _ catalog: TimeZoneCatalog) -> Bool {
     TimeZone(identifier: zone) != nil && catalog.knows(zone)
+}
+
+/// The playbook at `path` (else the config file's, else the built-in
+/// method), for the commands that check against it without planning.
+func loadPlaybook(_ path: String?, today: LocalDate) throws -> Playbook {
+    guard let path = path ?? Config.current.value(.playbook) else { return .standard }
+    var warnings: [PlaybookError] = []
+    return try PlaybookFile.load(path: path, holidayRange: holidayRange(around: today), warnings: &warnings)
 }
