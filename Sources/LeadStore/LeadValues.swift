@@ -49,14 +49,18 @@ public enum LeadValues {
         // ISO date, then a time with a zone or an offset: the day as written.
         if text.utf8.count > 10, let date = LocalDate(iso: text.prefix(10)), let separator = text.dropFirst(10).first,
             separator == "T" || separator == " ",
-            text.dropFirst(11).allSatisfy({ $0.isNumber || ":.+-Z ".contains($0) }), text.dropFirst(11).first?.isNumber == true
+            TimeOfDay(text.dropFirst(11).prefix(5)) != nil, text.dropFirst(16).allSatisfy({ $0.isNumber || ":.+-Z ".contains($0) })
         {
             return .exact(date)
         }
         var tokens: [Substring] = []
         for token in text.split(whereSeparator: { " ,/.-".contains($0) }) {
             // A time, AM/PM, a weekday's name or a zone after the date.
-            if token.contains(":") || ["am", "pm", "utc", "gmt", "z"].contains(token.lowercased()) { continue }
+            if token.contains(":") {
+                guard isTime(token) else { return .invalid(expected: isoExpected) }
+                continue
+            }
+            if ["am", "pm", "utc", "gmt", "z"].contains(token.lowercased()) { continue }
             if weekdays.contains(where: { token.lowercased().hasPrefix($0) }) && month(token) == nil { continue }
             tokens.append(token)
         }
@@ -101,6 +105,14 @@ public enum LeadValues {
         }
     }
 
+    /// `9:05`, `17:45:10`: a time of day (after a date, and ignored).
+    static func isTime(_ token: Substring) -> Bool {
+        let parts = token.split(separator: ":", omittingEmptySubsequences: false)
+        guard (2...3).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.count <= 2 && $0.allSatisfy(\.isNumber) }) else { return false }
+        let numbers = parts.map { Int($0)! }
+        return numbers[0] < 24 && numbers[1] < 60 && (numbers.count < 3 || numbers[2] < 60)
+    }
+
     private static let weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
     /// 1 to 12 for an English month's name or its abbreviation ("Sept" too).
@@ -140,7 +152,10 @@ public enum LeadValues {
         let key = normalisedWord(text)
         if let status = LeadStatus(rawValue: key) { return .exact(status) }
         if let status = statusWords[key] { return .exact(status) }
-        return .invalid(expected: "a status: one of \(LeadStatus.allCases.map(\.rawValue).joined(separator: ", ")), or a word such as \"not now\", \"closed won\" (README lists them)")
+        return .invalid(
+            expected:
+                "a status: one of \(LeadStatus.allCases.map(\.rawValue).joined(separator: ", ")), or a word such as \"not now\", \"closed won\" (README lists them)"
+        )
     }
 
     static func normalisedWord(_ text: String) -> String {

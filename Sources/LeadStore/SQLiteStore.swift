@@ -379,8 +379,8 @@ public final class SQLiteStore {
 
     /// Records a touch. An outbound touch is our contact (the first one is
     /// Day 0); an inbound one is their reply. A touch identical to one
-    /// logged already (same channel and direction, the same minute, or the
-    /// same day when no time is given) is refused with `DuplicateTouch`
+    /// logged already (same channel and direction and the same minute; with
+    /// no time, the same day and note) is refused with `DuplicateTouch`
     /// unless `again`: the same command run twice is the likelier cause.
     @discardableResult
     public func log(
@@ -393,8 +393,9 @@ public final class SQLiteStore {
             if !again,
                 let row = try Row.fetchOne(
                     db,
-                    sql: "SELECT * FROM touch WHERE lead_id = ? AND channel = ? AND direction = ? AND substr(at, 1, 16) = substr(?, 1, 16) LIMIT 1",
-                    arguments: [id, channel, direction, at])
+                    sql: "SELECT * FROM touch WHERE lead_id = ? AND channel = ? AND direction = ? AND substr(at, 1, 16) = substr(?, 1, 16) "
+                        + "AND (length(at) > 10 OR note IS ?) LIMIT 1",
+                    arguments: [id, channel, direction, at, note])
             {
                 throw DuplicateTouch(existing: Self.touch(row))
             }
@@ -487,9 +488,11 @@ public final class SQLiteStore {
     public func reassign(from: String, to: String, status: LeadStatus? = nil, now: String) throws -> [String] {
         try write(failure: "nothing was changed") { db in
             var moved: [(String, String?)] = []
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM lead WHERE owner = ? ORDER BY position", arguments: [from])
+            // Owners are one owner whatever their case, as the feeds split them.
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM lead ORDER BY position")
             for row in rows {
                 var lead = self.lead(row: row)
+                guard lead.owner.lowercased() == from.lowercased() else { continue }
                 if let status, lead.effectiveStatus != status { continue }
                 moved.append((lead.id, try snapshot(lead.id, in: db)))
                 lead.owner = to

@@ -87,7 +87,8 @@ extension SQLiteStore {
         let present = Set(try db.columns(in: table).map(\.name))
         let names = row.keys.filter(present.contains).sorted()
         try db.execute(
-            sql: "INSERT INTO \(table) (\(names.map(\.quotedDatabaseIdentifier).joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))",
+            sql:
+                "INSERT INTO \(table) (\(names.map(\.quotedDatabaseIdentifier).joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))",
             arguments: StatementArguments(names.map { Self.value(row[$0]!) }))
     }
 
@@ -136,7 +137,13 @@ extension SQLiteStore {
 
     /// One thing that happened to a lead, as `show` lists it.
     public struct Event: Sendable, Hashable {
-        public enum Kind: String, Sendable { case touchOut = "touch", reply, nextStep = "next-step", nextStepDone = "next-step-done", snooze, outcome }
+        public enum Kind: String, Sendable {
+            case touchOut = "touch"
+            case reply
+            case nextStep = "next-step"
+            case nextStepDone = "next-step-done"
+            case snooze, outcome
+        }
         /// A date, or a date-time, as recorded.
         public var at: String
         public var kind: Kind
@@ -197,19 +204,29 @@ extension SQLiteStore {
 /// from a library: none of the project's dependencies offers one.
 public enum Suggestions {
     /// The candidates closest to `text`, best first: the same without
-    /// regard to case, then those within a third of its length in edits.
+    /// regard to case; else those that start with it (`day7` is `day7-10`);
+    /// else those fewest edits away, within a third of its length.
     public static func closest(to text: String, in candidates: [String], limit: Int = 3) -> [String] {
         let key = Array(text.lowercased())
         guard !key.isEmpty else { return [] }
+        let lowered = text.lowercased()
+        let same = candidates.filter { $0.lowercased() == lowered }
+        if !same.isEmpty { return Array(same.sorted().prefix(limit)) }
+        if key.count >= 2 {
+            let starting = candidates.filter { $0.lowercased().hasPrefix(lowered) }
+            if !starting.isEmpty { return Array(starting.sorted { ($0.count, $0) < ($1.count, $1) }.prefix(limit)) }
+        }
         let most = max(1, key.count / 3)
         var scored: [(Int, String)] = []
         for candidate in candidates {
             let other = Array(candidate.lowercased())
             if abs(other.count - key.count) > most { continue }
-            let distance = other == key ? 0 : distance(key, other, most: most)
+            let distance = distance(key, other, most: most)
             if distance <= most { scored.append((distance, candidate)) }
         }
-        return scored.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.prefix(limit).map(\.1)
+        // Only the nearest: a second-best guess is more noise than help.
+        guard let best = scored.map(\.0).min() else { return [] }
+        return scored.filter { $0.0 == best }.map(\.1).sorted().prefix(limit).map { $0 }
     }
 
     /// Edit distance, given up (most + 1) once it passes `most`.

@@ -97,8 +97,9 @@ func printJSON(_ value: some Encodable) throws {
 struct TextTable {
     /// Each row's cells, already made safe for a terminal.
     var rows: [[String]]
-    /// Columns that give up width when a row would pass `width`, most willing first.
-    var shrinkable: [Int]
+    /// Columns that give up width when a row would pass `width`, most
+    /// willing first, each down to its floor.
+    var shrinkable: [(column: Int, floor: Int)]
     /// The widest a line may be; nil for no limit.
     var width: Int?
 
@@ -109,8 +110,7 @@ struct TextTable {
         guard let width else { return widths }
         let separators = 2 * (widths.count - 1)
         var excess = indent + widths.reduce(0, +) + separators + (suffixes.max() ?? 0) - width
-        for column in shrinkable where excess > 0 {
-            let floor = 8
+        for (column, floor) in shrinkable where excess > 0 {
             let give = min(excess, max(0, widths[column] - floor))
             widths[column] -= give
             excess -= give

@@ -43,7 +43,7 @@ import Testing
         let run = try await Self.generate(broken, brokenOut)
         #expect(run.status == 65)
         #expect(run.stderr.contains("\(broken):3:name: not UTF-8 (byte 0xE9"), "\(run.stderr)")
-        #expect(run.stderr.contains("1999 leads planned, 1 rows rejected"))
+        #expect(run.stderr.contains("1999 leads planned, 1 row rejected"))
         // The feeds are those of the sheet without the bad row, byte for byte.
         for file in ["alice-martin.events.ics", "alice-martin.tasks.ics", "all.tasks.ics"] {
             let a = try Data(contentsOf: cleanOut.appendingPathComponent(file)), b = try Data(contentsOf: brokenOut.appendingPathComponent(file))
@@ -89,7 +89,7 @@ import Testing
         let run = try await Self.generate(sheet, folder.appendingPathComponent("out"))
         #expect(run.status == 65)
         #expect(run.stderr.contains("\(sheet):2:notes: a quoted value opened here is never closed"))
-        #expect(run.stderr.contains("2 leads planned, 1 rows rejected"))
+        #expect(run.stderr.contains("2 leads planned, 1 row rejected"))
         let store = folder.appendingPathComponent("leads.sqlite").path
         #expect(try await followup(["init", store]).status == 0)
         let imported = try await followup(["import", sheet, "--store", store])

@@ -72,7 +72,10 @@ import Testing
         let agenda = try await on(store, ["agenda", "--days", "7", "--timezone", "UTC"])
         #expect(agenda.status == 0, "\(agenda.stderr)")
         #expect(agenda.stdout.contains("Thu 2026-12-03"))
-        #expect(agenda.stdout.contains("Agreed next step: Send the pilot plan"))
+        // Cut to 80 columns: the step's text is in --json whole.
+        #expect(agenda.stdout.contains("Agreed next step"))
+        let json = try await on(store, ["agenda", "--days", "7", "--timezone", "UTC", "--json"])
+        #expect(json.stdout.contains("Send the pilot plan"))
         #expect(!agenda.stdout.contains("\u{1B}["), "no colour when piped")
         let alice = try await on(store, ["agenda", "--owner", "alice martin", "--days", "30", "--timezone", "UTC"])
         #expect(alice.stdout.contains("L0001") && !alice.stdout.contains("IVAN"))

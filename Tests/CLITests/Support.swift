@@ -61,11 +61,20 @@ struct Run {
 }
 
 /// Runs a program to completion and captures what it printed.
-func run(_ executable: URL, _ arguments: [String], in directory: URL? = nil) async throws -> Run {
+func run(
+    _ executable: URL, _ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil, input: String? = nil
+) async throws -> Run {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = directory }
+    if let environment { process.environment = environment }
+    if let input {
+        let pipe = Pipe()
+        process.standardInput = pipe
+        pipe.fileHandleForWriting.write(Data(input.utf8))
+        try pipe.fileHandleForWriting.close()
+    }
     // Output goes to files, so a chatty child never blocks on a full pipe.
     let folder = try temporaryFolder()
     defer { try? FileManager.default.removeItem(at: folder) }

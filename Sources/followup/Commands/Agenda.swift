@@ -96,7 +96,8 @@ struct Agenda: ParsableCommand {
             if showOwner { cells.append(touch.owner) }
             return cells.map { Diagnostic.shownPlain($0, limit: 200) }
         }
-        let shrinkable = showOwner ? [3, 2, 4, 1] : [3, 2, 1]
+        // The name gives way first, then the title, the owner, the id; the title keeps the most.
+        let shrinkable = [(2, 14), (3, 20), (2, 10), (3, 16)] + (showOwner ? [(4, 8)] : []) + [(2, 6), (3, 10), (1, 6)]
         let widths = TextTable(rows: rows, shrinkable: shrinkable, width: width).widths(indent: 2)
         func line(_ index: Int) -> String { "  " + TextTable.line(rows[index], widths: widths) }
         var out: [String] = []

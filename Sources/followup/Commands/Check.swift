@@ -40,7 +40,9 @@ struct Check: ParsableCommand {
                 CheckJSON(
                     checked: result.leads.count,
                     findings: findings.map { title, items in
-                        .init(kind: title.lowercased().replacingOccurrences(of: " ", with: "-"), title: title, items: items.map { .init(lead: $0.lead, text: $0.text) })
+                        .init(
+                            kind: title.lowercased().replacingOccurrences(of: " ", with: "-"), title: title,
+                            items: items.map { .init(lead: $0.lead, text: $0.text) })
                     }))
             if !findings.isEmpty { throw ExitCode(1) }
             return
@@ -84,13 +86,20 @@ struct Check: ParsableCommand {
                 if [.nextStepMine, .nextStepTheirs].contains(touch.kind), let step = lead.nextStep { what += ": \(step)" }
                 let ago = touch.windowEnd.days(to: today)
                 overdue.append(
-                    (lead.id, Diagnostic.shownPlain("\(who): \(what), due \(touch.windowEnd) (\(ago == 1 ? "1 day" : "\(ago) days") ago); planned \(touch.date)", limit: 600)))
+                    (
+                        lead.id,
+                        Diagnostic.shownPlain(
+                            "\(who): \(what), due \(touch.windowEnd) (\(ago == 1 ? "1 day" : "\(ago) days") ago); planned \(touch.date)", limit: 600)
+                    ))
             }
             // "Not now" has its next step: the check-back and the nurture.
             let notNow = lead.effectiveStatus == .notYet || lead.snoozeUntil.map { $0 > today } ?? false
             if !notNow, lead.effectiveStatus == .engaged || lead.hasReplied, lead.nextStepDue == nil {
                 noNextStep.append(
-                    (lead.id, "\(who): they replied\(lead.lastReply.map { " on \($0)" } ?? ""); agree on a next step (followup next \(lead.id) \"…\" --due DATE)"))
+                    (
+                        lead.id,
+                        "\(who): they replied\(lead.lastReply.map { " on \($0)" } ?? ""); agree on a next step (followup next \(lead.id) \"…\" --due DATE)"
+                    ))
             }
             let lastTouch = [lead.lastContact, lead.lastReply, lead.firstContact].compactMap { $0 }.filter { $0 <= today }.max()
             if !notNow, lead.effectiveStatus != .new, let lastTouch, lastTouch.days(to: today) >= coldDays {

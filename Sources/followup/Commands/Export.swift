@@ -6,7 +6,8 @@ import LeadStore
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write every lead of the store as a lead sheet.",
-        discussion: "The sheet imports back to the same leads and plans the same touchpoints. `-` writes it to standard output.\n\nExamples:\n  followup export leads.csv\n  followup export - | head"
+        discussion:
+            "The sheet imports back to the same leads and plans the same touchpoints. `-` writes it to standard output.\n\nExamples:\n  followup export leads.csv\n  followup export - | head"
     )
 
     @OptionGroup var options: StoreOptions

@@ -24,7 +24,8 @@ struct Import: ParsableCommand {
     @OptionGroup var sheetEncoding: SheetEncodingOption
 
     func run() throws {
-        let result = try LeadSheet(path: sheet, encoding: sheetEncoding.value, isKnownTimeZone: StoreSource.usableZones(), dateOrder: sheetEncoding.dateOrder).read()
+        let result = try LeadSheet(path: sheet, encoding: sheetEncoding.value, isKnownTimeZone: StoreSource.usableZones(), dateOrder: sheetEncoding.dateOrder)
+            .read()
         StoreSource.report(result, store: sheet)
         if result.headerIsUnusable { throw Failure("\(sheet): nothing imported: the header must be fixed first") }
         let report = try options.open().upsert(result.leads, source: sheet, now: options.stamp)

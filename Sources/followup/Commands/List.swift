@@ -51,7 +51,7 @@ struct List: ParsableCommand {
                 if !fields.contains(where: { $0.contains(needle) }) { continue }
             }
             let next = plan.first
-            if let due, (next.map { $0.date > due } ?? true) { continue }
+            if let due, next.map { $0.date > due } ?? true { continue }
             rows.append((lead, next))
         }
         if json {
@@ -68,12 +68,14 @@ struct List: ParsableCommand {
 
     static func render(_ rows: [(Lead, Touchpoint?)], colour: Bool, width: Int?) -> String {
         if rows.isEmpty { return "No leads match.\n" }
-        let cells = [["ID", "NAME", "OWNER", "STATUS", "NEXT"]] + rows.map { lead, next in
-            let who = lead.company.map { "\(lead.name) (\($0))" } ?? lead.name
-            let what = next.map { "\($0.date) \($0.title)\($0.overdue ? " (overdue)" : "")" } ?? "—"
-            return [lead.id, who, lead.owner, lead.effectiveStatus.rawValue, what].map { Diagnostic.shownPlain($0, limit: 200) }
-        }
-        let table = TextTable(rows: cells, shrinkable: [1, 4, 2], width: width)
+        let cells =
+            [["ID", "NAME", "OWNER", "STATUS", "NEXT"]]
+            + rows.map { lead, next in
+                let who = lead.company.map { "\(lead.name) (\($0))" } ?? lead.name
+                let what = next.map { "\($0.date) \($0.title)\($0.overdue ? " (overdue)" : "")" } ?? "—"
+                return [lead.id, who, lead.owner, lead.effectiveStatus.rawValue, what].map { Diagnostic.shownPlain($0, limit: 200) }
+            }
+        let table = TextTable(rows: cells, shrinkable: [(1, 14), (4, 20), (2, 8), (1, 8), (4, 10)], width: width)
         let widths = table.widths()
         var lines: [String] = []
         for (index, row) in cells.enumerated() {

@@ -30,12 +30,22 @@ struct Log: ParsableCommand {
     @Option(help: ArgumentHelp("When: 2026-12-01 or 2026-12-01T15:30 (default: today).", valueName: "date")) var at: String?
     @Option(help: "What happened.") var note: String?
     @Flag(help: "Log it even when the same touch is logged already.") var again = false
-    @Option(help: ArgumentHelp("The playbook whose steps and channels --step and --channel must name (default: the config file's, else the built-in method).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "The playbook whose steps and channels --step and --channel must name (default: the config file's, else the built-in method).", valueName: "file"))
     var playbook: String?
 
     func run() throws {
         var dateTime: LocalDateTime?
         var date = options.today
+        if at == nil, options.now.now == nil {
+            // Now, to the second, on this machine's clock: a touch has its minute.
+            let parts = Calendar.current.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date())
+            if let day = LocalDate(year: parts.year!, month: parts.month!, day: parts.day!) {
+                dateTime = LocalDateTime(iso: "\(day)T\(LocalDate.pad2(parts.hour!)):\(LocalDate.pad2(parts.minute!)):\(LocalDate.pad2(parts.second!))")
+                date = day
+            }
+        }
         if let at {
             if let value = LocalDateTime(iso: at.trimmed) {
                 dateTime = value

@@ -51,11 +51,11 @@ struct Show: ParsableCommand {
         var lines = [safe("\(lead.id)  \(lead.name)\(lead.company.map { " (\($0))" } ?? "")")]
         let values = LeadColumns.standard.values(of: lead)
         let shown = LeadColumns.standard.names.filter { !["id", "name", "company"].contains($0) && values[$0] != nil }
-        let width = shown.map(\.count).max() ?? 0
+        let width = max(6, shown.map(\.count).max() ?? 0)
+        lines.append("  " + "status".padding(toLength: width, withPad: " ", startingAt: 0) + "  " + lead.effectiveStatus.rawValue)
         for column in shown where column != "status" {
             lines.append("  " + column.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + safe(values[column]!))
         }
-        lines.append("  " + "status".padding(toLength: width, withPad: " ", startingAt: 0) + "  " + lead.effectiveStatus.rawValue + (lead.status == nil ? " (from the empty status)" : ""))
         lines.append("")
         if let history {
             lines.append(history.isEmpty ? "History: nothing recorded yet." : "History")
@@ -65,7 +65,9 @@ struct Show: ParsableCommand {
         }
         lines.append("")
         if next.isEmpty {
-            lines.append(lead.isFinished || lead.effectiveStatus == .paused ? "Next: nothing is planned (status \(lead.effectiveStatus.rawValue))." : "Next: nothing planned within the horizon.")
+            lines.append(
+                lead.isFinished || lead.effectiveStatus == .paused
+                    ? "Next: nothing is planned (status \(lead.effectiveStatus.rawValue))." : "Next: nothing planned within the horizon.")
         } else {
             lines.append("Next")
             for touch in next {
@@ -93,11 +95,15 @@ func findLead(_ id: String, in leads: [Lead], store: String, errors: [Diagnostic
 struct TouchJSON: Encodable {
     var lead: String, kind: String, key: String, title: String, date: String, time: String, timezone: String
     var due: String, overdue: Bool, owner: String, channel: String, why: String
+    /// The title, with the agreed step's own words for a next step.
+    var what: String
 
     init(_ touch: Touchpoint) {
         lead = touch.lead.id; kind = touch.kind.rawValue; key = touch.key; title = touch.title
         date = touch.date.description; time = touch.time.description; timezone = touch.timeZone
         due = touch.windowEnd.description; overdue = touch.overdue; owner = touch.owner; channel = touch.channel; why = touch.reason
+        what = touch.title
+        if [.nextStepMine, .nextStepTheirs].contains(touch.kind), let step = touch.lead.nextStep { what += ": \(step)" }
     }
 }
 

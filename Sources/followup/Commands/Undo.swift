@@ -72,7 +72,8 @@ struct Delete: ParsableCommand {
         let found = try store.lead(lead)
         if !yes {
             guard isatty(STDIN_FILENO) == 1 else {
-                throw Failure("delete \(found.id): give --yes to delete without asking (standard input is not a terminal); nothing was changed", code: ExitStatus.usage)
+                throw Failure(
+                    "delete \(found.id): give --yes to delete without asking (standard input is not a terminal); nothing was changed", code: ExitStatus.usage)
             }
             let touches = try store.touches(of: found.id).count
             FileHandle.standardError.write(

@@ -4,7 +4,8 @@ import Publish
 
 /// The served folder and its tokens file, shared by `serve` and `token`.
 struct FeedFolderOptions: ParsableArguments {
-    @Option(name: .customLong("dir"), help: ArgumentHelp("The folder of feeds (what `generate --out` wrote; default: the config file's `out`).", valueName: "dir"))
+    @Option(
+        name: .customLong("dir"), help: ArgumentHelp("The folder of feeds (what `generate --out` wrote; default: the config file's `out`).", valueName: "dir"))
     var dirOption: String?
 
     /// --dir, else the config file's `out`.

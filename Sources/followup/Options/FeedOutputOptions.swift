@@ -44,7 +44,9 @@ struct FeedOutputOptions: ParsableArguments {
         guard wait >= 0 else { throw ValidationError("--wait must be 0 or more seconds, not \(wait).") }
         if let threads, threads < 1 { throw ValidationError("--threads must be 1 or more, not \(threads).") }
         guard FeedProfile.named(profile) != nil else {
-            throw ValidationError("\(profileOption == nil ? "the config file's profile" : "--profile") \"\(profile)\" is not one of \(FeedProfile.all.map(\.name).joined(separator: ", ")).")
+            throw ValidationError(
+                "\(profileOption == nil ? "the config file's profile" : "--profile") \"\(profile)\" is not one of \(FeedProfile.all.map(\.name).joined(separator: ", "))."
+            )
         }
     }
 

@@ -84,7 +84,8 @@ struct PlanningOptions: ParsableArguments {
             default: suggestion = ""
             }
             throw ValidationError(
-                "\(timezone == nil ? "the config file's timezone" : "--timezone") \"\(zone)\" is not a time zone this machine knows; expected an IANA name such as America/New_York\(suggestion).")
+                "\(timezone == nil ? "the config file's timezone" : "--timezone") \"\(zone)\" is not a time zone this machine knows; expected an IANA name such as America/New_York\(suggestion)."
+            )
         }
     }
 
