@@ -129,6 +129,12 @@ public struct LocalDateTime: Hashable, Sendable {
     public let time: TimeOfDay
     public let second: Int
 
+    public init(date: LocalDate, time: TimeOfDay, second: Int = 0) {
+        self.date = date
+        self.time = time
+        self.second = second
+    }
+
     /// Parses `YYYY-MM-DDTHH:MM[:SS]` (a space may stand for the `T`);
     /// nil for anything else, a zone or an offset included.
     public init?(iso text: some StringProtocol) {

@@ -104,12 +104,12 @@ struct TextTable {
     var width: Int?
 
     /// Each column's width after shrinking.
-    func widths(indent: Int = 0, suffixes: [Int] = []) -> [Int] {
+    func widths(indent: Int = 0) -> [Int] {
         guard let first = rows.first else { return [] }
         var widths = first.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         guard let width else { return widths }
         let separators = 2 * (widths.count - 1)
-        var excess = indent + widths.reduce(0, +) + separators + (suffixes.max() ?? 0) - width
+        var excess = indent + widths.reduce(0, +) + separators - width
         for (column, floor) in shrinkable where excess > 0 {
             let give = min(excess, max(0, widths[column] - floor))
             widths[column] -= give

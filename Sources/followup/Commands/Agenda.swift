@@ -60,14 +60,10 @@ struct Agenda: ParsableCommand {
 
     /// The touch's wall time in `zone`.
     static func local(_ touch: Touchpoint, in zone: String) -> (date: LocalDate, time: TimeOfDay) {
-        guard zone != touch.timeZone, let from = TimeZone(identifier: touch.timeZone), let to = TimeZone(identifier: zone) else {
+        guard zone != touch.timeZone, let to = TimeZone(identifier: zone), let instant = touch.instant else {
             return (touch.date, touch.time)
         }
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = from
-        let components = DateComponents(
-            year: touch.date.year, month: touch.date.month, day: touch.date.day, hour: touch.time.hour, minute: touch.time.minute)
-        guard let instant = calendar.date(from: components) else { return (touch.date, touch.time) }
         calendar.timeZone = to
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: instant)
         guard let date = LocalDate(year: parts.year!, month: parts.month!, day: parts.day!) else { return (touch.date, touch.time) }

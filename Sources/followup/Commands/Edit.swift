@@ -116,8 +116,7 @@ struct Edit: ParsableCommand {
         case "last_step": return optional(\.lastStep)
         case "timezone":
             if text.isEmpty { return { $0.timeZone = nil } }
-            let catalog = TimeZoneCatalog()
-            switch LeadValues.timeZone(text, isKnown: { isUsable(zone: $0, catalog) }) {
+            switch LeadValues.timeZone(text, isKnown: StoreSource.usableZones()) {
             case .exact(let zone): return { $0.timeZone = zone }
             case .read(let zone, _):
                 throw Failure("--timezone \(Diagnostic.shown(text)) is not an IANA name; did you mean \(zone)? nothing was changed", code: ExitStatus.usage)

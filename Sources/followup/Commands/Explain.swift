@@ -29,10 +29,7 @@ struct Explain: ParsableCommand {
     func run() throws {
         let clock = Date()
         let result = try input.source.read()
-        guard let index = result.leads.firstIndex(where: { $0.id == leadID }) else {
-            let rejected = result.errors.contains { $0.description.contains("\"\(leadID)\"") }
-            throw Failure("no lead \"\(leadID)\" in \(input.store)" + (rejected ? " (its row was rejected; see above)" : ""))
-        }
+        let index = try findLead(leadID, in: result.leads, store: input.store, errors: result.errors)
         let setup = try input.setup(clock: clock)
         let planner = setup.planner
         let lead = result.leads[index]
@@ -52,9 +49,7 @@ struct Explain: ParsableCommand {
             lead: lead, zone: zone, defaultZone: setup.zone, today: today, horizonEnd: horizonEnd,
             touches: touches, next: next, playbook: setup.playbook, day: day)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            FileHandle.standardOutput.write(try encoder.encode(report.json) + Data([0x0A]))
+            try printJSON(report.json)
         } else {
             FileHandle.standardOutput.write(Data(report.text.utf8))
         }

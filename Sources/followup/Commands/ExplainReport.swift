@@ -17,13 +17,7 @@ struct ExplainReport {
     /// The touch's wall time in its zone as an instant, then as UTC and
     /// as the default zone's wall time.
     func conversions(_ touch: Touchpoint) -> (utc: String, local: String?) {
-        guard let timeZone = TimeZone(identifier: touch.timeZone) else { return ("", nil) }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let components = DateComponents(
-            year: touch.date.year, month: touch.date.month, day: touch.date.day,
-            hour: touch.time.hour, minute: touch.time.minute)
-        guard let instant = calendar.date(from: components) else { return ("", nil) }
+        guard let timeZone = TimeZone(identifier: touch.timeZone), let instant = touch.instant else { return ("", nil) }
         func wall(_ zone: String) -> String {
             let formatter = DateFormatter()
             formatter.locale = Locale(identifier: "en_US_POSIX")
@@ -170,5 +164,16 @@ struct ExplainReport {
             lead: lead.id, name: lead.name, owner: lead.owner, timezone: zone, status: lead.effectiveStatus.rawValue,
             today: today.description, horizonEnd: horizonEnd.description, touchpoints: touches.map(jsonTouch),
             next: next.map(jsonTouch))
+    }
+}
+
+extension Touchpoint {
+    /// The moment the touch is at: its wall time in its zone; nil for a zone Foundation does not know.
+    var instant: Date? {
+        guard let timeZone = TimeZone(identifier: timeZone) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        return calendar.date(
+            from: DateComponents(year: date.year, month: date.month, day: date.day, hour: time.hour, minute: time.minute))
     }
 }

@@ -41,8 +41,8 @@ struct Log: ParsableCommand {
         if at == nil, options.now.now == nil {
             // Now, to the second, on this machine's clock: a touch has its minute.
             let parts = Calendar.current.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date())
-            if let day = LocalDate(year: parts.year!, month: parts.month!, day: parts.day!) {
-                dateTime = LocalDateTime(iso: "\(day)T\(LocalDate.pad2(parts.hour!)):\(LocalDate.pad2(parts.minute!)):\(LocalDate.pad2(parts.second!))")
+            if let day = LocalDate(year: parts.year!, month: parts.month!, day: parts.day!), let time = TimeOfDay(hour: parts.hour!, minute: parts.minute!) {
+                dateTime = LocalDateTime(date: day, time: time, second: parts.second!)
                 date = day
             }
         }

@@ -23,10 +23,11 @@ struct Show: ParsableCommand {
 
     func run() throws {
         let result = try input.source.read()
-        let lead = try findLead(self.lead, in: result.leads, store: input.store, errors: result.errors)
+        let index = try findLead(self.lead, in: result.leads, store: input.store, errors: result.errors)
+        let lead = result.leads[index]
         let history = try Self.history(of: lead.id, store: input.store)
         let setup = try input.setup()
-        let plan = setup.planner.plan(result.leads)[result.leads.firstIndex(of: lead)!]
+        let plan = setup.planner.plan(result.leads)[index]
         let next = Array(plan.prefix(2))
         if json {
             try printJSON(
@@ -80,10 +81,10 @@ struct Show: ParsableCommand {
     }
 }
 
-/// The lead with `id`, or an error that names the closest ids (and says
-/// when its row was rejected).
-func findLead(_ id: String, in leads: [Lead], store: String, errors: [Diagnostic] = []) throws -> Lead {
-    if let lead = leads.first(where: { $0.id == id }) { return lead }
+/// Where the lead with `id` is in `leads`, or an error that names the
+/// closest ids (and says when its row was rejected).
+func findLead(_ id: String, in leads: [Lead], store: String, errors: [Diagnostic] = []) throws -> Int {
+    if let index = leads.firstIndex(where: { $0.id == id }) { return index }
     let rejected = errors.contains { $0.description.contains("\"\(id)\"") }
     let close = Suggestions.closest(to: id, in: leads.map(\.id))
     throw Failure(

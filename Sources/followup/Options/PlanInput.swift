@@ -77,9 +77,10 @@ struct PlanningOptions: ParsableArguments {
 
     func validate() throws {
         if let horizon, horizon < 0 { throw ValidationError("--horizon must be 0 or more days, not \(horizon).") }
-        if let zone, !isUsable(zone: zone, TimeZoneCatalog()) {
+        let usable = StoreSource.usableZones()
+        if let zone, !usable(zone) {
             let suggestion: String
-            switch LeadValues.timeZone(zone, isKnown: { isUsable(zone: $0, TimeZoneCatalog()) }) {
+            switch LeadValues.timeZone(zone, isKnown: usable) {
             case .read(let value, _): suggestion = " (did you mean \(value)?)"
             default: suggestion = ""
             }
