@@ -102,6 +102,9 @@ public struct Playbook: Hashable, Sendable {
     /// The zone of leads that name none; nil leaves it to the command line
     /// (and then to the machine's zone).
     public var timeZone: String?
+    /// Which comes first in the team's sheets' numeric dates (`date_order`);
+    /// nil leaves it to the command line and the config file.
+    public var dateOrder: DateOrder?
     /// When a touch is placed in the lead's working day.
     public var touchTime: TimeOfDay
     /// How long a touch event lasts.
@@ -314,4 +317,10 @@ extension Playbook {
         touchTime: TimeOfDay(hour: 9, minute: 30)!,
         workdayEnd: TimeOfDay(hour: 17, minute: 0)!
     )
+}
+
+/// Which comes first in a numeric date such as 11/04/2026: the day (dmy,
+/// most of the world) or the month (mdy, the United States).
+public enum DateOrder: String, CaseIterable, Sendable {
+    case dmy, mdy
 }

@@ -9,6 +9,11 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
     /// The column as the header names it.
     public var column: String?
     public var message: String
+    /// A warning that the header has columns followup does not read: it
+    /// loses nothing, so `import` and `generate` say it and the commands
+    /// that only look at a sheet (agenda, check, plan, explain) do not
+    /// repeat it on every run.
+    public var isAboutUnknownColumns = false
 
     /// Control characters in any part are written as escapes (a value from
     /// a sheet must not move the cursor or recolour a terminal), and a

@@ -345,11 +345,11 @@ public struct LeadSheet {
             // A sheet can have any number of columns: the warning names the first few.
             let named = unknown.prefix(10).map { Diagnostic.shown($0, limit: 40) }.joined(separator: ", ")
             let more = unknown.count > 10 ? " and \(unknown.count - 10) more" : ""
-            result.warnings.append(
-                Diagnostic(
-                    .warning, file: displayName, row: 1, column: nil,
-                    "unknown column\(unknown.count == 1 ? "" : "s") ignored: \(named)\(more); known columns are \(self.columns.names.joined(separator: ", "))"
-                ))
+            var warning = Diagnostic(
+                .warning, file: displayName, row: 1, column: nil,
+                "unknown column\(unknown.count == 1 ? "" : "s") ignored: \(named)\(more); known columns are \(self.columns.names.joined(separator: ", "))")
+            warning.isAboutUnknownColumns = true
+            result.warnings.append(warning)
         }
         let missing = Column.required.filter { columns[$0] == nil && !($0 == .name && (firstName != nil || lastName != nil)) }
         // A sheet saved with semicolons (a common spreadsheet setting) reads as one column.

@@ -1,12 +1,6 @@
 import FollowUp
 import Foundation
 
-/// Which comes first in a numeric date such as 11/04/2026: the day (dmy,
-/// most of the world) or the month (mdy, the United States).
-public enum DateOrder: String, CaseIterable, Sendable {
-    case dmy, mdy
-}
-
 /// How a value of a sheet (or an option of `edit`) was read.
 public enum Reading<Value: Sendable & Equatable>: Sendable, Equatable {
     /// As written, in the project's own form.

@@ -63,7 +63,9 @@ public final class SQLiteStore {
     /// Creates a new store at `path`; refuses a file that exists.
     public static func create(at path: String, mode: mode_t = 0o600, columns: LeadColumns = .standard) throws(LeadStoreError) -> SQLiteStore {
         if FileManager.default.fileExists(atPath: path) {
-            let what = looksLikeSQLite(path) && ((try? open(at: path)) != nil) ? "a followup store" : "a file"
+            var isFolder: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
+            let what = isFolder.boolValue ? "a folder" : looksLikeSQLite(path) && ((try? open(at: path)) != nil) ? "a followup store" : "a file"
             throw LeadStoreError("\(path): there is already \(what) there; nothing was changed")
         }
         do {

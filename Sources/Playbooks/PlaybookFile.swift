@@ -178,7 +178,7 @@ private struct Reader {
         let top = try mapping(
             root, "",
             allowed: [
-                "timezone", "horizon_days", "working_days", "working_hours", "touch_minutes", "alarm_minutes_before",
+                "timezone", "date_order", "horizon_days", "working_days", "working_hours", "touch_minutes", "alarm_minutes_before",
                 "minimum_gap_business_days", "daily_capacity", "capacity_by_owner", "new_lead_window_days",
                 "holidays", "holiday_calendars", "country_holidays", "owners", "slot_minutes",
                 "cadence", "close_the_loop", "next_steps", "nurture",
@@ -189,6 +189,13 @@ private struct Reader {
                 throw fail(node, "timezone", "unknown time zone \"\(zone)\"; expected an IANA name such as America/New_York")
             }
             playbook.timeZone = zone
+        }
+        if let node = top["date_order"] {
+            let name = try string(node, "date_order").trimmed
+            guard let order = DateOrder(rawValue: name.lowercased()) else {
+                throw fail(node, "date_order", "\"\(name)\" is not dmy or mdy; expected dmy (day first, 24/11/2026) or mdy (month first, 11/24/2026)")
+            }
+            playbook.dateOrder = order
         }
         if let node = top["horizon_days"] { playbook.horizonDays = try integer(node, "horizon_days", 0...3660, "a number of days") }
         if let node = top["touch_minutes"] { playbook.touchMinutes = try integer(node, "touch_minutes", 1...480, "a number of minutes") }

@@ -25,6 +25,14 @@ extension PlaybookFile {
         } else {
             out.line("# timezone: America/New_York")
         }
+        out.comment("Which comes first in the sheets' numeric dates such as 04/11/2026: dmy or mdy")
+        out.comment("(--date-order and the config file's date_order win; without any, a date that")
+        out.comment("reads both ways is not read).")
+        if let order = playbook.dateOrder {
+            out.line("date_order: \(order.rawValue)")
+        } else {
+            out.line("# date_order: dmy")
+        }
         out.comment("How many days ahead touchpoints are written (--horizon wins).")
         out.line("horizon_days: \(playbook.horizonDays)")
         out.comment("Touches land on these days, in slots from the start of the working hours in the")

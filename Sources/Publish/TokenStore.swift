@@ -113,6 +113,8 @@ public enum FeedFolder {
         if let match = stems.first(where: { $0.stem == owner || $0.owner?.lowercased() == owner.lowercased() }) {
             return match.stem
         }
-        throw PublishError("no owner \"\(owner)\" in \(folder)/index.json; owners are \(stems.map { $0.owner ?? $0.stem }.joined(separator: ", "))")
+        throw PublishError(
+            "no owner \"\(owner)\" in \((folder as NSString).appendingPathComponent("index.json")); owners are \(stems.map { $0.owner ?? $0.stem }.joined(separator: ", "))"
+        )
     }
 }

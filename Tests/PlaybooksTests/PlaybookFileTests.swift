@@ -45,6 +45,7 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         playbook.steps[2].title = "Tab\there: \\ back"
         playbook.slotMinutes = 20
         playbook.countryHolidays = false
+        playbook.dateOrder = .mdy
         playbook.owners = [
             "Alice Martin": OwnerDay(
                 timeZone: "Europe/Berlin", workingWeekdays: [1, 2, 3, 4], dayStart: TimeOfDay(hour: 8, minute: 30),
@@ -245,6 +246,7 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
             ("owners:\n  \"\": {}", 2, "owners", "name is empty"),
             ("slot_minutes: 0", 1, "slot_minutes", "from 1"),
             ("country_holidays: maybe", 1, "country_holidays", "true or false"),
+            ("date_order: ymd", 1, "date_order", "not dmy or mdy"),
         ] as [(String, Int, String, String)])
     func badValuesAreErrorsAtTheirLineAndKey(_ text: String, line: Int, key: String, message: String) throws {
         let error = try #require(failure(text))

@@ -35,8 +35,8 @@ struct Agenda: ParsableCommand {
     }
 
     func run() throws {
-        let result = try input.source.read()
         let setup = try input.setup()
+        let result = try input.source.read(playbook: setup.playbook)
         // Times are shown in the viewer's zone: --timezone, else this machine's.
         let viewer = input.planning.zone ?? TimeZone.current.identifier
         let today = input.today.today(zone: viewer)

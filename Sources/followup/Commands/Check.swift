@@ -31,8 +31,8 @@ struct Check: ParsableCommand {
     }
 
     func run() throws {
-        let result = try input.source.read()
         let setup = try input.setup()
+        let result = try input.source.read(playbook: setup.playbook)
         let plans = setup.planner.plan(result.leads)
         let findings = Self.findings(result.leads, plans: plans, planner: setup.planner, coldDays: coldDays)
         if json {

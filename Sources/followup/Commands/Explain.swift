@@ -28,9 +28,9 @@ struct Explain: ParsableCommand {
 
     func run() throws {
         let clock = Date()
-        let result = try input.source.read()
-        let index = try findLead(leadID, in: result.leads, store: input.store, errors: result.errors)
         let setup = try input.setup(clock: clock)
+        let result = try input.source.read(playbook: setup.playbook)
+        let index = try findLead(leadID, in: result.leads, store: input.store, errors: result.errors)
         let planner = setup.planner
         let lead = result.leads[index]
         let touches = planner.plan(result.leads)[index]

@@ -59,7 +59,7 @@ struct Generate: ParsableCommand {
         options.force = force
         let progress = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
         if progress.enabled { options.progressFromLeads = 10_000 }
-        let job = GenerateJob(store: input.source.source(), planner: setup.planner, options: options, out: out)
+        let job = GenerateJob(store: input.source.source(playbook: setup.playbook), planner: setup.planner, options: options, out: out)
         let store = input.store
         let report = try job.run { event in
             switch event {

@@ -23,8 +23,15 @@ struct Import: ParsableCommand {
 
     @OptionGroup var sheetEncoding: SheetEncodingOption
 
+    @Option(
+        help: ArgumentHelp(
+            "The playbook whose date_order the sheet's dates follow when --date-order and the config file give none (default: the config file's).",
+            valueName: "file"))
+    var playbook: String?
+
     func run() throws {
-        let result = try LeadSheet(path: sheet, encoding: sheetEncoding.value, isKnownTimeZone: StoreSource.usableZones(), dateOrder: sheetEncoding.dateOrder)
+        let order = try sheetEncoding.dateOrder ?? loadPlaybook(playbook, today: options.today).dateOrder
+        let result = try LeadSheet(path: sheet, encoding: sheetEncoding.value, isKnownTimeZone: StoreSource.usableZones(), dateOrder: order)
             .read()
         StoreSource.report(result, store: sheet)
         if result.headerIsUnusable { throw Failure("\(sheet): nothing imported: the header must be fixed first") }

@@ -27,6 +27,15 @@ struct Init: ParsableCommand {
     func validate() throws { try FileModeOption.validate(mode) }
 
     func run() throws {
+        // `followup init ~/sales/leads.sqlite` in a new folder: make it (owner-only, as the store is).
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if !FileManager.default.fileExists(atPath: folder) {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw LeadStoreError("\(path): cannot create its folder \(folder): \(error.localizedDescription)")
+            }
+        }
         _ = try SQLiteStore.create(at: path, mode: FileModeOption.parse(mode) ?? 0o600)
         print("Created the lead store \(path). Next: followup add --name \"…\" --store \(path), or followup import SHEET.csv --store \(path)")
     }

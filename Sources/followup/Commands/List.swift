@@ -36,8 +36,8 @@ struct List: ParsableCommand {
     }
 
     func run() throws {
-        let result = try input.source.read()
         let setup = try input.setup()
+        let result = try input.source.read(playbook: setup.playbook)
         let due = try dueBefore.map { try parseDate($0, option: "--due-before") }
         let wanted = status.flatMap { LeadValues.status($0).value }
         let needle = search?.lowercased()

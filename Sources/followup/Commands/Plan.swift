@@ -53,8 +53,9 @@ struct Plan: ParsableCommand {
     }
 
     func run() throws {
-        let result = try input.source.read()
-        let planner = try input.setup().planner
+        let setup = try input.setup()
+        let result = try input.source.read(playbook: setup.playbook)
+        let planner = setup.planner
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var found = lead == nil

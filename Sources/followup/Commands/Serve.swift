@@ -104,7 +104,7 @@ struct Serve: AsyncParsableCommand {
         let clock = Date()
         let setup = try planning.setup(now: today, clock: clock)
         let job = GenerateJob(
-            store: StoreSource.source(store, reading: sheetEncoding), planner: setup.planner,
+            store: StoreSource.source(store, reading: sheetEncoding, playbook: setup.playbook), planner: setup.planner,
             options: output.generateOptions(zone: setup.zone, followsClock: today.now == nil, clock: clock),
             out: folder.dir)
         let report = try job.run { event in

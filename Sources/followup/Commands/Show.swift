@@ -22,11 +22,11 @@ struct Show: ParsableCommand {
     @Flag(help: "Print JSON instead of text.") var json = false
 
     func run() throws {
-        let result = try input.source.read()
+        let setup = try input.setup()
+        let result = try input.source.read(playbook: setup.playbook)
         let index = try findLead(self.lead, in: result.leads, store: input.store, errors: result.errors)
         let lead = result.leads[index]
         let history = try Self.history(of: lead.id, store: input.store)
-        let setup = try input.setup()
         let plan = setup.planner.plan(result.leads)[index]
         let next = Array(plan.prefix(2))
         if json {

@@ -14,13 +14,14 @@ struct StoreSource: ParsableArguments {
 
     @OptionGroup var sheetEncoding: SheetEncodingOption
 
-    /// The store, as the engine reads it.
-    func source() -> any LeadSource { Self.source(store, reading: sheetEncoding) }
+    /// The store, as the engine reads it; a sheet's dates in the order
+    /// --date-order or the config file give, else the playbook's.
+    func source(playbook: Playbook? = nil) -> any LeadSource { Self.source(store, reading: sheetEncoding, playbook: playbook) }
 
     /// The lead store at `path`: a sheet's time zones are those both the
     /// planner and the feeds know.
-    static func source(_ path: String, reading: SheetEncodingOption) -> any LeadSource {
-        leadSource(at: path, encoding: reading.value, isKnownTimeZone: usableZones(), dateOrder: reading.dateOrder)
+    static func source(_ path: String, reading: SheetEncodingOption, playbook: Playbook? = nil) -> any LeadSource {
+        leadSource(at: path, encoding: reading.value, isKnownTimeZone: usableZones(), dateOrder: reading.dateOrder ?? playbook?.dateOrder)
     }
 
     /// The check of a sheet's `timezone` values: `isUsable`, with one catalog for the whole sheet.
@@ -31,18 +32,22 @@ struct StoreSource: ParsableArguments {
 
     /// Reads every lead and prints every problem on stderr; a sheet whose
     /// header is unusable is a failure.
-    func read() throws -> LeadSheetResult {
-        let result = try source().read()
-        Self.report(result, store: store)
+    func read(playbook: Playbook? = nil) throws -> LeadSheetResult {
+        let result = try source(playbook: playbook).read()
+        Self.report(result, store: store, unknownColumns: false)
         if result.headerIsUnusable {
             throw Failure("\(store): nothing written: the lead sheet's header must be fixed first")
         }
         return result
     }
 
-    /// Prints what reading the store found wrong, row by row.
-    static func report(_ result: LeadSheetResult, store: String) {
-        for diagnostic in result.warnings + result.errors { printError(diagnostic.description) }
+    /// Prints what reading the store found wrong, row by row. Unknown
+    /// columns are for `import` and `generate` to say: the commands that
+    /// only look at a sheet give `unknownColumns: false`.
+    static func report(_ result: LeadSheetResult, store: String, unknownColumns: Bool = true) {
+        for diagnostic in result.warnings + result.errors where unknownColumns || !diagnostic.isAboutUnknownColumns {
+            printError(diagnostic.description)
+        }
         if let summary = result.unreportedSummary(file: store) { printError(summary) }
     }
 }

@@ -5,13 +5,27 @@ import Foundation
 /// `--now`, for every command that plans or records: validated here, once.
 struct NowOption: ParsableArguments {
     @Option(
-        help: ArgumentHelp("Today, for a reproducible run: 2026-12-01, or a date-time such as 2026-12-01T08:00:00Z. Defaults to the clock.", valueName: "date"))
-    var now: String?
+        name: .customLong("now"),
+        help: ArgumentHelp(
+            "Today, for a reproducible run: 2026-12-01, or a date-time such as 2026-12-01T08:00:00Z. Defaults to $FOLLOWUP_NOW, else the clock.",
+            valueName: "date"))
+    var given: String?
+
+    /// The environment variable that stands for `--now` when it is not given.
+    static let variable = "FOLLOWUP_NOW"
+
+    /// --now, else $FOLLOWUP_NOW (an empty one is not set), else nil: the clock.
+    var now: String? {
+        if let given { return given }
+        guard let value = ProcessInfo.processInfo.environment[Self.variable], !value.isEmpty else { return nil }
+        return value
+    }
 
     func validate() throws {
         // A date-time without a zone is valid in any zone the machine knows.
         if let now, PlanningNow.parse(now, zone: TimeZone.current.identifier) == nil {
-            throw ValidationError("--now \"\(now)\" is not a date or date-time; expected 2026-12-01 or 2026-12-01T08:00:00Z.")
+            let source = given == nil ? "$\(Self.variable)" : "--now"
+            throw ValidationError("\(source) \"\(now)\" is not a date or date-time; expected 2026-12-01 or 2026-12-01T08:00:00Z.")
         }
     }
 
