@@ -110,7 +110,16 @@ import Testing
         ] {
             let bad = try await cli(folder, ["edit", "L004", option, value])
             #expect(bad.status == 64 && bad.stderr.contains(expected) && bad.stderr.contains("nothing was changed"), "\(option) \(value): \(bad.stderr)")
+            // add checks the fields it takes as edit does, with the same words, and adds nothing.
+            guard ["--timezone", "--fiscal-year-start", "--launch-date", "--country", "--name"].contains(option) else { continue }
+            let added = try await cli(folder, ["add", "--id", "NEW1", "--name", "Kim Park", option, value])
+            #expect(added.status == 64 && added.stderr == bad.stderr, "add \(option) \(value): \(added.stderr) / edit: \(bad.stderr)")
         }
+        #expect(try await cli(folder, ["show", "NEW1"]).status == 1, "no lead was added")
+        // A zone as people write it is read, as the sheet reads it, and said.
+        let lower = try await cli(folder, ["edit", "L004", "--timezone", "europe/paris"])
+        #expect(lower.status == 0 && lower.stderr.contains("read as Europe/Paris") && lower.stdout.contains("Europe/Paris"), "\(lower.stderr)")
+        try await cli(folder, ["undo"]).expectSuccess()
         #expect(try await cli(folder, ["edit", "L004"]).status == 64, "no field given")
         let undone = try await cli(folder, ["undo"])
         #expect(undone.status == 0 && undone.stdout.contains("Undone: edit L004"), "\(undone.stdout)")

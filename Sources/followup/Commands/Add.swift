@@ -34,45 +34,18 @@ struct Add: ParsableCommand {
     var events: [String] = []
 
     func run() throws {
-        guard !name.trimmed.isEmpty else { throw Failure("--name is empty; every lead needs the name of a person", code: ExitStatus.usage) }
-        if let timezone, !isUsable(zone: timezone, TimeZoneCatalog()) {
-            throw Failure(
-                "--timezone \"\(timezone)\" is not a time zone this machine knows; expected an IANA name such as America/New_York", code: ExitStatus.usage)
-        }
-        var fiscal: MonthDay?
-        if let fiscalYearStart {
-            guard let value = MonthDay(fiscalYearStart.trimmed) else {
-                throw Failure("--fiscal-year-start \"\(fiscalYearStart)\" is not a month and day; expected MM-DD, such as 04-01", code: ExitStatus.usage)
-            }
-            fiscal = value
-        }
-        let launch = try launchDate.map { try parseDate($0, option: "--launch-date") }
-        let countryCode = try country.map { text -> String in
-            guard let code = CountryNames.code(text.trimmed) else {
-                throw Failure(
-                    "--country \"\(text)\" is not a country; expected \(CountryNames.expected)",
-                    code: ExitStatus.usage)
-            }
-            return code
-        }
-        let parsedEvents = try events.map { text -> LeadEvent in
-            guard let event = LeadEvent(parsing: text) else {
-                throw Failure("--event \"\(text)\" is not \"YYYY-MM-DD Name\"", code: ExitStatus.usage)
-            }
-            // The sheet separates events with ";": a name holding one would come back as two.
-            guard !event.name.contains(";") else {
-                throw Failure("--event \"\(text)\": an event's name cannot hold \";\"; give each event its own --event", code: ExitStatus.usage)
-            }
-            return event
-        }
+        // Every field is validated as `edit` validates it (and as the sheet reads it), with the same messages.
+        var lead = Lead(id: "", name: name.trimmed, status: .new)
+        let given: [(String, String?)] = [
+            ("name", name), ("company", company), ("email", email), ("phone", phone), ("owner", owner), ("timezone", timezone),
+            ("country", country), ("notes", notes), ("fiscal_year_start", fiscalYearStart), ("launch_date", launchDate),
+        ]
+        for case (let column, let value?) in given { try Edit.change(column, to: value.trimmed, events: [])(&lead) }
+        if !events.isEmpty { try Edit.change("events", to: "", events: events)(&lead) }
         let store = try options.open()
-        let leadID = try id?.trimmed ?? store.nextID()
-        guard !leadID.isEmpty else { throw Failure("--id is empty", code: ExitStatus.usage) }
-        func nonEmpty(_ value: String?) -> String? { value.flatMap { $0.trimmed.isEmpty ? nil : $0.trimmed } }
-        let lead = Lead(
-            id: leadID, name: name.trimmed, company: nonEmpty(company), email: nonEmpty(email), phone: nonEmpty(phone),
-            owner: nonEmpty(owner) ?? Lead.defaultOwner, timeZone: nonEmpty(timezone), status: .new,
-            fiscalYearStart: fiscal, launchDate: launch, events: parsedEvents, notes: nonEmpty(notes), country: countryCode)
+        lead.id = try id?.trimmed ?? store.nextID()
+        guard !lead.id.isEmpty else { throw Failure("--id is empty", code: ExitStatus.usage) }
+        let leadID = lead.id
         try store.add(lead, now: options.stamp)
         print(
             "Added \(leadID) \(lead.name)\(lead.company.map { " (\($0))" } ?? ""), owner \(lead.owner). Its Day 0 is planned on the next `followup generate`.")

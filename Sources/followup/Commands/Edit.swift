@@ -119,7 +119,9 @@ struct Edit: ParsableCommand {
             switch LeadValues.timeZone(text, isKnown: StoreSource.usableZones()) {
             case .exact(let zone): return { $0.timeZone = zone }
             case .read(let zone, _):
-                throw Failure("--timezone \(Diagnostic.shown(text)) is not an IANA name; did you mean \(zone)? nothing was changed", code: ExitStatus.usage)
+                // As the sheet reads it: "europe/paris", "CET" or "Paris" is the zone it names, said once.
+                printError("followup: warning: --timezone \(Diagnostic.shown(text)) read as \(zone)")
+                return { $0.timeZone = zone }
             case .invalid(let expected): throw bad(expected)
             }
         case "status":
