@@ -182,6 +182,12 @@ import Testing
         let status = try #require(
             (try json(try await cli(folder, ["show", "L003", "--json", "--now", "2026-12-01"]).stdout) as? [String: Any])?["status"] as? String)
         #expect(status == "active", "the refused snooze changed nothing")
+        // Date options read dates as the sheet does: month names, and the fix for a date that reads both ways.
+        let both = try await cli(folder, ["snooze", "L003", "--until", "04/03/2027", "--now", "2026-12-01"])
+        #expect(both.status == 64 && both.stderr.contains("--date-order") && both.stderr.contains("nothing was changed"), "\(both.stderr)")
+        let named = try await cli(folder, ["next", "L003", "Send the quote", "--due", "Dec 9, 2026", "--now", "2026-12-01"])
+        #expect(named.status == 0 && named.stdout.contains("due 2026-12-09"), "\(named.stdout)\(named.stderr)")
+        try await cli(folder, ["undo"]).expectSuccess()
         // The journal holds the import and the two logs, nothing refused.
         #expect(try await cli(folder, ["undo", "--list"]).stdout.split(separator: "\n").count == 4)
     }

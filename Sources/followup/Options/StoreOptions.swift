@@ -31,8 +31,13 @@ struct StoreOptions: ParsableArguments {
     }
 }
 
-/// Reads a date option: `2026-12-01` (or a date-time, whose day counts).
+/// Reads a date option as the sheet reads a date: `2026-12-01`, a
+/// date-time (whose day counts), `Mar 1, 2027`, or a numeric date in the
+/// config file's `date_order`; one that reads both ways names the fix.
 func parseDate(_ text: String, option: String) throws -> LocalDate {
-    if let date = LocalDate(iso: text.trimmed) ?? LocalDateTime(iso: text.trimmed)?.date { return date }
-    throw Failure("\(option) \"\(text)\" is not a date; expected YYYY-MM-DD, such as 2026-12-01; nothing was changed", code: ExitStatus.usage)
+    switch LeadValues.date(text.trimmed, order: Config.current.value(.dateOrder).flatMap { DateOrder(rawValue: $0.lowercased()) }) {
+    case .exact(let date), .read(let date, _): return date
+    case .invalid(let expected):
+        throw Failure("\(option) \(Diagnostic.shown(text)) is not \(expected); nothing was changed", code: ExitStatus.usage)
+    }
 }
