@@ -102,6 +102,8 @@ public final class TimeZoneCatalog: Sendable {
             }
             icaltimezone_truncate_vtimezone(vtimezone, start, end, 0)
             Self.makePortable(vtimezone)
+            Self.expandRules(vtimezone, through: years.upperBound + 1)
+            Self.useYearlyRules(vtimezone, years: years)
         }
         return try component.serialized()
     }
@@ -148,5 +150,177 @@ public final class TimeZoneCatalog: Sendable {
                 icalcomponent_add_component(vtimezone, copy)
             }
         }
+    }
+
+    /// Truncation keeps some of the zone's rules (with an UNTIL) as they
+    /// are: each becomes one observance per onset through `lastYear`, so
+    /// `useYearlyRules` sees every transition the same way.
+    private static func expandRules(_ vtimezone: OpaquePointer, through lastYear: Int) {
+        for observance in Array(children(of: vtimezone)) {
+            guard let rrule = icalcomponent_get_first_property(observance, ICAL_RRULE_PROPERTY),
+                let dtstart = icalcomponent_get_first_property(observance, ICAL_DTSTART_PROPERTY)
+            else { continue }
+            var onsets: [icaltimetype] = []
+            // The rule's UNTIL is in UTC and its onsets in local time, which
+            // libical's iterator compares as they are (and so loses the last
+            // onset): the rule is iterated without it, and each onset, in
+            // UTC by the offset it starts from, compared with it here.
+            var rule = icalproperty_get_rrule(rrule)
+            var until = rule.until
+            rule.until = icaltime_null_time()
+            until.zone = nil
+            let offset = icalcomponent_get_first_property(observance, ICAL_TZOFFSETFROM_PROPERTY).map { icalproperty_get_tzoffsetfrom($0) } ?? 0
+            // libical: the iterator is the caller's to free.
+            if let iterator = icalrecur_iterator_new(rule, icalproperty_get_dtstart(dtstart)) {
+                defer { icalrecur_iterator_free(iterator) }
+                while onsets.count < 1_000 {
+                    let onset = icalrecur_iterator_next(iterator)
+                    if icaltime_is_null_time(onset) != 0 || Int(onset.year) > lastYear { break }
+                    var utc = onset
+                    utc.zone = nil
+                    icaltime_adjust(&utc, 0, 0, 0, -offset)
+                    if icaltime_is_null_time(until) == 0, icaltime_compare(utc, until) > 0 { break }
+                    onsets.append(onset)
+                }
+            }
+            icalcomponent_remove_property(observance, rrule)
+            icalproperty_free(rrule)
+            guard let first = onsets.first else { continue }
+            icalproperty_set_dtstart(dtstart, first)
+            for onset in onsets.dropFirst() {
+                // libical: the clone is the caller's until it is added to the VTIMEZONE.
+                guard let copy = icalcomponent_new_clone(observance) else { continue }
+                if let start = icalcomponent_get_first_property(copy, ICAL_DTSTART_PROPERTY) { icalproperty_set_dtstart(start, onset) }
+                icalcomponent_add_component(vtimezone, copy)
+            }
+        }
+    }
+
+    /// One observance of a VTIMEZONE, as `useYearlyRules` compares them.
+    private struct Onset {
+        let component: OpaquePointer
+        let daylight: Bool
+        let start: icaltimetype
+        let from: Int32, to: Int32
+        let name: String
+    }
+
+    /// Writes a zone's transitions as one STANDARD and one DAYLIGHT
+    /// observance with a yearly rule (`RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU`),
+    /// the form Outlook, Thunderbird and libical's own zones write: Outlook
+    /// keeps one yearly rule per zone (MS-OXCICAL 2.1.3.1.1.19), so a zone
+    /// written as one observance per transition is a known cause of times an
+    /// hour off after a change, and some readers (ruby-icalendar 2.8) fail on
+    /// observances that start after an event's time.
+    ///
+    /// The rule is used only when it describes every transition of the
+    /// truncated span exactly: each kind once a year, every year through the
+    /// span's last, in one month, on one weekday (the nth, or the last, of
+    /// the month), at one local time, between the same offsets and with the
+    /// same name. Otherwise (a zone whose rules change inside the span, such
+    /// as one that drops daylight saving time, or whose dates follow no
+    /// weekday rule, such as Morocco's around Ramadan) the observances stay
+    /// one per transition. A zone with no transitions keeps its one
+    /// observance. libical has no call that does this: its truncation writes
+    /// onsets as dates, and its zoneinfo reader writes rules since 1883 cut at
+    /// 2037.
+    private static func useYearlyRules(_ vtimezone: OpaquePointer, years: ClosedRange<Int>) {
+        var onsets: [Onset] = []
+        for kind in [ICAL_XSTANDARD_COMPONENT, ICAL_XDAYLIGHT_COMPONENT] {
+            for component in Array(children(of: vtimezone, kind)) {
+                guard let dtstart = icalcomponent_get_first_property(component, ICAL_DTSTART_PROPERTY) else { return }
+                let from = icalcomponent_get_first_property(component, ICAL_TZOFFSETFROM_PROPERTY).map { icalproperty_get_tzoffsetfrom($0) }
+                let to = icalcomponent_get_first_property(component, ICAL_TZOFFSETTO_PROPERTY).map { icalproperty_get_tzoffsetto($0) }
+                guard let from, let to else { return }
+                let name = icalcomponent_get_first_property(component, ICAL_TZNAME_PROPERTY).flatMap { icalproperty_get_tzname($0) }
+                onsets.append(
+                    Onset(
+                        component: component, daylight: kind == ICAL_XDAYLIGHT_COMPONENT, start: icalproperty_get_dtstart(dtstart),
+                        from: from, to: to, name: name.map { String(cString: $0) } ?? ""))
+            }
+        }
+        // Truncation starts the zone with the offset in force then (from and
+        // to the same): not a transition, and not needed once each rule
+        // starts a year before the span (below).
+        let transitions = onsets.filter { $0.from != $0.to }
+        let standard = transitions.filter { !$0.daylight }, daylight = transitions.filter { $0.daylight }
+        guard !standard.isEmpty, !daylight.isEmpty,
+            let standardRule = yearlyRule(standard, lastYear: years.upperBound),
+            let daylightRule = yearlyRule(daylight, lastYear: years.upperBound)
+        else { return }
+        for (first, rule) in [(standard[0], standardRule), (daylight[0], daylightRule)] {
+            // Each rule starts with its onset in the year before its first,
+            // so every time from the span's first day on (truncation starts
+            // the day before it) follows one of the two.
+            if let dtstart = icalcomponent_get_first_property(first.component, ICAL_DTSTART_PROPERTY) {
+                icalproperty_set_dtstart(dtstart, onset(of: rule, in: Int(first.start.year) - 1, at: first.start))
+            }
+            // libical: the new property is the component's once added.
+            icalcomponent_add_property(first.component, icalproperty_new_rrule(icalrecurrencetype_from_string(rule.text)))
+        }
+        let kept = Set([standard[0].component, daylight[0].component].map { UInt(bitPattern: $0) })
+        for onset in onsets where !kept.contains(UInt(bitPattern: onset.component)) {
+            // libical: removing a child unlinks it; the caller frees it.
+            icalcomponent_remove_component(vtimezone, onset.component)
+            icalcomponent_free(onset.component)
+        }
+    }
+
+    /// A yearly rule: the `ordinal`th (-1: the last) `weekday` (1 is
+    /// Sunday, as libical counts) of `month`.
+    private struct YearlyRule {
+        let month: Int32, ordinal: Int, weekday: Int32
+        var text: String {
+            let days = ["SU", "MO", "TU", "WE", "TH", "FR", "SA"]
+            return "FREQ=YEARLY;BYMONTH=\(month);BYDAY=\(ordinal)\(days[Int(weekday) - 1])"
+        }
+    }
+
+    /// The rule's onset in `year`, at `time`'s time of day.
+    private static func onset(of rule: YearlyRule, in year: Int, at time: icaltimetype) -> icaltimetype {
+        var day = time
+        day.year = Int32(year); day.month = rule.month
+        let length = icaltime_days_in_month(rule.month, Int32(year))
+        day.day = 1
+        let firstWeekday = icaltime_day_of_week(day)
+        let first = 1 + (rule.weekday - firstWeekday + 7) % 7
+        if rule.ordinal > 0 {
+            day.day = first + 7 * Int32(rule.ordinal - 1)
+        } else {
+            day.day = first + 7 * ((length - first) / 7)
+        }
+        return day
+    }
+
+    /// The rule that gives exactly these onsets, one a year through
+    /// `lastYear`, or nil when none does.
+    private static func yearlyRule(_ onsets: [Onset], lastYear: Int) -> YearlyRule? {
+        let sorted = onsets.sorted { $0.start.year < $1.start.year }
+        guard let first = sorted.first, let last = sorted.last, Int(last.start.year) >= lastYear else { return nil }
+        var ordinals: Set<Int> = [], lasts = true
+        let weekday = icaltime_day_of_week(first.start)
+        for (index, onset) in sorted.enumerated() {
+            let time = onset.start, base = first.start
+            guard time.year == base.year + Int32(index), time.month == base.month, time.hour == base.hour, time.minute == base.minute,
+                time.second == base.second, icaltime_day_of_week(time) == weekday, onset.from == first.from, onset.to == first.to,
+                onset.name == first.name
+            else { return nil }
+            ordinals.insert(Int(time.day - 1) / 7 + 1)
+            if time.day + 7 <= icaltime_days_in_month(time.month, time.year) { lasts = false }
+        }
+        guard (1...7).contains(weekday) else { return nil }
+        // "The last Sunday" falls on the 4th or the 5th: -1 says it for every year.
+        let ordinal: Int
+        if lasts && !(ordinals.count == 1 && ordinals.first! < 4) {
+            ordinal = -1
+        } else if ordinals.count == 1 {
+            ordinal = ordinals.first!
+        } else {
+            return nil
+        }
+        let rule = YearlyRule(month: first.start.month, ordinal: ordinal, weekday: weekday)
+        // The rule must give back every onset (a 5th weekday exists only in some months).
+        for onset in sorted where icaltime_compare(Self.onset(of: rule, in: Int(onset.start.year), at: onset.start), onset.start) != 0 { return nil }
+        return rule
     }
 }
