@@ -47,6 +47,16 @@ import Testing
         let (_, stale) = try await URLSession.shared.data(from: URL(string: String(link))!)
         #expect((stale as? HTTPURLResponse)?.statusCode == 404, "a rotated link stops working at once")
         #expect(try await followup(["token", "revoke", "nobody", "--dir", out.path]).status == 1)
+        // A rotation with the public address prints links to subscribe with, which answer at once, with no redirect.
+        let again = try await followup(["token", "rotate", "Zoë Ødegaard", "--dir", out.path, "--base-url", "http://127.0.0.1:\(listening)/"])
+        let given = again.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let fresh = try #require(given.first { $0.hasPrefix("events: http://") }.map { String($0.dropFirst("events: ".count)) }, "\(again.stdout)")
+        #expect(given.contains("events (webcal): " + fresh.replacingOccurrences(of: "http://", with: "webcal://")), "\(again.stdout)")
+        #expect(!fresh.contains("//feeds"), "\(fresh)")
+        for (url, status) in [(fresh, 200), (fresh + "/", 404), (String(fresh.dropLast("zoe-odegaard.events.ics".count)), 404)] {
+            let (_, answer) = try await URLSession.shared.data(from: URL(string: url)!)
+            #expect((answer as? HTTPURLResponse)?.statusCode == status && answer.url?.absoluteString == url, "\(url): no redirect")
+        }
 
         let access = try String(contentsOf: log, encoding: .utf8)
         #expect(access.contains("\"GET /feeds/<token>/zoe-odegaard.events.ics\" 200"))

@@ -134,13 +134,20 @@ struct Serve: AsyncParsableCommand {
                 continue
             }
             lines.append("\(owner ?? "everyone"):")
-            for kind in ["events", "tasks"] {
-                let https = "\(trimmed)/feeds/\(token)/\(stem).\(kind).ics"
-                let webcal = https.replacingOccurrences(of: "^https?://", with: "webcal://", options: .regularExpression)
-                lines.append("  \(kind): \(https)")
-                lines.append("  \(kind) (webcal): \(webcal)")
-            }
+            lines += links(base: trimmed, token: token, stem: stem)
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// An owner's feed links under `base` (no trailing slash): the https one to
+    /// paste, and the webcal one that opens the calendar app's subscribe
+    /// dialog (iOS takes `webcal://`, not `webcals://`; an `https://` link
+    /// downloads the file instead).
+    static func links(base: String, token: String, stem: String) -> [String] {
+        ["events", "tasks"].flatMap { kind -> [String] in
+            let https = "\(base)/feeds/\(token)/\(stem).\(kind).ics"
+            let webcal = https.replacingOccurrences(of: "^https?://", with: "webcal://", options: .regularExpression)
+            return ["  \(kind): \(https)", "  \(kind) (webcal): \(webcal)"]
+        }
     }
 }

@@ -41,9 +41,10 @@ struct Token: ParsableCommand {
                 return token
             }
             guard let (stem, token) = rotated else { return }
-            let base = (baseURL ?? "").hasSuffix("/") ? String(baseURL!.dropLast()) : baseURL ?? ""
-            for kind in ["events", "tasks"] {
-                print("  \(kind): \(base)/feeds/\(token)/\(stem).\(kind).ics")
+            if let baseURL {
+                for line in Serve.links(base: baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL, token: token, stem: stem) { print(line) }
+            } else {
+                for kind in ["events", "tasks"] { print("  \(kind): /feeds/\(token)/\(stem).\(kind).ics") }
             }
             if baseURL == nil { print("  (the links of `followup serve`; --base-url prints them with the public address, such as https://cal.example.com)") }
             print("The old links stop working now: give subscribers the new ones.")
