@@ -222,8 +222,8 @@ public final class TimeZoneCatalog: Sendable {
     /// weekday rule, such as Morocco's around Ramadan) the observances stay
     /// one per transition. A zone with no transitions keeps its one
     /// observance. libical has no call that does this: its truncation writes
-    /// onsets as dates, and its zoneinfo reader writes rules since 1883 cut at
-    /// 2037.
+    /// onsets as RDATEs (or keeps a rule with an UTC UNTIL), and its zoneinfo
+    /// reader writes every rule since 1883, cut at 2037.
     private static func useYearlyRules(_ vtimezone: OpaquePointer, years: ClosedRange<Int>) {
         var onsets: [Onset] = []
         for kind in [ICAL_XSTANDARD_COMPONENT, ICAL_XDAYLIGHT_COMPONENT] {
