@@ -10,12 +10,19 @@ public struct ComponentBuilder {
     /// Zones that libical can describe; a touch in another zone (one that
     /// Foundation knows and the system's zoneinfo lacks) is written in UTC.
     private let canWriteZone: (String) -> Bool
+    /// Whether a zone is one yearly rule around a year (for profiles whose
+    /// events need that, `FeedProfile.zonesAsOneYearlyRule`).
+    private let hasYearlyRule: (String, Int) -> Bool
     private let options: FeedOptions
     private let organizers = OrganizerCache()
 
-    public init(options: FeedOptions = FeedOptions(), canWriteZone: @escaping (String) -> Bool) {
+    public init(
+        options: FeedOptions = FeedOptions(), canWriteZone: @escaping (String) -> Bool,
+        hasYearlyRule: @escaping (String, Int) -> Bool = { _, _ in true }
+    ) {
         self.options = options
         self.canWriteZone = canWriteZone
+        self.hasYearlyRule = hasYearlyRule
     }
 
     /// A UID that is a pure function of the lead id and the touch's place
@@ -109,8 +116,8 @@ public struct ComponentBuilder {
             return (Self.day(touch.date), Self.day(touch.date.adding(days: 1)))
         }
         return (
-            time(touch.date, touch.time, touch.timeZone),
-            time(touch.date, touch.time, touch.timeZone, plusMinutes: touch.durationMinutes)
+            time(touch.date, touch.time, touch.timeZone, event: true),
+            time(touch.date, touch.time, touch.timeZone, plusMinutes: touch.durationMinutes, event: true)
         )
     }
 
@@ -131,8 +138,8 @@ public struct ComponentBuilder {
         if options.allDay { return (Self.day(date), Self.day(date.adding(days: 1))) }
         let clock = options.clock(of: owner)
         return (
-            time(date, clock.start, clock.zone),
-            time(date, clock.start, clock.zone, plusMinutes: 15)
+            time(date, clock.start, clock.zone, event: true),
+            time(date, clock.start, clock.zone, plusMinutes: 15, event: true)
         )
     }
 
@@ -269,14 +276,18 @@ public struct ComponentBuilder {
 
     // MARK: - Time
 
-    private func time(_ date: LocalDate, _ time: TimeOfDay, _ zone: String, plusMinutes: Int = 0) -> ICalTime {
+    /// A local time in `zone`, with its TZID where the feed can name the
+    /// zone (for an event, in the form the profile's client keeps), else in UTC.
+    private func time(_ date: LocalDate, _ time: TimeOfDay, _ zone: String, plusMinutes: Int = 0, event: Bool = false) -> ICalTime {
         let minutes = time.minutesSinceMidnight + plusMinutes
         let day = date.adding(days: minutes / 1440)
         let civil = CivilDateTime(
             year: day.year, month: day.month, day: day.day,
             hour: (minutes % 1440) / 60, minute: minutes % 60)
         if TimeZoneCatalog.isUTC(zone) { return .utc(civil) }
-        if canWriteZone(zone) { return .zoned(civil, tzid: zone) }
+        if canWriteZone(zone), !(event && options.profile.zonesAsOneYearlyRule && !hasYearlyRule(zone, day.year)) {
+            return .zoned(civil, tzid: zone)
+        }
         return .utc(Self.utc(civil, in: zone))
     }
 

@@ -12,13 +12,18 @@ public struct FeedProfile: Hashable, Sendable {
     public var name: String
     /// Whether events carry a VALARM.
     public var alarms: Bool
+    /// Whether an event's zone must be one yearly rule (one STANDARD and at
+    /// most one DAYLIGHT): Outlook turns every VTIMEZONE into one such rule
+    /// (MS-OXCICAL 2.1.3.1.1.19), so an event in a zone no yearly rule
+    /// describes (Morocco's, around Ramadan) is written in UTC for it.
+    public var zonesAsOneYearlyRule = false
 
     public static let generic = FeedProfile(name: "generic", alarms: true)
     /// Google ignores VALARM in subscribed calendars; its own default
     /// notifications for the calendar apply instead.
     public static let google = FeedProfile(name: "google", alarms: false)
     /// Outlook's internet-calendar subscriptions drop reminders.
-    public static let outlook = FeedProfile(name: "outlook", alarms: false)
+    public static let outlook = FeedProfile(name: "outlook", alarms: false, zonesAsOneYearlyRule: true)
     public static let apple = FeedProfile(name: "apple", alarms: true)
     public static let thunderbird = FeedProfile(name: "thunderbird", alarms: true)
     public static let nextcloud = FeedProfile(name: "nextcloud", alarms: true)

@@ -77,6 +77,16 @@ public final class TimeZoneCatalog: Sendable {
         }
     }
 
+    /// Whether `tzid`'s VTIMEZONE over the years around `year` is one yearly
+    /// rule (one STANDARD and one DAYLIGHT, each with its RRULE) or one
+    /// observance: the form Outlook keeps (see `useYearlyRules`).
+    public func hasYearlyRule(_ tzid: String, around year: Int) -> Bool {
+        guard let bytes = try? vtimezone(for: tzid, years: (year - 1)...(year + 1)) else { return false }
+        let text = String(decoding: bytes, as: UTF8.self)
+        let observances = text.components(separatedBy: "BEGIN:STANDARD").count - 1 + text.components(separatedBy: "BEGIN:DAYLIGHT").count - 1
+        return observances == 1 || (observances == 2 && text.components(separatedBy: "RRULE:").count - 1 == 2)
+    }
+
     /// The trimmed VTIMEZONE, serialised (under the caches' lock: one
     /// thread loads a zone, the others wait for it).
     private static func makeVTimezone(_ tzid: String, years: ClosedRange<Int>) throws(ICalError) -> [UInt8] {

@@ -30,6 +30,43 @@ let goldenFolder = packageRoot.appendingPathComponent("Fixtures/demo/golden")
         }
     }
 
+    /// MS-OXCICAL 2.1.3.1.1.19: Outlook keeps one yearly rule per zone, so its
+    /// events feeds name only zones that are one: one STANDARD and at most
+    /// one DAYLIGHT, each with at most one RRULE of one BYDAY; an event in a
+    /// zone no such rule describes is in UTC. The tasks feeds are the same
+    /// for every profile.
+    @Test func outlookFeedsNameOnlyZonesOutlookCanHoldAsOneYearlyRule() async throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let result = try await followup(demoArguments + ["--out", out.path, "--profile", "outlook"])
+        #expect(result.status == 0, "\(result.stderr)")
+        for file in try files(in: out) where file.hasSuffix(".events.ics") {
+            let text = try String(contentsOf: out.appendingPathComponent(file), encoding: .utf8)
+            for zone in text.components(separatedBy: "BEGIN:VTIMEZONE").dropFirst() {
+                let block = zone.components(separatedBy: "END:VTIMEZONE")[0]
+                let lines = block.components(separatedBy: "\r\n")
+                let name = lines.first { $0.hasPrefix("TZID:") } ?? "?"
+                let standard = lines.filter { $0 == "BEGIN:STANDARD" }.count, daylight = lines.filter { $0 == "BEGIN:DAYLIGHT" }.count
+                let rules = lines.filter { $0.hasPrefix("RRULE:") }
+                #expect(standard == 1 && daylight <= 1, "\(file) \(name): \(standard) STANDARD, \(daylight) DAYLIGHT")
+                #expect(rules.count == (daylight == 1 ? 2 : 0), "\(file) \(name): \(rules)")
+                for rule in rules {
+                    #expect(rule.hasPrefix("RRULE:FREQ=YEARLY;") && !rule.contains(",") && rule.contains("BYDAY="), "\(file) \(name): \(rule)")
+                }
+            }
+        }
+        // Morocco's hour moves around Ramadan: its lead's events are in UTC for Outlook, and zoned elsewhere.
+        let outlook = try String(contentsOf: out.appendingPathComponent("all.events.ics"), encoding: .utf8)
+        #expect(!outlook.contains("Africa/Casablanca"))
+        let generic = try String(contentsOf: goldenFolder.appendingPathComponent("all.events.ics"), encoding: .utf8)
+        #expect(generic.contains("DTSTART;TZID=Africa/Casablanca:"))
+        let tasks = try String(contentsOf: out.appendingPathComponent("all.tasks.ics"), encoding: .utf8)
+        #expect(
+            tasks == (try String(contentsOf: goldenFolder.appendingPathComponent("all.tasks.ics"), encoding: .utf8)), "tasks are the same for every profile")
+        let event = try #require(outlook.components(separatedBy: "BEGIN:VEVENT").first { $0.contains("UID:L006.") })
+        #expect(event.contains("\r\nDTSTART:") && event.components(separatedBy: "\r\n").contains { $0.hasPrefix("DTSTART:") && $0.hasSuffix("Z") }, "\(event)")
+    }
+
     @Test func aSecondRunIsByteIdentical() async throws {
         let first = try temporaryFolder(), second = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: first); try? FileManager.default.removeItem(at: second) }
