@@ -15,6 +15,8 @@ public final class TimeZoneCatalog: Sendable {
     private struct Caches {
         var vtimezones: [Key: [UInt8]] = [:]
         var known: [String: Bool] = [:]
+        /// `hasYearlyRule`'s answers: asked for every event time of an Outlook feed.
+        var yearlyRules: [Key: Bool] = [:]
     }
     private let caches = Mutex(Caches())
 
@@ -81,10 +83,17 @@ public final class TimeZoneCatalog: Sendable {
     /// rule (one STANDARD and one DAYLIGHT, each with its RRULE) or one
     /// observance: the form Outlook keeps (see `useYearlyRules`).
     public func hasYearlyRule(_ tzid: String, around year: Int) -> Bool {
-        guard let bytes = try? vtimezone(for: tzid, years: (year - 1)...(year + 1)) else { return false }
-        let text = String(decoding: bytes, as: UTF8.self)
-        let observances = text.components(separatedBy: "BEGIN:STANDARD").count - 1 + text.components(separatedBy: "BEGIN:DAYLIGHT").count - 1
-        return observances == 1 || (observances == 2 && text.components(separatedBy: "RRULE:").count - 1 == 2)
+        let key = Key(tzid: tzid, years: (year - 1)...(year + 1))
+        if let known = caches.withLock({ $0.yearlyRules[key] }) { return known }
+        // Read from the text this catalog writes, so the answer is the form the feed's VTIMEZONE has.
+        let text = (try? vtimezone(for: tzid, years: key.years)).map { String(decoding: $0, as: UTF8.self) }
+        let answer =
+            text.map { text in
+                let observances = text.components(separatedBy: "BEGIN:STANDARD").count - 1 + text.components(separatedBy: "BEGIN:DAYLIGHT").count - 1
+                return observances == 1 || (observances == 2 && text.components(separatedBy: "RRULE:").count - 1 == 2)
+            } ?? false
+        caches.withLock { $0.yearlyRules[key] = answer }
+        return answer
     }
 
     /// The trimmed VTIMEZONE, serialised (under the caches' lock: one
