@@ -26,7 +26,8 @@ import Testing
     /// A store with the demo sheet in it.
     func demoStore() async throws -> URL {
         let folder = try temporaryFolder()
-        #expect(try await cli(folder, ["init"]).status == 0)
+        let created = try await cli(folder, ["init"])
+        #expect(created.status == 0, "init exited \(created.status): \(created.stdout)\(created.stderr)")
         let imported = try await cli(folder, ["import", packageRoot.appendingPathComponent("Fixtures/demo/leads.csv").path, "--now", "2026-12-01"])
         #expect(imported.status == 0, "\(imported.stderr)")
         return folder
