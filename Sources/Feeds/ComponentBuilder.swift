@@ -25,6 +25,13 @@ public struct ComponentBuilder {
         self.hasYearlyRule = hasYearlyRule
     }
 
+    /// A builder whose zones are those `catalog` can write, in the form each profile needs.
+    public init(options: FeedOptions, catalog: TimeZoneCatalog) {
+        self.init(
+            options: options, canWriteZone: { [catalog] in catalog.knows($0) },
+            hasYearlyRule: { [catalog] in catalog.hasYearlyRule($0, around: $1) })
+    }
+
     /// A UID that is a pure function of the lead id and the touch's place
     /// in the plan. The lead id is percent-encoded so that any id gives a
     /// distinct UID and `.` can separate the parts.

@@ -156,9 +156,7 @@ public final class FeedRun: @unchecked Sendable {
     /// manifest. Call it once, after every sink has its last touch.
     public func finish(rejectedRows: Int, leads: Int) throws(FeedError) -> FeedWriteReport {
         defer { withExtendedLifetime(lock) {} }
-        let builder = ComponentBuilder(
-            options: options, canWriteZone: { [catalog] in catalog.knows($0) },
-            hasYearlyRule: { [catalog] in catalog.hasYearlyRule($0, around: $1) })
+        let builder = ComponentBuilder(options: options, catalog: catalog)
         for sink in sinks { try sink.finishAll(run: self) }
         for feed in feeds.indices where ownerFiles[feed] == nil {
             record(try writeOwner(feed, entries: [], digestItems: [], spans: (FeedSpan(), FeedSpan()), spill: nil, builder: builder), feed: feed)
@@ -327,9 +325,7 @@ public final class FeedSink: @unchecked Sendable {
         spill = try fileOperation { () throws(FileError) in try ScratchFile(in: folder, memoryLimit: memoryLimit) }
         self.options = options
         // A builder per sink: its organizer cache is not shared between threads.
-        builder = ComponentBuilder(
-            options: options, canWriteZone: { [catalog] in catalog.knows($0) },
-            hasYearlyRule: { [catalog] in catalog.hasYearlyRule($0, around: $1) })
+        builder = ComponentBuilder(options: options, catalog: catalog)
     }
 
     /// Writes the owner's feeds at `feed` (an index of the run's `feeds`):

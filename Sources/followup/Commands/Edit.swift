@@ -91,7 +91,7 @@ struct Edit: ParsableCommand {
         func bad(_ expected: String) -> Failure {
             Failure("\(option) \(Diagnostic.shown(text)) is not \(expected); nothing was changed", code: ExitStatus.usage)
         }
-        let dateOrder = Config.current.value(.dateOrder).flatMap { DateOrder(rawValue: $0) }
+        let dateOrder = Config.current.dateOrder
         func date(_ field: WritableKeyPath<Lead, LocalDate?>) throws -> (inout Lead) -> Void {
             if text.isEmpty { return { $0[keyPath: field] = nil } }
             switch LeadValues.date(text, order: dateOrder) {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import FollowUp
 import Yams
 
 /// The config file: what daily commands would otherwise need as flags.
@@ -35,6 +36,9 @@ struct Config: Sendable {
     static let empty = Config(path: nil, values: [:])
 
     func value(_ key: Key) -> String? { values[key] }
+
+    /// `date_order`, read as the file's check reads it (without regard to case).
+    var dateOrder: DateOrder? { value(.dateOrder).flatMap { DateOrder(rawValue: $0.lowercased()) } }
 
     /// The config in force for this process: read once, at the start of
     /// `main`, which reports a broken file before any command runs.

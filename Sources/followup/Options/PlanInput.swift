@@ -155,7 +155,7 @@ struct SheetEncodingOption: ParsableArguments {
     var value: SheetEncoding { SheetEncoding(name: name) ?? .auto }
 
     /// --date-order, else the config file's `date_order`.
-    var dateOrder: DateOrder? { (dateOrderName ?? Config.current.value(.dateOrder)).flatMap { DateOrder(rawValue: $0.lowercased()) } }
+    var dateOrder: DateOrder? { dateOrderName.flatMap { DateOrder(rawValue: $0.lowercased()) } ?? Config.current.dateOrder }
 
     func validate() throws {
         if let dateOrderName, DateOrder(rawValue: dateOrderName.lowercased()) == nil {

@@ -35,7 +35,7 @@ struct StoreOptions: ParsableArguments {
 /// date-time (whose day counts), `Mar 1, 2027`, or a numeric date in the
 /// config file's `date_order`; one that reads both ways names the fix.
 func parseDate(_ text: String, option: String) throws -> LocalDate {
-    switch LeadValues.date(text.trimmed, order: Config.current.value(.dateOrder).flatMap { DateOrder(rawValue: $0.lowercased()) }) {
+    switch LeadValues.date(text.trimmed, order: Config.current.dateOrder) {
     case .exact(let date), .read(let date, _): return date
     case .invalid(let expected):
         throw Failure("\(option) \(Diagnostic.shown(text)) is not \(expected); nothing was changed", code: ExitStatus.usage)
