@@ -17,21 +17,48 @@ public struct FeedProfile: Hashable, Sendable {
     /// (MS-OXCICAL 2.1.3.1.1.19), so an event in a zone no yearly rule
     /// describes (Morocco's, around Ramadan) is written in UTC for it.
     public var zonesAsOneYearlyRule = false
+    /// The most a feed may hold for this client: a feed that would pass it
+    /// keeps its nearest touches (overdue first, then day by day) and leaves
+    /// the farthest out. nil: everything is kept.
+    public var budget: FeedBudget?
 
+    /// Everything, for clients and scripts without limits of their own.
     public static let generic = FeedProfile(name: "generic", alarms: true)
     /// Google ignores VALARM in subscribed calendars; its own default
-    /// notifications for the calendar apply instead.
-    public static let google = FeedProfile(name: "google", alarms: false)
-    /// Outlook's internet-calendar subscriptions drop reminders.
-    public static let outlook = FeedProfile(name: "outlook", alarms: false, zonesAsOneYearlyRule: true)
-    public static let apple = FeedProfile(name: "apple", alarms: true)
-    public static let thunderbird = FeedProfile(name: "thunderbird", alarms: true)
-    public static let nextcloud = FeedProfile(name: "nextcloud", alarms: true)
+    /// notifications for the calendar apply instead. A subscribed feed past
+    /// about 1 MB or 1,100 events is reported to be dropped without a word.
+    public static let google = FeedProfile(name: "google", alarms: false, budget: FeedBudget(components: 1_000, bytes: 1_000_000))
+    /// Outlook's internet-calendar subscriptions drop reminders, and large
+    /// subscriptions are reported to stop refreshing (Outlook.com gives up
+    /// on slow downloads).
+    public static let outlook = FeedProfile(
+        name: "outlook", alarms: false, zonesAsOneYearlyRule: true, budget: FeedBudget(components: 5_000, bytes: 5_000_000))
+    /// iCloud refreshes subscriptions on its servers and phones keep the
+    /// whole calendar: past some ten thousand events they slow down.
+    public static let apple = FeedProfile(name: "apple", alarms: true, budget: FeedBudget(components: 10_000, bytes: 10_000_000))
+    /// Thunderbird keeps a subscribed calendar in memory and re-reads all
+    /// of it at every refresh.
+    public static let thunderbird = FeedProfile(name: "thunderbird", alarms: true, budget: FeedBudget(components: 10_000, bytes: 10_000_000))
+    /// Nextcloud's background refresh of a subscription fails on large
+    /// feeds (PHP's time and memory limits of a cron job).
+    public static let nextcloud = FeedProfile(name: "nextcloud", alarms: true, budget: FeedBudget(components: 5_000, bytes: 5_000_000))
 
     public static let all: [FeedProfile] = [.generic, .google, .outlook, .apple, .thunderbird, .nextcloud]
 
     public static func named(_ name: String) -> FeedProfile? {
         all.first { $0.name == name.lowercased() }
+    }
+}
+
+/// The most one feed may hold: components (VEVENTs or VTODOs) and bytes,
+/// the whole file counted.
+public struct FeedBudget: Hashable, Sendable, Codable {
+    public var components: Int
+    public var bytes: Int
+
+    public init(components: Int, bytes: Int) {
+        self.components = components
+        self.bytes = bytes
     }
 }
 

@@ -89,6 +89,13 @@ public final class FeedRun: @unchecked Sendable {
         var span: FeedSpan
         /// Where its components are in the file, between header and footer.
         var body: Range<UInt64>
+        /// With a budget: every component in the file, in feed order.
+        var items: [FeedItem]?
+        /// Components planned for it, those left out included, and of them overdue.
+        var total = 0
+        var totalOverdue = 0
+        /// With a budget, the nearest component left out of it, if any.
+        var firstLeftOut: CutKey?
     }
 
     private var ownerFiles: [Int: OwnerFiles] = [:]
@@ -104,9 +111,10 @@ public final class FeedRun: @unchecked Sendable {
 
     /// Writes one owner's events and tasks feeds from the entries given,
     /// their bytes read from `spill` (the scratch file of the sink that
-    /// serialised them; nil for an owner without touches).
+    /// serialised them; nil for an owner without touches); `zones` names
+    /// the entries' zone numbers (kept only when the profile has a budget).
     fileprivate func writeOwner(
-        _ feed: Int, entries: [Entry], digestItems: [DigestItem], spans: (events: FeedSpan, tasks: FeedSpan),
+        _ feed: Int, entries: [Entry], zones: [String?], digestItems: [DigestItem], spans: (events: FeedSpan, tasks: FeedSpan),
         spill: ScratchFile?, builder: ComponentBuilder
     ) throws(FeedError) -> OwnerFiles {
         let owner = feeds[feed]
@@ -127,39 +135,189 @@ public final class FeedRun: @unchecked Sendable {
                 spans.events.add(times.end)
             }
         }
-        let events = try FeedStream(
-            folder: folder, stem: owner.stem, kind: .events, owner: owner.owner,
-            name: "Follow-ups: \(owner.owner)", span: spans.events, catalog: catalog, mode: fileMode)
-        let tasks = try FeedStream(
-            folder: folder, stem: owner.stem, kind: .tasks, owner: owner.owner,
-            name: "Follow-up tasks: \(owner.owner)", span: spans.tasks, catalog: catalog, mode: fileMode)
-        for day in digests {
-            let event = builder.digest(owner: owner.owner, stem: owner.stem, date: day.date, touches: day.touches.map(\.touchpoint))
-            let bytes = try serialised { () throws(ICalError) in try ICalSerializer.serialize(event) }
-            try events.add(bytes[...], overdue: day.touches.contains(where: \.overdue), leads: day.touches.map(\.leadRank))
-        }
         // Feed order: time, then lead, then the touch's window.
-        var buffer: [UInt8] = []
-        for entry in entries.sorted(by: { $0.precedes($1) }) {
-            let eventLength = Int(entry.eventLength), todoLength = Int(entry.todoLength)
-            let read = try fileOperation { () throws(FileError) in try spill?.read(at: entry.offset, count: eventLength + todoLength, buffer: &buffer) }
-            guard let bytes = read else { continue }
-            let lead = CollectionOfOne(entry.leadRank)
-            if eventLength > 0 { try events.add(bytes.prefix(eventLength), overdue: entry.overdue, leads: lead) }
-            try tasks.add(bytes.dropFirst(eventLength), overdue: entry.overdue, leads: lead)
+        let sorted = entries.sorted(by: { $0.precedes($1) })
+        guard let budget = options.profile.budget else {
+            // Everything goes in: both feeds are written in one pass, each
+            // touch's bytes read once.
+            let events = try FeedStream(
+                folder: folder, stem: owner.stem, kind: .events, owner: owner.owner,
+                name: "Follow-ups: \(owner.owner)", span: spans.events, catalog: catalog, mode: fileMode)
+            let tasks = try FeedStream(
+                folder: folder, stem: owner.stem, kind: .tasks, owner: owner.owner,
+                name: "Follow-up tasks: \(owner.owner)", span: spans.tasks, catalog: catalog, mode: fileMode)
+            for day in digests {
+                let event = builder.digest(owner: owner.owner, stem: owner.stem, date: day.date, touches: day.touches.map(\.touchpoint))
+                let bytes = try serialised { () throws(ICalError) in try ICalSerializer.serialize(event) }
+                try events.add(bytes[...], overdue: day.touches.contains(where: \.overdue), leads: day.touches.map(\.leadRank))
+            }
+            var buffer: [UInt8] = []
+            for entry in sorted {
+                let eventLength = Int(entry.eventLength), todoLength = Int(entry.todoLength)
+                let read = try fileOperation { () throws(FileError) in try spill?.read(at: entry.offset, count: eventLength + todoLength, buffer: &buffer) }
+                guard let bytes = read else { continue }
+                let lead = CollectionOfOne(entry.leadRank)
+                if eventLength > 0 { try events.add(bytes.prefix(eventLength), overdue: entry.overdue, leads: lead) }
+                try tasks.add(bytes.dropFirst(eventLength), overdue: entry.overdue, leads: lead)
+            }
+            return OwnerFiles(events: try events.finish(span: spans.events), tasks: try tasks.finish(span: spans.tasks))
         }
-        return OwnerFiles(events: try events.finish(span: spans.events), tasks: try tasks.finish(span: spans.tasks))
+        // With a budget each feed keeps its nearest touches: the two are cut
+        // apart (an event and a task differ in size), and only what is
+        // kept is read back.
+        var buffer: [UInt8] = []
+        func bytes(at offset: UInt64, count: Int) throws(FeedError) -> ArraySlice<UInt8> {
+            try fileOperation { () throws(FileError) in try spill?.read(at: offset, count: count, buffer: &buffer) } ?? []
+        }
+        let events: WrittenFeed
+        if options.digest {
+            let clock = options.clock(of: owner.owner)
+            var serialisedDigests: [[UInt8]] = []
+            for day in digests {
+                let event = builder.digest(owner: owner.owner, stem: owner.stem, date: day.date, touches: day.touches.map(\.touchpoint))
+                serialisedDigests.append(try serialised { () throws(ICalError) in try ICalSerializer.serialize(event) })
+            }
+            let digestZone = options.allDay ? nil : clock.zone
+            events = try writeFeed(
+                kind: .events, owner: owner, budget: budget, name: "Follow-ups: \(owner.owner)", span: spans.events, count: digests.count,
+                key: { index in
+                    let day = digests[index]
+                    return CutKey(
+                        date: Int32(clamping: day.date.daysSinceEpoch), overdue: day.touches.contains(where: \.overdue),
+                        minutes: Int16(clock.start.minutesSinceMidnight), leadRank: day.touches.map(\.leadRank).min() ?? 0)
+                },
+                length: { serialisedDigests[$0].count }, zone: { _ in digestZone },
+                overdue: { digests[$0].touches.contains(where: \.overdue) }, leads: { digests[$0].touches.map(\.leadRank) },
+                write: { (index, stream) throws(FeedError) in
+                    try stream.add(serialisedDigests[index][...], overdue: digests[index].touches.contains(where: \.overdue), leads: digests[index].touches.map(\.leadRank))
+                })
+        } else {
+            let withEvents = sorted.filter { $0.eventLength > 0 }
+            events = try writeFeed(
+                kind: .events, owner: owner, budget: budget, name: "Follow-ups: \(owner.owner)", span: spans.events, count: withEvents.count,
+                key: { withEvents[$0].cutKey }, length: { Int(withEvents[$0].eventLength) }, zone: { zones[Int(withEvents[$0].eventZone)] },
+                overdue: { withEvents[$0].overdue }, leads: { [withEvents[$0].leadRank] },
+                write: { (index, stream) throws(FeedError) in
+                    let entry = withEvents[index]
+                    let read = try bytes(at: entry.offset, count: Int(entry.eventLength))
+                    try stream.add(read, overdue: entry.overdue, leads: CollectionOfOne(entry.leadRank))
+                })
+        }
+        let tasks = try writeFeed(
+            kind: .tasks, owner: owner, budget: budget, name: "Follow-up tasks: \(owner.owner)", span: spans.tasks, count: sorted.count,
+            key: { sorted[$0].cutKey }, length: { Int(sorted[$0].todoLength) }, zone: { zones[Int(sorted[$0].taskZone)] },
+            overdue: { sorted[$0].overdue }, leads: { [sorted[$0].leadRank] },
+            write: { (index, stream) throws(FeedError) in
+                let entry = sorted[index]
+                let read = try bytes(at: entry.offset + UInt64(entry.eventLength), count: Int(entry.todoLength))
+                try stream.add(read, overdue: entry.overdue, leads: CollectionOfOne(entry.leadRank))
+            })
+        return OwnerFiles(events: events, tasks: tasks)
+    }
+
+    /// Writes one feed of `count` components, given in feed order; with a
+    /// budget, only the nearest that fit it (see `CutKey`), still in feed
+    /// order, and each one's place in the file is kept for everyone's feed.
+    private func writeFeed(
+        kind: FeedEntry.Kind, owner: OwnerFeed, budget: FeedBudget, name: String, span full: FeedSpan, count: Int,
+        key: (Int) -> CutKey, length: (Int) -> Int, zone: (Int) -> String?, overdue: (Int) -> Bool, leads: (Int) -> [UInt32],
+        write: (Int, FeedStream) throws(FeedError) -> Void
+    ) throws(FeedError) -> WrittenFeed {
+        let keys = (0..<count).map(key)
+        let order = keys.indices.sorted { keys[$0] < keys[$1] }
+        let cut = try fit(budget: budget, name: name, full: full, order: order, length: length) { (zone($0), keys[$0].date) }
+        var kept: [Bool]?
+        if cut.count < count {
+            kept = [Bool](repeating: false, count: count)
+            for index in order.prefix(cut.count) { kept![index] = true }
+        }
+        let stream = try FeedStream(
+            folder: folder, stem: owner.stem, kind: kind, owner: owner.owner, name: name, span: cut.span, catalog: catalog, mode: fileMode)
+        var items: [FeedItem] = []
+        items.reserveCapacity(cut.count)
+        for index in 0..<count where kept?[index] ?? true {
+            let start = stream.position
+            try write(index, stream)
+            items.append(
+                FeedItem(
+                    key: keys[index], offset: start, length: UInt32(stream.position - start), overdue: overdue(index),
+                    leads: leads(index), zone: zone(index)))
+        }
+        var written = try stream.finish(span: cut.span)
+        written.items = items
+        written.total = count
+        written.totalOverdue = (0..<count).reduce(0) { $0 + (overdue($1) ? 1 : 0) }
+        written.firstLeftOut = cut.count < count ? keys[order[cut.count]] : nil
+        return written
+    }
+
+    /// How many components, taken in `order`, fit `budget` with the
+    /// feed's header and footer, and the span of those kept (the header's
+    /// VTIMEZONEs cover only what is kept).
+    private func fit(
+        budget: FeedBudget, name: String, full: FeedSpan, order: [Int], length: (Int) -> Int,
+        place: (Int) -> (zone: String?, date: Int32)
+    ) throws(FeedError) -> (count: Int, span: FeedSpan) {
+        let footer = ICalSerializer.footer.count
+        var header = try FeedStream.header(name: name, span: full, catalog: catalog).count
+        var count = BudgetCut.kept(lengths: order.lazy.map(length), fixedBytes: header + footer, budget: budget)
+        guard count < order.count else { return (count, full) }
+        // Fewer zones and years make a smaller header, so what fit still
+        // fits; should one ever be larger, fewer are kept until it fits.
+        while true {
+            let span = BudgetCut.span(of: order.prefix(count).lazy.map(place), within: full)
+            header = try FeedStream.header(name: name, span: span, catalog: catalog).count
+            let body = order.prefix(count).reduce(0) { $0 + length($1) }
+            if header + body + footer <= budget.bytes || count == 0 { return (count, span) }
+            count -= 1
+        }
+    }
+
+    /// Everyone's feed of one kind, cut to the budget: the nearest of all
+    /// the owners' kept components, copied from the owners' files.
+    private func writeEveryone(kind: FeedEntry.Kind, owners: [WrittenFeed], span full: FeedSpan, budget: FeedBudget) throws(FeedError) -> WrittenFeed {
+        let name = kind == .events ? "Follow-ups" : "Follow-up tasks"
+        var all: [(owner: Int, item: Int)] = []
+        for (owner, feed) in owners.enumerated() {
+            for item in (feed.items ?? []).indices { all.append((owner, item)) }
+        }
+        func item(_ index: Int) -> FeedItem { owners[all[index].owner].items![all[index].item] }
+        let order = all.indices.sorted { item($0).key < item($1).key }
+        let cut = try fit(budget: budget, name: name, full: full, order: order, length: { Int(item($0).length) }) {
+            (item($0).zone, item($0).key.date)
+        }
+        var kept = [[Bool]](repeating: [], count: owners.count)
+        for (owner, feed) in owners.enumerated() { kept[owner] = [Bool](repeating: cut.count == all.count, count: feed.items?.count ?? 0) }
+        if cut.count < all.count {
+            for index in order.prefix(cut.count) { kept[all[index].owner][all[index].item] = true }
+        }
+        let stream = try FeedStream(
+            folder: folder, stem: OwnerNames.everyone, kind: kind, owner: nil, name: name, span: cut.span, catalog: catalog, mode: fileMode)
+        for (owner, feed) in owners.enumerated() {
+            try stream.append(feed, items: feed.items ?? [], kept: kept[owner])
+        }
+        var written = try stream.finish(span: cut.span)
+        written.total = owners.reduce(0) { $0 + $1.total }
+        written.totalOverdue = owners.reduce(0) { $0 + $1.totalOverdue }
+        var firsts = owners.compactMap(\.firstLeftOut)
+        if cut.count < all.count { firsts.append(item(order[cut.count]).key) }
+        written.firstLeftOut = firsts.min()
+        return written
     }
 
     /// Writes the feeds of owners no sink finished (those without touches
     /// among them), then everyone's feeds from the owners' and the
     /// manifest. Call it once, after every sink has its last touch.
-    public func finish(rejectedRows: Int, leads: Int) throws(FeedError) -> FeedWriteReport {
+    /// - Parameter leadID: the id of a lead by its rank in id order, which
+    ///   `index.json` names the first touch a budget left out by.
+    public func finish(rejectedRows: Int, leads: Int, leadID: ((UInt32) -> String)? = nil) throws(FeedError) -> FeedWriteReport {
         defer { withExtendedLifetime(lock) {} }
         let builder = ComponentBuilder(options: options, catalog: catalog)
         for sink in sinks { try sink.finishAll(run: self) }
         for feed in feeds.indices where ownerFiles[feed] == nil {
-            record(try writeOwner(feed, entries: [], digestItems: [], spans: (FeedSpan(), FeedSpan()), spill: nil, builder: builder), feed: feed)
+            record(
+                try writeOwner(feed, entries: [], zones: [nil], digestItems: [], spans: (FeedSpan(), FeedSpan()), spill: nil, builder: builder),
+                feed: feed)
         }
         let owners = feeds.indices.map { ownerFiles[$0]! }
 
@@ -173,10 +331,15 @@ public final class FeedRun: @unchecked Sendable {
         // The two are independent: each is written by a thread of its own.
         let everyone = Everyone()
         let folder = folder, catalog = catalog, fileMode = fileMode, spans = [eventSpan, taskSpan]
+        let budget = options.profile.budget
         DispatchQueue.concurrentPerform(iterations: 2) { index in
             do throws(FeedError) {
                 let kind: FeedEntry.Kind = index == 0 ? .events : .tasks
                 let span = spans[index]
+                if let budget {
+                    everyone.set(index, .success(try self.writeEveryone(kind: kind, owners: owners.map { index == 0 ? $0.events : $0.tasks }, span: span, budget: budget)))
+                    return
+                }
                 let stream = try FeedStream(
                     folder: folder, stem: OwnerNames.everyone, kind: kind, owner: nil,
                     name: index == 0 ? "Follow-ups" : "Follow-up tasks", span: span, catalog: catalog, mode: fileMode)
@@ -186,12 +349,17 @@ public final class FeedRun: @unchecked Sendable {
                 everyone.set(index, .failure(error))
             }
         }
-        let everyoneFeeds = try everyone.feeds()
+        var everyoneFeeds = try everyone.feeds()
+        var ownerFeeds = owners.flatMap { [$0.events, $0.tasks] }
+        // A feed cut to the budget says so, and names the nearest touch left out.
+        if let budget {
+            for index in ownerFeeds.indices { ownerFeeds[index].noteCut(budget: budget, leadID: leadID, digest: options.digest) }
+            for index in everyoneFeeds.indices { everyoneFeeds[index].noteCut(budget: budget, leadID: leadID, digest: options.digest) }
+        }
 
         // Every feed goes in place at the end, owners' first, once all are
         // on the disk: owners' were synced in the background as they were
         // finished, everyone's are synced now, together.
-        let ownerFeeds = owners.flatMap { [$0.events, $0.tasks] }
         try fileOperation { () throws(FileError) in try backgroundSync.wait() }
         try fileOperation { () throws(FileError) in try AtomicFile.syncAll((ownerFeeds + everyoneFeeds).map(\.file).filter { !$0.synced }) }
         // index.json describes one run's feeds: while feeds are being
@@ -206,7 +374,7 @@ public final class FeedRun: @unchecked Sendable {
             entries.append(feed.entry)
             if replaced[feed.entry.file] == true { written.append(feed.entry.file) } else { unchanged.append(feed.entry.file) }
         }
-        let manifest = FeedManifest(feeds: entries, leads: leads, touchpoints: everyoneFeeds[1].entry.components, rejectedRows: rejectedRows)
+        let manifest = FeedManifest(feeds: entries, leads: leads, touchpoints: everyoneFeeds[1].entry.components + (everyoneFeeds[1].entry.cut?.leftOut ?? 0), rejectedRows: rejectedRows)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let json: Data
@@ -254,6 +422,15 @@ struct Entry {
     /// The VEVENT's bytes (0 with digests: events are per day), then the VTODO's.
     var eventLength: UInt32
     var todoLength: UInt32
+    /// The zones the VEVENT's and the VTODO's times name, as numbers of the
+    /// sink's `zones` (0: none); kept only when the profile has a budget.
+    var eventZone: UInt16 = 0
+    var taskZone: UInt16 = 0
+
+    /// Where it stands when a feed is cut to a budget.
+    var cutKey: CutKey {
+        CutKey(date: date, overdue: overdue, minutes: minutes, leadRank: leadRank, windowStart: windowStart, index: index)
+    }
 
     /// Feed order: day, time, lead (by id), window, place in the lead's plan.
     func precedes(_ other: Entry) -> Bool {
@@ -303,6 +480,9 @@ public final class FeedSink: @unchecked Sendable {
     fileprivate(set) var entries: [Int: [Entry]] = [:]
     fileprivate(set) var spans: [Int: (events: FeedSpan, tasks: FeedSpan)] = [:]
     fileprivate(set) var digestItems: [Int: [DigestItem]] = [:]
+    /// The zones entries name, by number (0: none), with a budget only.
+    private var zones: [String?] = [nil]
+    private var zoneNumbers: [String: UInt16] = [:]
     /// Feeds this sink has written.
     private var finished: Set<Int> = []
     /// Components serialised so far.
@@ -338,7 +518,7 @@ public final class FeedSink: @unchecked Sendable {
         guard finished.insert(feed).inserted else { return }
         try fileOperation { () throws(FileError) in try spill.flush() }
         let files = try run.writeOwner(
-            feed, entries: entries.removeValue(forKey: feed) ?? [], digestItems: digestItems.removeValue(forKey: feed) ?? [],
+            feed, entries: entries.removeValue(forKey: feed) ?? [], zones: zones, digestItems: digestItems.removeValue(forKey: feed) ?? [],
             spans: spans[feed] ?? (FeedSpan(), FeedSpan()), spill: spill, builder: builder)
         run.record(files, feed: feed)
         // Nothing else waits in the scratch file: it is emptied, so its
@@ -400,6 +580,10 @@ public final class FeedSink: @unchecked Sendable {
             digestItems[feed, default: []].append(item)
         }
         // The feed's span is read off the components: their times are made once.
+        if options.profile.budget != nil {
+            entry.eventZone = zoneNumber(touch.event?.start.tzid)
+            entry.taskZone = zoneNumber(touch.todo.start.tzid)
+        }
         if let event = touch.event {
             span.events.add(event.start)
             span.events.add(event.end)
@@ -414,6 +598,28 @@ public final class FeedSink: @unchecked Sendable {
         recorded += 1
         spans[feed] = span
         entries[feed, default: []].append(entry)
+    }
+}
+
+extension FeedSink {
+    /// The number of a zone in `zones`, given one when it is new.
+    fileprivate func zoneNumber(_ zone: String?) -> UInt16 {
+        guard let zone else { return 0 }
+        if let known = zoneNumbers[zone] { return known }
+        let number = UInt16(clamping: zones.count)
+        zones.append(zone)
+        zoneNumbers[zone] = number
+        return number
+    }
+}
+
+extension FeedRun.WrittenFeed {
+    /// Records in the manifest's entry that the feed was cut, if it was.
+    mutating func noteCut(budget: FeedBudget, leadID: ((UInt32) -> String)?, digest: Bool) {
+        guard let first = firstLeftOut else { return }
+        entry.cut = FeedCut(
+            budget: budget, leftOut: total - entry.components, leftOutOverdue: totalOverdue - entry.overdue,
+            firstLeftOut: first.point(leadID: leadID, isDigest: digest && entry.kind == .events))
     }
 }
 
@@ -456,26 +662,27 @@ final class FeedStream {
         let fileName = "\(stem).\(kind.rawValue).ics"
         file = try fileOperation { () throws(FileError) in try AtomicFile(path: (folder as NSString).appendingPathComponent(fileName), mode: mode) }
         entry = FeedEntry(file: fileName, kind: kind, owner: owner, components: 0, overdue: 0, leads: 0)
-        do {
-            try file.write(
-                try ICalSerializer.header(
-                    ICalCalendarInfo(
-                        productID: FeedWriter.productID, name: name, refreshInterval: 3600)))
-            // One VTIMEZONE per zone the feed names, covering the years it spans.
+        let header = try Self.header(name: name, span: span, catalog: catalog)
+        try fileOperation { () throws(FileError) in try file.write(header) }
+        bodyStart = file.count
+    }
+
+    /// The calendar's header and one VTIMEZONE per zone the feed names,
+    /// covering the years it spans.
+    static func header(name: String, span: FeedSpan, catalog: TimeZoneCatalog) throws(FeedError) -> [UInt8] {
+        do throws(ICalError) {
+            var bytes = try ICalSerializer.header(ICalCalendarInfo(productID: FeedWriter.productID, name: name, refreshInterval: 3600))
             if let years = span.years {
-                for zone in span.zones.sorted() {
-                    try file.write(try catalog.vtimezone(for: zone, years: years))
-                }
+                for zone in span.zones.sorted() { bytes += try catalog.vtimezone(for: zone, years: years) }
             }
-            bodyStart = file.count
-        } catch let error as ICalError {
-            throw FeedError("\(fileName): \(error.description)")
-        } catch let error as FeedError {
-            throw error
+            return bytes
         } catch {
-            throw FeedError("\(fileName): \(error)")
+            throw FeedError("\(name): \(error.description)")
         }
     }
+
+    /// Bytes written so far.
+    var position: UInt64 { file.count }
 
     /// Writes one component, which carries touches of these leads.
     func add(_ bytes: ArraySlice<UInt8>, overdue: Bool, leads: some Sequence<UInt32>) throws(FeedError) {
@@ -496,6 +703,29 @@ final class FeedStream {
         entry.overdue += owner.entry.overdue
         // A lead has one owner: owners' leads never overlap.
         leadCount += owner.entry.leads
+    }
+
+    /// Appends the kept ones of an owner's components (`items`, in the
+    /// owner's feed order), copied from its file a run of adjacent ones at a time.
+    func append(_ owner: FeedRun.WrittenFeed, items: [FeedItem], kept: [Bool]) throws(FeedError) {
+        var index = 0
+        while index < items.count {
+            guard kept[index] else {
+                index += 1
+                continue
+            }
+            let start = items[index].offset
+            var end = start
+            while index < items.count, kept[index], items[index].offset == end {
+                let item = items[index]
+                end += UInt64(item.length)
+                entry.components += 1
+                if item.overdue { entry.overdue += 1 }
+                for lead in item.leads { leads.insert(lead) }
+                index += 1
+            }
+            try fileOperation { () throws(FileError) in try file.append(from: owner.file.temporaryPath, offset: start, length: end - start) }
+        }
     }
 
     /// Closes the calendar and puts the file in place.

@@ -17,6 +17,9 @@ public struct FeedEntry: Hashable, Sendable, Codable {
     public var overdue: Int
     /// Leads with at least one touch in the feed.
     public var leads: Int
+    /// How the feed was cut to its profile's budget; nil when it holds
+    /// every touch planned.
+    public var cut: FeedCut?
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -26,6 +29,7 @@ public struct FeedEntry: Hashable, Sendable, Codable {
         try container.encode(components, forKey: .components)
         try container.encode(overdue, forKey: .overdue)
         try container.encode(leads, forKey: .leads)
+        try container.encodeIfPresent(cut, forKey: .cut)
     }
 }
 
@@ -33,6 +37,7 @@ public struct FeedEntry: Hashable, Sendable, Codable {
 public struct FeedManifest: Hashable, Sendable, Codable {
     public var feeds: [FeedEntry]
     public var leads: Int
+    /// Every touchpoint planned, those left out of cut feeds included.
     public var touchpoints: Int
     public var rejectedRows: Int
 

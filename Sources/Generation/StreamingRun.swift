@@ -74,7 +74,8 @@ struct StreamingRun {
             let refs = leads.refs
             // A lead's rank in id order stands for its id: the feeds order by it.
             var rank = [UInt32](repeating: 0, count: refs.count)
-            for (place, index) in refs.indices.sorted(by: { refs[$0].key.id < refs[$1].key.id }).enumerated() {
+            let byRank = refs.indices.sorted(by: { refs[$0].key.id < refs[$1].key.id })
+            for (place, index) in byRank.enumerated() {
                 rank[index] = UInt32(place)
             }
             let feedOfOwner = leads.ownerNames.map { run.feedIndex(ofOwner: $0)! }
@@ -97,7 +98,7 @@ struct StreamingRun {
                 }
             }
             progress(.writing)
-            let report = try run.finish(rejectedRows: leads.read.rejectedRows, leads: refs.count)
+            let report = try run.finish(rejectedRows: leads.read.rejectedRows, leads: refs.count) { refs[byRank[Int($0)]].key.id }
             return Written(written: report, leads: refs.count, zones: leads.zones, read: leads.read)
         } catch let error as FeedError {
             throw GenerateError(error)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Feeds
 import FollowUp
 import Foundation
 
@@ -23,6 +24,8 @@ struct Explain: ParsableCommand {
 
     @OptionGroup var input: PlanInput
 
+    @OptionGroup(title: "Feeds") var shape: FeedShapeOptions
+
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
@@ -33,7 +36,8 @@ struct Explain: ParsableCommand {
         let index = try findLead(leadID, in: result.leads, store: input.store, errors: result.errors)
         let planner = setup.planner
         let lead = result.leads[index]
-        let touches = planner.plan(result.leads)[index]
+        let plans = planner.plan(result.leads)
+        let touches = plans[index]
         // What comes after the horizon: the same plan, looking a year further.
         // The same playbook as read (its holidays reach years ahead), not read again.
         let further = try Planner(
@@ -47,11 +51,24 @@ struct Explain: ParsableCommand {
         }
         let report = ExplainReport(
             lead: lead, zone: zone, defaultZone: setup.zone, today: today, horizonEnd: horizonEnd,
-            touches: touches, next: next, playbook: setup.playbook, day: day)
+            touches: touches, next: next, playbook: setup.playbook, day: day,
+            budget: try budget(of: lead, leads: result.leads, plans: plans, setup: setup))
         if json {
             try printJSON(report.json)
         } else {
             FileHandle.standardOutput.write(Data(report.text.utf8))
         }
+    }
+
+    /// Where the profile's budget cuts the lead's owner's feeds: their
+    /// feeds are written as `generate` would (with every lead of the owner,
+    /// who share them), into a scratch folder. nil for a profile without one.
+    private func budget(of lead: Lead, leads: [Lead], plans: [[Touchpoint]], setup: PlanSetup) throws -> ExplainReport.Budget? {
+        let options = shape.feedOptions(zone: setup.zone).following(setup.playbook)
+        guard let limit = options.profile.budget else { return nil }
+        let owner = OwnerNames.key(lead.owner)
+        let mine = leads.indices.filter { OwnerNames.key(leads[$0].owner) == owner }.map { (id: leads[$0].id, touches: plans[$0]) }
+        let cuts = try FeedBudgetProbe.cuts(owner: lead.owner, leads: mine, options: options)
+        return ExplainReport.Budget(profile: options.profile.name, limit: limit, events: cuts.events, tasks: cuts.tasks)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Feeds
 import FollowUp
 import Foundation
 
@@ -13,6 +14,34 @@ struct ExplainReport {
     let next: Touchpoint?
     let playbook: Playbook
     let day: WorkingDay
+    /// Where the profile's budget cuts the owner's feeds; nil without one.
+    let budget: Budget?
+
+    /// A profile's budget and how it cuts the owner's two feeds (nil: not cut).
+    struct Budget {
+        var profile: String
+        var limit: FeedBudget
+        var events: FeedCut?
+        var tasks: FeedCut?
+
+        /// The owner's feeds that leave this touch out.
+        func feeds(leavingOut touch: Touchpoint, lead: String) -> [String] {
+            [("events", events), ("tasks", tasks)].compactMap { name, cut in
+                guard let cut, cut.firstLeftOut.isReached(date: touch.date, time: touch.time, overdue: touch.overdue, lead: lead) else { return nil }
+                return name
+            }
+        }
+
+        /// What the budget did to the owner's feeds, in a sentence.
+        func summary(owner: String) -> String {
+            var text = "Feeds: --profile \(profile) keeps each feed within \(count(limit.components, "component")) and \(limit.bytes) bytes"
+            let cut = [("events", events), ("tasks", tasks)].compactMap { name, cut in
+                cut.map { "the \(name) feed leaves out its \($0.leftOut) farthest from \($0.firstLeftOut.date) \($0.firstLeftOut.time)" }
+            }
+            text += cut.isEmpty ? "; \(owner)'s feeds hold every touch." : ": of \(owner)'s, " + cut.joined(separator: ", ") + "."
+            return text
+        }
+    }
 
     /// The touch's wall time in its zone as an instant, then as UTC and
     /// as the default zone's wall time.
@@ -64,6 +93,7 @@ struct ExplainReport {
             daysOff += "; \(lead.owner) is away \(away.map(\.description).joined(separator: ", "))"
         }
         lines.append(daysOff + ".")
+        if let budget { lines.append(budget.summary(owner: lead.owner)) }
         if day.afterHours { lines.append("The plan was made after \(lead.owner)'s working day had ended: nothing more lands today.") }
         if touches.isEmpty { lines.append("No touchpoint is planned within the horizon.") }
         for (number, touch) in touches.enumerated() {
@@ -91,6 +121,11 @@ struct ExplainReport {
                 }
             }
             lines.append("   bring:   \(touch.prompt)")
+            if let budget, case let feeds = budget.feeds(leavingOut: touch, lead: lead.id), !feeds.isEmpty {
+                lines.append(
+                    "   feed:    beyond the \(budget.profile) budget: not in \(lead.owner)'s \(feeds.joined(separator: " and ")) feed\(feeds.count == 1 ? "" : "s") yet, "
+                        + "which hold the nearest touches; it comes in as nearer ones pass (--profile generic keeps everything)")
+            }
         }
         lines.append("")
         if let next {
@@ -117,9 +152,12 @@ struct ExplainReport {
         var explanation: [String]
         var skipped: [JSONSkip]
         var prompt, draft: String
+        /// The owner's feeds (events, tasks) that leave it out, beyond the profile's budget.
+        var beyondBudget: [String]
 
         enum CodingKeys: String, CodingKey {
             case date, time, timezone, utc, kind, key, label, title, channel, slot, overdue, explanation, skipped, prompt, draft
+            case beyondBudget = "beyond_budget"
             case methodWindowStart = "method_window_start"
             case methodWindowEnd = "method_window_end"
             case windowStart = "window_start"
@@ -138,14 +176,32 @@ struct ExplainReport {
         var horizonEnd: String
         var touchpoints: [JSONTouch]
         var next: JSONTouch?
+        var budget: JSONBudget?
 
         enum CodingKeys: String, CodingKey {
-            case lead, name, owner, timezone, status, today, touchpoints, next
+            case lead, name, owner, timezone, status, today, touchpoints, next, budget
             case horizonEnd = "horizon_end"
         }
     }
 
-    func jsonTouch(_ touch: Touchpoint) -> JSONTouch {
+    struct JSONBudget: Encodable {
+        var profile: String
+        var components, bytes: Int
+        var events, tasks: FeedCut?
+
+        func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(profile, forKey: .profile)
+            try container.encode(components, forKey: .components)
+            try container.encode(bytes, forKey: .bytes)
+            try container.encode(events, forKey: .events)  // null: not cut
+            try container.encode(tasks, forKey: .tasks)
+        }
+
+        enum CodingKeys: String, CodingKey { case profile, components, bytes, events, tasks }
+    }
+
+    func jsonTouch(_ touch: Touchpoint, planned: Bool = true) -> JSONTouch {
         let instant = conversions(touch).utc.prefix(16)
         return JSONTouch(
             date: touch.date.description, time: touch.time.description, timezone: touch.timeZone,
@@ -156,14 +212,16 @@ struct ExplainReport {
             overdue: touch.overdue, overCapacity: touch.overCapacity, movedDays: touch.movedDays,
             explanation: touch.explanation,
             skipped: touch.skipped.map { JSONSkip(date: $0.date.description, reason: $0.reason.code, detail: $0.reason.description) },
-            prompt: touch.prompt, draft: touch.draft)
+            prompt: touch.prompt, draft: touch.draft,
+            beyondBudget: planned ? budget?.feeds(leavingOut: touch, lead: lead.id) ?? [] : [])
     }
 
     var json: JSONReport {
         JSONReport(
             lead: lead.id, name: lead.name, owner: lead.owner, timezone: zone, status: lead.effectiveStatus.rawValue,
-            today: today.description, horizonEnd: horizonEnd.description, touchpoints: touches.map(jsonTouch),
-            next: next.map(jsonTouch))
+            today: today.description, horizonEnd: horizonEnd.description, touchpoints: touches.map { jsonTouch($0) },
+            next: next.map { jsonTouch($0, planned: false) },
+            budget: budget.map { JSONBudget(profile: $0.profile, components: $0.limit.components, bytes: $0.limit.bytes, events: $0.events, tasks: $0.tasks) })
     }
 }
 

@@ -97,8 +97,9 @@ struct Generate: ParsableCommand {
                     + (rejected > 0 ? "; \(count(rejected, "row")) \(rejected == 1 ? "is" : "are") still rejected (run with --force to see them again)" : ""))
             return
         }
-        // Everyone's tasks feed holds every touchpoint once.
-        let overdue = written.manifest.feeds.first { $0.owner == nil && $0.kind == .tasks }?.overdue ?? 0
+        // Everyone's tasks feed holds every touchpoint once (or says how many it left out).
+        let everyone = written.manifest.feeds.first { $0.owner == nil && $0.kind == .tasks }
+        let overdue = (everyone?.overdue ?? 0) + (everyone?.cut?.leftOutOverdue ?? 0)
         let feeds = written.manifest.feeds.count
         let unchanged = written.unchanged.filter { $0.hasSuffix(".ics") }.count
         printError(
@@ -106,5 +107,12 @@ struct Generate: ParsableCommand {
                 + "\(count(written.manifest.touchpoints, "touchpoint")) (\(overdue) overdue), \(count(feeds, "feed")) in \(out): "
                 + "\(feeds - unchanged) written, \(unchanged) unchanged")
         if let stale { printError(stale) }
+        let cut = written.manifest.feeds.compactMap(\.cut)
+        if let budget = cut.first?.budget {
+            printError(
+                "followup: \(cut.count) of \(count(feeds, "feed")) cut to the \(output.profile) profile's budget of \(count(budget.components, "component")) "
+                    + "and \(budget.bytes) bytes a feed: each keeps its nearest touches, overdue first, and leaves out the farthest "
+                    + "(\(count(cut.map(\.leftOut).max() ?? 0, "touch", plural: "touches")) at most; index.json says where each feed stops). --profile generic keeps everything")
+        }
     }
 }

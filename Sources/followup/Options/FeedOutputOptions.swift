@@ -3,12 +3,14 @@ import Feeds
 import Foundation
 import Generation
 
-/// How the feeds are written: shared by `generate` and `serve --regenerate-every`.
-struct FeedOutputOptions: ParsableArguments {
+/// The shape of the feeds, which decides what a feed holds within its
+/// profile's budget: shared by `generate`, `serve --regenerate-every` and
+/// `explain`.
+struct FeedShapeOptions: ParsableArguments {
     @Option(
         name: .customLong("profile"),
         help: ArgumentHelp(
-            "Shape the events feeds for a calendar client: \(FeedProfile.all.map(\.name).joined(separator: ", ")). google and outlook leave out alarms, which their subscriptions ignore.",
+            "Shape the feeds for a calendar client: \(FeedProfile.all.map(\.name).joined(separator: ", ")). google and outlook leave out alarms, which their subscriptions ignore; each client but generic has a budget a feed is cut to (see README, \"Feed budgets\").",
             valueName: "client"))
     var profileOption: String?
 
@@ -23,6 +25,26 @@ struct FeedOutputOptions: ParsableArguments {
 
     @Flag(help: "Events are all-day entries on their day instead of timed ones (an alarm still fires at the touch time).")
     var allDay = false
+
+    func validate() throws {
+        guard FeedProfile.named(profile) != nil else {
+            throw ValidationError(
+                "\(profileOption == nil ? "the config file's profile" : "--profile") \"\(profile)\" is not one of \(FeedProfile.all.map(\.name).joined(separator: ", "))."
+            )
+        }
+    }
+
+    /// The feeds' options; `zone` is where a digest's day starts.
+    func feedOptions(zone: String) -> FeedOptions {
+        FeedOptions(profile: FeedProfile.named(profile) ?? .generic, allDay: allDay, digest: digest, ownerTimeZone: zone)
+    }
+}
+
+/// How the feeds are written: shared by `generate` and `serve --regenerate-every`.
+struct FeedOutputOptions: ParsableArguments {
+    @OptionGroup var shape: FeedShapeOptions
+
+    var profile: String { shape.profile }
 
     @OptionGroup var mode: FileModeOption
 
@@ -43,19 +65,11 @@ struct FeedOutputOptions: ParsableArguments {
     func validate() throws {
         guard wait >= 0 else { throw ValidationError("--wait must be 0 or more seconds, not \(wait).") }
         if let threads, threads < 1 { throw ValidationError("--threads must be 1 or more, not \(threads).") }
-        guard FeedProfile.named(profile) != nil else {
-            throw ValidationError(
-                "\(profileOption == nil ? "the config file's profile" : "--profile") \"\(profile)\" is not one of \(FeedProfile.all.map(\.name).joined(separator: ", "))."
-            )
-        }
     }
 
     /// The engine's options; `zone` is where a digest's day starts.
     func generateOptions(zone: String, followsClock: Bool, clock: Date) -> GenerateOptions {
-        var options = GenerateOptions(
-            feeds: FeedOptions(
-                profile: FeedProfile.named(profile) ?? .generic, allDay: allDay,
-                digest: digest, ownerTimeZone: zone))
+        var options = GenerateOptions(feeds: shape.feedOptions(zone: zone))
         options.fileMode = mode.value
         options.lockWait = wait
         options.strict = strict
