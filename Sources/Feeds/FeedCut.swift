@@ -113,35 +113,58 @@ struct FeedItem: Sendable {
 
 /// What is kept of a feed under a budget.
 enum BudgetCut {
-    /// How many components, taken in cut order, fit the budget along with
-    /// `fixedBytes` (the header, its VTIMEZONEs and the footer).
-    /// - Parameter lengths: the components' bytes, in cut order.
-    static func kept(lengths: some Sequence<Int>, fixedBytes: Int, budget: FeedBudget) -> Int {
-        var bytes = fixedBytes, count = 0
-        for length in lengths {
-            guard count < budget.components, bytes + length <= budget.bytes else { break }
-            bytes += length
+    /// How many components, taken in cut order, fit the budget with the
+    /// feed's header and footer, and the span of those kept, whose
+    /// VTIMEZONEs are all the header holds. One pass: each component is
+    /// kept if it fits with the header its span then needs (a new zone or
+    /// a later year makes it larger), so the feed is as full as the budget
+    /// allows, and the kept ones are the nearest.
+    /// - Parameters:
+    ///   - items: the components' bytes, zones and days, in cut order.
+    ///   - full: the span of the whole feed, uncut.
+    ///   - fixedBytes: the bytes of the header and footer for a span.
+    static func kept<Failure: Error>(
+        _ items: some Collection<(length: Int, zone: String?, date: Int32)>, within full: FeedSpan, budget: FeedBudget,
+        fixedBytes: (FeedSpan) throws(Failure) -> Int
+    ) throws(Failure) -> (count: Int, span: FeedSpan) {
+        var zones: Set<String> = [], last: Int32?, lastYear = 0
+        func span(zones: Set<String>, lastYear: Int?) -> FeedSpan {
+            var span = FeedSpan()
+            span.zones = zones
+            span.years = lastYear.flatMap { year in full.years.map(Self.years(through: year)) }
+            return span
+        }
+        var fixed = try fixedBytes(span(zones: [], lastYear: nil)), body = 0, count = 0
+        for item in items {
+            guard count < budget.components else { break }
+            var grown = false, candidateZones = zones, candidateYear = lastYear
+            if let zone = item.zone, !zones.contains(zone) {
+                candidateZones.insert(zone)
+                grown = true
+            }
+            if last.map({ item.date > $0 }) ?? true {
+                let year = LocalDate(daysSinceEpoch: Int(item.date)).year
+                if last == nil || year != lastYear { grown = true }
+                candidateYear = year
+            }
+            let candidateFixed = grown ? try fixedBytes(span(zones: candidateZones, lastYear: candidateYear)) : fixed
+            guard candidateFixed + body + item.length <= budget.bytes else { break }
+            (zones, lastYear, fixed) = (candidateZones, candidateYear, candidateFixed)
+            last = max(last ?? item.date, item.date)
+            body += item.length
             count += 1
         }
-        return count
+        // Everything fits: the whole feed's span, as it is without a budget.
+        if count == items.count, try fixedBytes(full) + body <= budget.bytes { return (count, full) }
+        return (count, span(zones: zones, lastYear: last == nil ? nil : lastYear))
     }
 
-    /// The span of the components kept: their zones, and the years of the
-    /// whole feed up to the year after the last kept day (a component's
-    /// end or due time can fall in the next year; its start can be before
-    /// its day, so the first year stays the whole feed's).
-    static func span(of items: some Sequence<(zone: String?, date: Int32)>, within full: FeedSpan) -> FeedSpan {
-        var span = FeedSpan()
-        var last: Int32?
-        for item in items {
-            if let zone = item.zone { span.zones.insert(zone) }
-            last = max(last ?? item.date, item.date)
-        }
-        if let years = full.years, let last {
-            let lastYear = LocalDate(daysSinceEpoch: Int(last)).year + 1
-            span.years = years.lowerBound...max(years.lowerBound, min(years.upperBound, lastYear))
-        }
-        return span
+    /// The years of a cut feed: the whole feed's first year up to the year
+    /// after its last kept day (a component's end or due time can fall in
+    /// the next year; its start can be before its day, so the first year
+    /// stays the whole feed's).
+    static func years(through lastYear: Int) -> (ClosedRange<Int>) -> ClosedRange<Int> {
+        { full in full.lowerBound...max(full.lowerBound, min(full.upperBound, lastYear + 1)) }
     }
 }
 

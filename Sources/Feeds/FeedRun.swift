@@ -259,17 +259,16 @@ public final class FeedRun: @unchecked Sendable {
         place: (Int) -> (zone: String?, date: Int32)
     ) throws(FeedError) -> (count: Int, span: FeedSpan) {
         let footer = ICalSerializer.footer.count
-        var header = try FeedStream.header(name: name, span: full, catalog: catalog).count
-        var count = BudgetCut.kept(lengths: order.lazy.map(length), fixedBytes: header + footer, budget: budget)
-        guard count < order.count else { return (count, full) }
-        // Fewer zones and years make a smaller header, so what fit still
-        // fits; should one ever be larger, fewer are kept until it fits.
-        while true {
-            let span = BudgetCut.span(of: order.prefix(count).lazy.map(place), within: full)
-            header = try FeedStream.header(name: name, span: span, catalog: catalog).count
-            let body = order.prefix(count).reduce(0) { $0 + length($1) }
-            if header + body + footer <= budget.bytes || count == 0 { return (count, span) }
-            count -= 1
+        // The lazy view needs escaping closures; it lives only for this call.
+        return try withoutActuallyEscaping(length) { (length) throws(FeedError) in
+            try withoutActuallyEscaping(place) { (place) throws(FeedError) in
+                try BudgetCut.kept(
+                    order.lazy.map { index in
+                        let place = place(index)
+                        return (length: length(index), zone: place.zone, date: place.date)
+                    }, within: full, budget: budget
+                ) { (span) throws(FeedError) in try FeedStream.header(name: name, span: span, catalog: catalog).count + footer }
+            }
         }
     }
 
