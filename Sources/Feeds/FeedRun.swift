@@ -177,7 +177,9 @@ public final class FeedRun: @unchecked Sendable {
                 let event = builder.digest(owner: owner.owner, stem: owner.stem, date: day.date, touches: day.touches.map(\.touchpoint))
                 serialisedDigests.append(try serialised { () throws(ICalError) in try ICalSerializer.serialize(event) })
             }
-            let digestZone = options.allDay ? nil : clock.zone
+            // The zone the digests' times name, as their VTIMEZONE: none
+            // for UTC (written with Z) or all-day dates.
+            let digestZone = digests.first.flatMap { builder.digestTimes($0.date, owner: owner.owner).start.tzid }
             events = try writeFeed(
                 kind: .events, owner: owner, budget: budget, name: "Follow-ups: \(owner.owner)", span: spans.events, count: digests.count,
                 key: { index in

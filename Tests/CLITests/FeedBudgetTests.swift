@@ -200,6 +200,35 @@ import Testing
         }
     }
 
+    /// Digests are cut by day: the nearest days are kept, whole, and the
+    /// point where the feed stops is a day with no lead. Owners' clocks in
+    /// UTC write digests with no VTIMEZONE at all.
+    @Test func digestsAreCutByDay() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sheet = try Self.sheet(in: folder)
+        let whole = folder.appendingPathComponent("generic"), cut = folder.appendingPathComponent("google")
+        let base = ["generate", "--store", sheet.path, "--now", Self.now, "--timezone", "UTC", "--digest", "--quiet"]
+        #expect(try await followup(base + ["--out", whole.path]).status == 0)
+        let google = try await followup(base + ["--out", cut.path, "--profile", "google"])
+        #expect(google.status == 0, "\(google.stderr)")
+        let entry = try #require(try Self.index(cut)["busy-owner.events.ics"])
+        let full = try Feed(whole.appendingPathComponent("busy-owner.events.ics"))
+        let feed = try Feed(cut.appendingPathComponent("busy-owner.events.ics"))
+        #expect(feed.bytes <= 1_000_000 && feed.uids.count <= 1000 && feed.zonesDefined.isEmpty && feed.zonesUsed.isEmpty)
+        let cutEntry = try #require(entry["cut"] as? [String: Any], "\(entry)")
+        // Digests are one a day, in day order: the kept ones are the first days.
+        #expect(!feed.uids.isEmpty && Array(full.uids.prefix(feed.uids.count)) == feed.uids, "\(feed.uids)")
+        #expect(cutEntry["left_out"] as? Int == full.uids.count - feed.uids.count)
+        let first = try #require(cutEntry["first_left_out"] as? [String: Any])
+        #expect(first["lead"] == nil && first["date"] is String, "\(first)")
+        let text = try String(contentsOf: whole.appendingPathComponent("busy-owner.events.ics"), encoding: .utf8)
+        let nextDay = try #require(full.uids.dropFirst(feed.uids.count).first)
+        let block = try #require(text.components(separatedBy: "BEGIN:VEVENT").first { $0.contains("UID:\(nextDay)") })
+        let date = (first["date"] as? String ?? "").replacingOccurrences(of: "-", with: "")
+        #expect(block.contains("DTSTART:\(date)T"), "the first digest left out is of \(date): \(block.prefix(300))")
+    }
+
     /// `explain` says which of a lead's touches the budget leaves out of
     /// its owner's feeds, from the same cut as `generate`.
     @Test func explainSaysWhichTouchesAreBeyondTheBudget() async throws {
