@@ -62,7 +62,8 @@ public struct FeedBudget: Hashable, Sendable, Codable {
     }
 }
 
-/// Choices that shape the events feeds; the tasks feeds are the same for all.
+/// Choices that shape the events feeds; the tasks feeds differ only by
+/// the profile's budget, which cuts both.
 public struct FeedOptions: Hashable, Sendable {
     public var profile: FeedProfile
     /// Events as all-day entries on their day (VALUE=DATE, exclusive end)

@@ -191,7 +191,9 @@ public final class FeedRun: @unchecked Sendable {
                 length: { serialisedDigests[$0].count }, zone: { _ in digestZone },
                 overdue: { digests[$0].touches.contains(where: \.overdue) }, leads: { digests[$0].touches.map(\.leadRank) },
                 write: { (index, stream) throws(FeedError) in
-                    try stream.add(serialisedDigests[index][...], overdue: digests[index].touches.contains(where: \.overdue), leads: digests[index].touches.map(\.leadRank))
+                    try stream.add(
+                        serialisedDigests[index][...], overdue: digests[index].touches.contains(where: \.overdue), leads: digests[index].touches.map(\.leadRank)
+                    )
                 })
         } else {
             let withEvents = sorted.filter { $0.eventLength > 0 }
@@ -338,7 +340,9 @@ public final class FeedRun: @unchecked Sendable {
                 let kind: FeedEntry.Kind = index == 0 ? .events : .tasks
                 let span = spans[index]
                 if let budget {
-                    everyone.set(index, .success(try self.writeEveryone(kind: kind, owners: owners.map { index == 0 ? $0.events : $0.tasks }, span: span, budget: budget)))
+                    everyone.set(
+                        index,
+                        .success(try self.writeEveryone(kind: kind, owners: owners.map { index == 0 ? $0.events : $0.tasks }, span: span, budget: budget)))
                     return
                 }
                 let stream = try FeedStream(
@@ -375,7 +379,9 @@ public final class FeedRun: @unchecked Sendable {
             entries.append(feed.entry)
             if replaced[feed.entry.file] == true { written.append(feed.entry.file) } else { unchanged.append(feed.entry.file) }
         }
-        let manifest = FeedManifest(feeds: entries, leads: leads, touchpoints: everyoneFeeds[1].entry.components + (everyoneFeeds[1].entry.cut?.leftOut ?? 0), rejectedRows: rejectedRows)
+        let manifest = FeedManifest(
+            feeds: entries, leads: leads, touchpoints: everyoneFeeds[1].entry.components + (everyoneFeeds[1].entry.cut?.leftOut ?? 0),
+            rejectedRows: rejectedRows)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let json: Data

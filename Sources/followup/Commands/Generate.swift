@@ -112,7 +112,8 @@ struct Generate: ParsableCommand {
             printError(
                 "followup: \(cut.count) of \(count(feeds, "feed")) cut to the \(output.profile) profile's budget of \(count(budget.components, "component")) "
                     + "and \(budget.bytes) bytes a feed: each keeps its nearest touches, overdue first, and leaves out the farthest "
-                    + "(\(count(cut.map(\.leftOut).max() ?? 0, "touch", plural: "touches")) at most; index.json says where each feed stops). --profile generic keeps everything")
+                    + "(\(count(cut.map(\.leftOut).max() ?? 0, "touch", plural: "touches")) at most; index.json says where each feed stops). --profile generic keeps everything"
+            )
         }
     }
 }
