@@ -89,6 +89,7 @@ public final class LeadSpill: @unchecked Sendable {
             string(event.name)
         }
         string(lead.notes)
+        string(lead.country)
         integer(UInt32(lead.extra.count))
         for (column, value) in lead.extra.sorted(by: { $0.key < $1.key }) {
             string(column)
@@ -112,7 +113,7 @@ public final class LeadSpill: @unchecked Sendable {
             guard let date = reader.date() ?? nil, let name = reader.string() ?? nil else { return nil }
             events.append(LeadEvent(date: date, name: name))
         }
-        guard let notes = reader.string(), let extraCount = reader.integer(UInt32.self) else { return nil }
+        guard let notes = reader.string(), let country = reader.string(), let extraCount = reader.integer(UInt32.self) else { return nil }
         var extra: [String: String] = [:]
         for _ in 0..<extraCount {
             guard let column = reader.string() ?? nil, let value = reader.string() ?? nil else { return nil }
@@ -126,7 +127,7 @@ public final class LeadSpill: @unchecked Sendable {
             nextStep: nextStep, nextStepDue: nextStepDue,
             nextStepOwner: nextStepOwner == .max ? nil : StepOwner.allCases[Int(nextStepOwner)],
             snoozeUntil: snoozeUntil, fiscalYearStart: fiscalYearStart.flatMap { MonthDay($0) }, launchDate: launchDate,
-            events: events, notes: notes, lastStep: lastStep)
+            events: events, notes: notes, lastStep: lastStep, country: country)
         lead.extra = extra
         return lead
     }

@@ -156,6 +156,11 @@ import Testing
         // Their date is Tuesday Jan 5; Wednesday is Epiphany in Bavaria: the check-in is Thursday.
         let plan = try await on(["plan", "--timezone", "UTC"])
         #expect(plan.stdout.contains("\"date\":\"2027-01-07\""), "\(plan.stdout)")
+        // generate plans from its own copy of each lead: the same day.
+        let out = folder.appendingPathComponent("feeds")
+        #expect(try await on(["generate", "--timezone", "UTC", "--out", out.path, "--quiet"]).status == 0)
+        let events = try String(contentsOf: out.appendingPathComponent("all.events.ics"), encoding: .utf8)
+        #expect(events.contains("DTSTART;TZID=Europe/Berlin:20270107T"), "\(events.prefix(2000))")
         let sheet = folder.appendingPathComponent("export.csv")
         #expect(try await on(["export", sheet.path]).status == 0)
         let exported = try String(contentsOf: sheet, encoding: .utf8)
