@@ -1,6 +1,7 @@
 import ArgumentParser
 import FollowUp
 import Foundation
+import Generation
 
 struct Plan: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -54,20 +55,25 @@ struct Plan: ParsableCommand {
 
     func run() throws {
         let setup = try input.setup()
-        let result = try input.source.read(playbook: setup.playbook)
-        let planner = setup.planner
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var found = lead == nil
-        // Every lead is planned: they share their owners' capacity.
-        for (candidate, touches) in zip(result.leads, planner.plan(result.leads)) where lead == nil || candidate.id == lead {
-            found = true
-            for touch in touches {
-                let data = try encoder.encode(Line(touch))
-                FileHandle.standardOutput.write(data + Data([0x0A]))
-            }
-        }
-        if !found { throw Failure("no lead \"\(lead!)\" in \(input.store)") }
-        if result.hasErrors { throw ExitCode(ExitStatus.rowsRejected) }
+        let only = lead
+        // Streamed: the leads wait in a scratch file, not in memory, and
+        // the lines are printed as they are read back.
+        let report = try StreamingPlan(store: input.source.source(playbook: setup.playbook), planner: setup.planner).run(
+            includes: { only == nil || $0 == only },
+            render: { touches in
+                var bytes: [UInt8] = []
+                for touch in touches {
+                    bytes += try encoder.encode(Line(touch))
+                    bytes.append(0x0A)
+                }
+                return bytes
+            },
+            emit: { FileHandle.standardOutput.write(Data($0)) })
+        StoreSource.report(report.read, store: input.store, unknownColumns: false)
+        if report.read.headerIsUnusable { throw Failure("\(input.store): nothing planned: the lead sheet's header must be fixed first") }
+        if report.included == 0, let only { throw Failure("no lead \"\(only)\" in \(input.store)") }
+        if report.read.hasErrors { throw ExitCode(ExitStatus.rowsRejected) }
     }
 }
