@@ -187,6 +187,13 @@ let goldenFolder = packageRoot.appendingPathComponent("Fixtures/demo/golden")
         let index = try JSONSerialization.jsonObject(with: Data(contentsOf: goldenFolder.appendingPathComponent("index.json"))) as? [String: Any]
         #expect(lines.count == index?["touchpoints"] as? Int)
         let objects = try lines.map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        // In the sheet's order, each lead's lines together, though the
+        // planner takes engaged leads first.
+        let sheet = try String(contentsOf: packageRoot.appendingPathComponent("Fixtures/demo/leads.csv"), encoding: .utf8)
+        let rows = sheet.split(separator: "\n").dropFirst().compactMap { $0.split(separator: ",").first.map(String.init) }
+        var runs: [String] = []
+        for object in objects where runs.last != object["lead"] as? String { runs.append(object["lead"] as? String ?? "") }
+        #expect(runs == rows.filter(Set(runs).contains), "\(runs)")
         let dana = try #require(objects.first { $0["lead"] as? String == "L004" })
         #expect(dana["key"] as? String == "day7-10")
         #expect(dana["overdue"] as? Bool == true)
