@@ -49,6 +49,14 @@ import Testing
             let a = try Data(contentsOf: cleanOut.appendingPathComponent(file)), b = try Data(contentsOf: brokenOut.appendingPathComponent(file))
             #expect(a == b, "\(file)")
         }
+        // plan prints the same touches of every other lead, in the sheet's order, and names the row.
+        let plan = try await followup(["plan", "--store", broken, "--now", "2026-12-01", "--timezone", "UTC"])
+        #expect(plan.status == 65 && plan.stderr.contains("\(broken):3:name: not UTF-8 (byte 0xE9"), "\(plan.stderr)")
+        let index = try JSONSerialization.jsonObject(with: Data(contentsOf: brokenOut.appendingPathComponent("index.json"))) as? [String: Any]
+        let lines = plan.stdout.split(separator: "\n")
+        #expect(lines.count == index?["touchpoints"] as? Int)
+        let leads = lines.compactMap { line in (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["lead"] as? String }
+        #expect(!leads.contains("M0001") && leads.contains("M1999") && leads.firstIndex(of: "M0000")! < leads.firstIndex(of: "M0002")!)
         // import reads the same rows, with the same exit status.
         let store = folder.appendingPathComponent("leads.sqlite").path
         #expect(try await followup(["init", store]).status == 0)
