@@ -82,6 +82,9 @@ struct CutKey: Comparable, Hashable, Sendable {
         self.index = index
     }
 
+    /// Whether it is overdue (a digest: whether any of its touches is).
+    var overdue: Bool { !late }
+
     static func < (a: CutKey, b: CutKey) -> Bool {
         (a.date, a.late ? 1 : 0, a.minutes, a.leadRank, a.windowStart, a.index)
             < (b.date, b.late ? 1 : 0, b.minutes, b.leadRank, b.windowStart, b.index)
@@ -93,7 +96,7 @@ struct CutKey: Comparable, Hashable, Sendable {
         return FeedCutPoint(
             date: LocalDate(daysSinceEpoch: Int(date)).description,
             time: "\(LocalDate.pad2(minutes / 60)):\(LocalDate.pad2(minutes % 60))",
-            overdue: !late, lead: isDigest ? nil : leadID?(leadRank))
+            overdue: overdue, lead: isDigest ? nil : leadID?(leadRank))
     }
 }
 
@@ -104,7 +107,6 @@ struct FeedItem: Sendable {
     var key: CutKey
     var offset: UInt64
     var length: UInt32
-    var overdue: Bool
     /// Its lead, or a digest's leads.
     var leads: [UInt32]
     /// The zone its times name (nil: UTC, or dates).

@@ -189,7 +189,7 @@ public final class FeedRun: @unchecked Sendable {
                         minutes: Int16(clock.start.minutesSinceMidnight), leadRank: day.touches.map(\.leadRank).min() ?? 0)
                 },
                 length: { serialisedDigests[$0].count }, zone: { _ in digestZone },
-                overdue: { digests[$0].touches.contains(where: \.overdue) }, leads: { digests[$0].touches.map(\.leadRank) },
+                leads: { digests[$0].touches.map(\.leadRank) },
                 write: { (index, stream) throws(FeedError) in
                     try stream.add(
                         serialisedDigests[index][...], overdue: digests[index].touches.contains(where: \.overdue), leads: digests[index].touches.map(\.leadRank)
@@ -200,7 +200,7 @@ public final class FeedRun: @unchecked Sendable {
             events = try writeFeed(
                 kind: .events, owner: owner, budget: budget, name: "Follow-ups: \(owner.owner)", span: spans.events, count: withEvents.count,
                 key: { withEvents[$0].cutKey }, length: { Int(withEvents[$0].eventLength) }, zone: { zones[Int(withEvents[$0].eventZone)] },
-                overdue: { withEvents[$0].overdue }, leads: { [withEvents[$0].leadRank] },
+                leads: { [withEvents[$0].leadRank] },
                 write: { (index, stream) throws(FeedError) in
                     let entry = withEvents[index]
                     let read = try bytes(at: entry.offset, count: Int(entry.eventLength))
@@ -210,7 +210,7 @@ public final class FeedRun: @unchecked Sendable {
         let tasks = try writeFeed(
             kind: .tasks, owner: owner, budget: budget, name: "Follow-up tasks: \(owner.owner)", span: spans.tasks, count: sorted.count,
             key: { sorted[$0].cutKey }, length: { Int(sorted[$0].todoLength) }, zone: { zones[Int(sorted[$0].taskZone)] },
-            overdue: { sorted[$0].overdue }, leads: { [sorted[$0].leadRank] },
+            leads: { [sorted[$0].leadRank] },
             write: { (index, stream) throws(FeedError) in
                 let entry = sorted[index]
                 let read = try bytes(at: entry.offset + UInt64(entry.eventLength), count: Int(entry.todoLength))
@@ -224,7 +224,7 @@ public final class FeedRun: @unchecked Sendable {
     /// order, and each one's place in the file is kept for everyone's feed.
     private func writeFeed(
         kind: FeedEntry.Kind, owner: OwnerFeed, budget: FeedBudget, name: String, span full: FeedSpan, count: Int,
-        key: (Int) -> CutKey, length: (Int) -> Int, zone: (Int) -> String?, overdue: (Int) -> Bool, leads: (Int) -> [UInt32],
+        key: (Int) -> CutKey, length: (Int) -> Int, zone: (Int) -> String?, leads: (Int) -> [UInt32],
         write: (Int, FeedStream) throws(FeedError) -> Void
     ) throws(FeedError) -> WrittenFeed {
         let keys = (0..<count).map(key)
@@ -244,13 +244,13 @@ public final class FeedRun: @unchecked Sendable {
             try write(index, stream)
             items.append(
                 FeedItem(
-                    key: keys[index], offset: start, length: UInt32(stream.position - start), overdue: overdue(index),
+                    key: keys[index], offset: start, length: UInt32(stream.position - start),
                     leads: leads(index), zone: zone(index)))
         }
         var written = try stream.finish(span: cut.span)
         written.items = items
         written.total = count
-        written.totalOverdue = (0..<count).reduce(0) { $0 + (overdue($1) ? 1 : 0) }
+        written.totalOverdue = keys.reduce(0) { $0 + ($1.overdue ? 1 : 0) }
         written.firstLeftOut = cut.count < count ? keys[order[cut.count]] : nil
         return written
     }
@@ -727,7 +727,7 @@ final class FeedStream {
                 let item = items[index]
                 end += UInt64(item.length)
                 entry.components += 1
-                if item.overdue { entry.overdue += 1 }
+                if item.key.overdue { entry.overdue += 1 }
                 for lead in item.leads { leads.insert(lead) }
                 index += 1
             }
