@@ -7,6 +7,9 @@ public struct FeedError: Error, CustomStringConvertible, Sendable {
         case failed
         /// Another run holds the output folder's lock.
         case locked
+        /// Feeds of the last run could not be kept as they are: the run
+        /// plans everything instead.
+        case notReusable
     }
 
     public let kind: Kind

@@ -85,7 +85,10 @@ public final class FeedRun: @unchecked Sendable {
     /// the whole run is written.
     struct WrittenFeed: Sendable {
         var entry: FeedEntry
-        var file: AtomicFile
+        /// The file this run wrote; nil for a feed kept as the last run wrote it.
+        var file: AtomicFile?
+        /// Where its bytes are read from for everyone's feeds.
+        var source: String
         var span: FeedSpan
         /// Where its components are in the file, between header and footer.
         var body: Range<UInt64>
@@ -106,7 +109,29 @@ public final class FeedRun: @unchecked Sendable {
         sinksLock.lock()
         ownerFiles[feed] = files
         sinksLock.unlock()
-        backgroundSync.sync([files.events.file, files.tasks.file])
+        backgroundSync.sync([files.events.file, files.tasks.file].compactMap { $0 })
+    }
+
+    /// Keeps an owner's feeds as the last run wrote them: nothing of theirs
+    /// is planned, and everyone's feeds copy their components from the
+    /// files in place. Only without a budget (everyone's feed is then every
+    /// owner's components, in order, whatever the others hold).
+    /// - Throws: when a file is no longer the one `kept` describes (the
+    ///   caller plans the owner again).
+    public func reuse(_ kept: KeptOwnerFeeds, feed: Int) throws(FeedError) {
+        guard options.profile.budget == nil else { throw FeedError("feeds cut to a budget are not reused", kind: .notReusable) }
+        // The folder is locked: checked now, the files stay what they are.
+        guard kept.areInPlace(in: folder), kept.events.entry.file == "\(feeds[feed].stem).events.ics",
+            kept.tasks.entry.file == "\(feeds[feed].stem).tasks.ics"
+        else {
+            throw FeedError("\(feeds[feed].stem)'s feeds changed since the last run", kind: .notReusable)
+        }
+        func written(_ kept: KeptFeed) -> WrittenFeed {
+            WrittenFeed(
+                entry: kept.entry, file: nil, source: (folder as NSString).appendingPathComponent(kept.entry.file), span: kept.span,
+                body: kept.body, total: kept.entry.components, totalOverdue: kept.entry.overdue)
+        }
+        record(OwnerFiles(events: written(kept.events), tasks: written(kept.tasks)), feed: feed)
     }
 
     /// Writes one owner's events and tasks feeds from the entries given,
@@ -366,14 +391,18 @@ public final class FeedRun: @unchecked Sendable {
         // on the disk: owners' were synced in the background as they were
         // finished, everyone's are synced now, together.
         try fileOperation { () throws(FileError) in try backgroundSync.wait() }
-        try fileOperation { () throws(FileError) in try AtomicFile.syncAll((ownerFeeds + everyoneFeeds).map(\.file).filter { !$0.synced }) }
+        let files = (ownerFeeds + everyoneFeeds).compactMap(\.file)
+        try fileOperation { () throws(FileError) in try AtomicFile.syncAll(files.filter { !$0.synced }) }
         // index.json describes one run's feeds: while feeds are being
         // replaced it is not there, so a run stopped half-way leaves no
         // index claiming a mix of old and new feeds (each is whole).
         let indexPath = (folder as NSString).appendingPathComponent("index.json")
-        if (ownerFeeds + everyoneFeeds).contains(where: { $0.file.changes() }) { unlink(indexPath) }
+        if files.contains(where: { $0.changes() }) { unlink(indexPath) }
         var replaced: [String: Bool] = [:]
-        for feed in ownerFeeds + everyoneFeeds { replaced[feed.entry.file] = try fileOperation { () throws(FileError) in try feed.file.place() } }
+        for feed in ownerFeeds + everyoneFeeds {
+            guard let file = feed.file else { continue }
+            replaced[feed.entry.file] = try fileOperation { () throws(FileError) in try file.place() }
+        }
         var entries: [FeedEntry] = [], written: [String] = [], unchanged: [String] = []
         for feed in everyoneFeeds + ownerFeeds {
             entries.append(feed.entry)
@@ -389,7 +418,23 @@ public final class FeedRun: @unchecked Sendable {
         let index = try fileOperation { () throws(FileError) in try AtomicFile(path: indexPath, mode: fileMode) }
         try fileOperation { () throws(FileError) in try index.write(Array(json) + [0x0A]) }
         if try fileOperation { () throws(FileError) in try index.commit() } { written.append("index.json") } else { unchanged.append("index.json") }
-        return FeedWriteReport(manifest: manifest, written: written, unchanged: unchanged, staleRemoved: staleRemoved)
+        // What a later run needs to keep an owner's feeds as they are now:
+        // the files in place (renamed or left), as they are now.
+        var kept: [String: KeptOwnerFeeds] = [:]
+        if budget == nil {
+            func keptFeed(_ feed: WrittenFeed) -> KeptFeed? {
+                FileIdentity(regularFileAt: (folder as NSString).appendingPathComponent(feed.entry.file)).map {
+                    KeptFeed(
+                        entry: feed.entry, body: feed.body, zones: feed.span.zones.sorted(), years: feed.span.years, file: $0)
+                }
+            }
+            for (index, files) in owners.enumerated() {
+                if let events = keptFeed(files.events), let tasks = keptFeed(files.tasks) {
+                    kept[feeds[index].stem] = KeptOwnerFeeds(events: events, tasks: tasks)
+                }
+            }
+        }
+        return FeedWriteReport(manifest: manifest, written: written, unchanged: unchanged, staleRemoved: staleRemoved, kept: kept)
     }
 }
 
@@ -703,7 +748,7 @@ final class FeedStream {
     func append(_ owner: FeedRun.WrittenFeed) throws(FeedError) {
         try fileOperation { () throws(FileError) in
             try file.append(
-                from: owner.file.temporaryPath,
+                from: owner.source,
                 offset: owner.body.lowerBound, length: owner.body.upperBound - owner.body.lowerBound)
         }
         entry.components += owner.entry.components
@@ -731,7 +776,7 @@ final class FeedStream {
                 for lead in item.leads { leads.insert(lead) }
                 index += 1
             }
-            try fileOperation { () throws(FileError) in try file.append(from: owner.file.temporaryPath, offset: start, length: end - start) }
+            try fileOperation { () throws(FileError) in try file.append(from: owner.source, offset: start, length: end - start) }
         }
     }
 
@@ -741,6 +786,6 @@ final class FeedStream {
         try fileOperation { () throws(FileError) in try file.write(ICalSerializer.footer) }
         try fileOperation { () throws(FileError) in try file.close() }
         entry.leads = leads.count + leadCount
-        return FeedRun.WrittenFeed(entry: entry, file: file, span: span, body: body)
+        return FeedRun.WrittenFeed(entry: entry, file: file, source: file.temporaryPath, span: span, body: body)
     }
 }

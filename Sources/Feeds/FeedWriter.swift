@@ -55,6 +55,9 @@ public struct FeedWriteReport: Sendable {
     public var unchanged: [String]
     /// Temporary files of killed runs that were removed.
     public var staleRemoved: [String]
+    /// Each owner's feeds as written, by file-name stem, for a later run to
+    /// keep (none with a budget: those feeds are cut against each other).
+    public var kept: [String: KeptOwnerFeeds] = [:]
 }
 
 /// Writes the events and tasks feeds of every owner and of everyone, and the

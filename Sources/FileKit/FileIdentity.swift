@@ -3,7 +3,7 @@ import Glibc
 /// What tells one version of a file from another without reading it: its
 /// inode, size and modification time (a file replaced by rename has a new
 /// inode; one rewritten in place, a new time).
-public struct FileIdentity: Hashable, Sendable {
+public struct FileIdentity: Hashable, Sendable, Codable {
     public var inode: UInt64
     public var size: Int
     public var seconds: Int

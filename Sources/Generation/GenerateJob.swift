@@ -32,20 +32,57 @@ public struct GenerateJob {
     /// Runs the job; `progress` hears of the store's problems before the
     /// run acts on them, and of the planning as it goes (from any thread).
     public func run(progress: @escaping @Sendable (GenerateProgress) -> Void = { _ in }) throws(GenerateError) -> GenerateReport {
-        let digest = inputDigest()
+        // A store that keeps owner revisions tells which owners' leads
+        // changed: the run plans only those (unless the feeds are cut to a
+        // budget, which sets every owner's against the others').
+        let byOwner = store is any RevisionedLeadSource && options.feeds.profile.budget == nil
+        let digest = inputDigest(ofStore: !byOwner)
         let previous = RunStamp.load(from: out)
         // Same inputs as the last run, and today has not moved on in any of
         // its zones: the feeds there are what this run would write.
-        if !options.force, let digest, let previous, previous.covers(input: digest, at: options.clock, in: out) {
-            var writer = FeedWriter(catalog: TimeZoneCatalog())
-            writer.lockWait = options.lockWait
-            let stale: [String]
-            do { stale = try writer.removeStaleTemporaries(in: out) } catch { throw GenerateError(error) }
-            let read = LeadSheetResult(rejectedRows: previous.rejectedRows)
-            return GenerateReport(read: read, leads: previous.leads ?? 0, written: nil, previous: previous, staleRemoved: stale)
+        if !byOwner, !options.force, let digest, let previous, previous.covers(input: digest, at: options.clock, in: out) {
+            return try skipped(previous)
         }
 
-        let run = try StreamingRun(job: self).write(progress: progress)
+        var streaming = StreamingRun(job: self)
+        if byOwner {
+            let keeps = !options.force && digest != nil && previous.map { $0.holds(input: digest!, at: options.clock) } == true
+            let kept = keeps ? previous?.owners ?? [:] : [:]
+            let out = out
+            if keeps, let previous {
+                streaming.skipsWhenAllKept = { stems in stems == Set((previous.owners ?? [:]).keys) && previous.filesArePresent(in: out) }
+            }
+            // An owner's feeds are kept when their leads are where they were
+            // and the files are the ones written then; what a feed is made
+            // of besides (stem, display name) is part of that feed's record.
+            streaming.keep = { feeds, revisions in
+                var keep: [String: KeptOwner] = [:]
+                for feed in feeds {
+                    guard let owner = kept[feed.stem], owner.revision == revisions[feed.stem], owner.feeds.events.entry.owner == feed.owner,
+                        owner.feeds.areInPlace(in: out)
+                    else { continue }
+                    keep[feed.stem] = owner
+                }
+                return keep
+            }
+        }
+        let run: StreamingRun.Written
+        do {
+            run = try streaming.write(progress: progress)
+        } catch is StreamingRun.Unchanged {
+            return try skipped(previous!)
+        } catch let error as FeedError where error.kind == .notReusable {
+            // A kept file changed between the check and the lock: plan everything.
+            streaming.keep = { _, _ in [:] }
+            streaming.skipsWhenAllKept = nil
+            do { run = try streaming.write(progress: progress) } catch let error as GenerateError { throw error } catch {
+                throw GenerateError(.write, "\(error)")
+            }
+        } catch let error as GenerateError {
+            throw error
+        } catch {
+            throw GenerateError(.write, "\(error)")
+        }
         if let digest {
             // With the clock as today, the plan holds until today moves on in
             // one of its zones, or a working day there ends (then nothing more lands that day).
@@ -54,24 +91,41 @@ public struct GenerateJob {
             let validUntil = options.followsClock ? Self.nextChange(after: options.clock, in: run.zones, at: dayEnds) : nil
             let stamp = RunStamp(
                 input: digest, validUntil: validUntil, files: run.written.manifest.feeds.map(\.file) + ["index.json"],
-                rejectedRows: run.read.rejectedRows, leads: run.leads)
+                rejectedRows: run.read.rejectedRows, leads: run.leads, owners: run.owners)
             do { try stamp.save(in: out, mode: options.fileMode) } catch { throw GenerateError(error) }
         }
         return GenerateReport(
             read: run.read, leads: run.leads, written: run.written, previous: previous,
-            staleRemoved: run.written.staleRemoved)
+            staleRemoved: run.written.staleRemoved, replanned: run.replanned)
+    }
+
+    /// The report of a run that found the feeds in place to be what it
+    /// would write (temporary files a killed run left are removed).
+    private func skipped(_ previous: RunStamp) throws(GenerateError) -> GenerateReport {
+        var writer = FeedWriter(catalog: TimeZoneCatalog())
+        writer.lockWait = options.lockWait
+        let stale: [String]
+        do { stale = try writer.removeStaleTemporaries(in: out) } catch { throw GenerateError(error) }
+        let read = LeadSheetResult(rejectedRows: previous.rejectedRows)
+        return GenerateReport(read: read, leads: previous.leads ?? 0, written: nil, previous: previous, staleRemoved: stale)
     }
 
     /// The digest of everything the feeds are made from: the store's bytes,
     /// every option that shapes them, and this executable. nil when the store
     /// is not files, or cannot be read (the run then reports that).
-    func inputDigest() -> String? {
-        let files = store.contentFiles
-        guard !files.isEmpty else { return nil }
+    /// - Parameter ofStore: whether the store's bytes count; without, the
+    ///   digest is of everything else (the owners' revisions tell the rest).
+    func inputDigest(ofStore: Bool = true) -> String? {
         var hasher = InputDigest()
-        for file in files where !hasher.add(fileAt: file.path) {
-            guard file.optional else { return nil }
-            hasher.add("no \(file.path)")
+        if ofStore {
+            let files = store.contentFiles
+            guard !files.isEmpty else { return nil }
+            for file in files where !hasher.add(fileAt: file.path) {
+                guard file.optional else { return nil }
+                hasher.add("no \(file.path)")
+            }
+        } else {
+            hasher.add("revisions of \(store.name)")
         }
         let feeds = options.feeds
         // The playbook as read, holidays from its calendars included.

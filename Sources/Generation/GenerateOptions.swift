@@ -50,6 +50,15 @@ public struct GenerateReport: Sendable {
     public var previous: RunStamp?
     /// Temporary files of killed runs that were removed.
     public var staleRemoved: [String]
+    /// When the run kept some owners' feeds as the last run wrote them
+    /// (their leads had not changed): the owners planned, of all, and their leads.
+    public var replanned: Replanned?
+
+    public struct Replanned: Sendable, Equatable {
+        public var owners: Int
+        public var of: Int
+        public var leads: Int
+    }
 
     /// The inputs were the last run's, and today has not moved on: the
     /// feeds there are what this run would write.

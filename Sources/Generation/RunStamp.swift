@@ -23,14 +23,18 @@ public struct RunStamp: Codable, Equatable, Sendable {
     /// Leads the run planned (nil in a stamp from before it was kept): a
     /// later run that plans far fewer because rows were rejected says so.
     public var leads: Int?
+    /// Each owner's feeds, by file-name stem, when the store keeps owner
+    /// revisions: a later run keeps the feeds of owners whose revision is
+    /// the same, and plans only the others. nil from other stores.
+    public var owners: [String: KeptOwner]?
 
-    public init(input: String, validUntil: Date?, files: [String], rejectedRows: Int, leads: Int? = nil) {
+    public init(input: String, validUntil: Date?, files: [String], rejectedRows: Int, leads: Int? = nil, owners: [String: KeptOwner]? = nil) {
         self.input = input; self.validUntil = validUntil; self.files = files; self.rejectedRows = rejectedRows
-        self.leads = leads
+        self.leads = leads; self.owners = owners
     }
 
     enum CodingKeys: String, CodingKey {
-        case input, files, leads
+        case input, files, leads, owners
         case validUntil = "valid_until"
         case rejectedRows = "rejected_rows"
     }
@@ -71,7 +75,28 @@ public struct RunStamp: Codable, Equatable, Sendable {
 
     /// Whether a run with `input` at `now` would write what is there already.
     public func covers(input: String, at now: Date, in folder: String) -> Bool {
-        guard self.input == input, validUntil.map({ now < $0 }) ?? true else { return false }
-        return files.allSatisfy { FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent($0)) }
+        holds(input: input, at: now) && filesArePresent(in: folder)
     }
+
+    /// Whether a run with `input` at `now` plans what this run planned
+    /// from the same leads: the same inputs, and today has not moved on.
+    public func holds(input: String, at now: Date) -> Bool {
+        self.input == input && (validUntil.map({ now < $0 }) ?? true)
+    }
+
+    /// Whether every file the run wrote is still there.
+    public func filesArePresent(in folder: String) -> Bool {
+        files.allSatisfy { FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent($0)) }
+    }
+}
+
+/// One owner's share of a run, as a later run needs it to keep the owner's
+/// feeds: what the owner's leads were at, how many there were, the zones
+/// they named (today moves on in each), and the feeds written.
+public struct KeptOwner: Codable, Equatable, Sendable {
+    /// A digest of the revisions of the owner's spellings in the store.
+    public var revision: String
+    public var leads: Int
+    public var zones: [String]
+    public var feeds: KeptOwnerFeeds
 }

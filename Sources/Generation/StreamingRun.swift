@@ -14,6 +14,16 @@ import LeadStore
 /// serialised as soon as it is planned (see `FeedRun`).
 struct StreamingRun {
     let job: GenerateJob
+    /// With a store that keeps owner revisions (and feeds not cut to a
+    /// budget): which owners' feeds of the last run to keep, given this
+    /// run's feeds and each one's revision (by stem), asked in the store's
+    /// snapshot before any lead is read. Only the others' leads are read
+    /// and planned. nil: every lead is read and planned.
+    var keep: ((_ feeds: [OwnerFeed], _ revisions: [String: String]) -> [String: KeptOwner])?
+    /// Whether a run that keeps every owner's feeds, these (by stem), has
+    /// nothing to write: they were all the last run's feeds, and everyone's
+    /// feeds and the index are still there.
+    var skipsWhenAllKept: ((Set<String>) -> Bool)?
 
     /// What the run wrote, and what it read to write it.
     struct Written {
@@ -22,7 +32,14 @@ struct StreamingRun {
         /// Every zone the plan used: today moves on in each at its midnight.
         var zones: Set<String>
         var read: LeadSheetResult
+        /// Each owner's share, for the next run to keep (with `keep` only).
+        var owners: [String: KeptOwner]?
+        /// Owners' feeds planned, of all, and their leads, when some were kept.
+        var replanned: GenerateReport.Replanned?
     }
+
+    /// What a run with `keep` found: every owner's feeds can stay as they are.
+    struct Unchanged: Error {}
 
     /// What the run keeps of a lead while the store is read: enough to
     /// order the planning and to find the lead again.
@@ -43,9 +60,18 @@ struct StreamingRun {
         /// Keeping a lead failed (the disk): the run stops once the store's
         /// problems are reported.
         var failure: GenerateError?
+        /// With `keep`: every owner of the store (with or without leads
+        /// read), each feed's revision by stem, and the feeds kept.
+        var storeOwners: [String] = []
+        var revisions: [String: String]?
+        var kept: [String: KeptOwner] = [:]
+        /// The zones each owner's leads name, by owner number.
+        var zonesOfOwner: [Set<String>] = []
     }
 
-    func write(progress: @escaping @Sendable (GenerateProgress) -> Void) throws(GenerateError) -> Written {
+    /// - Throws: `Unchanged` (with `keep` and `skipsWhenAllKept`) when
+    ///   every owner's feeds are kept: nothing is written.
+    func write(progress: @escaping @Sendable (GenerateProgress) -> Void) throws -> Written {
         let out = job.out, options = job.options
         // The leads wait in a nameless scratch file in the output folder
         // (the feeds' disk, owner-only); a run that stops before writing
@@ -54,6 +80,11 @@ struct StreamingRun {
         var writing = false
         defer { if !writing && !outExisted { rmdir(out) } }
         let leads = try spill()
+        if let skips = skipsWhenAllKept, let revisions = leads.revisions, leads.kept.count == revisions.count, leads.failure == nil,
+            skips(Set(leads.kept.keys))
+        {
+            throw Unchanged()
+        }
         progress(.read(leads.read))
         if let failure = leads.failure { throw failure }
         if leads.read.headerIsUnusable {
@@ -70,7 +101,11 @@ struct StreamingRun {
         writer.fileMode = options.fileMode
         writer.lockWait = options.lockWait
         do {
-            let run = try writer.begin(folder: out, owners: leads.read.owners + leads.ownerNames)
+            let run = try writer.begin(folder: out, owners: leads.read.owners + leads.ownerNames + leads.storeOwners)
+            for (stem, kept) in leads.kept {
+                guard let feed = run.feeds.firstIndex(where: { $0.stem == stem }) else { continue }
+                try run.reuse(kept.feeds, feed: feed)
+            }
             let refs = leads.refs
             // A lead's rank in id order stands for its id: the feeds order by it.
             var rank = [UInt32](repeating: 0, count: refs.count)
@@ -98,8 +133,31 @@ struct StreamingRun {
                 }
             }
             progress(.writing)
-            let report = try run.finish(rejectedRows: leads.read.rejectedRows, leads: refs.count) { refs[byRank[Int($0)]].key.id }
-            return Written(written: report, leads: refs.count, zones: leads.zones, read: leads.read)
+            let keptLeads = leads.kept.values.reduce(0) { $0 + $1.leads }
+            let report = try run.finish(rejectedRows: leads.read.rejectedRows, leads: refs.count + keptLeads) { refs[byRank[Int($0)]].key.id }
+            var zones = leads.zones
+            for kept in leads.kept.values { zones.formUnion(kept.zones) }
+            var written = Written(written: report, leads: refs.count + keptLeads, zones: zones, read: leads.read)
+            if let revisions = leads.revisions {
+                // Each owner's share, for the next run: kept ones as they were.
+                var zonesOfFeed = [Set<String>](repeating: [], count: run.feeds.count)
+                for (owner, feed) in feedOfOwner.enumerated() { zonesOfFeed[feed].formUnion(leads.zonesOfOwner[owner]) }
+                var owners: [String: KeptOwner] = [:]
+                for (index, feed) in run.feeds.enumerated() {
+                    if let kept = leads.kept[feed.stem] {
+                        owners[feed.stem] = kept
+                    } else if let revision = revisions[feed.stem], let files = report.kept[feed.stem] {
+                        owners[feed.stem] = KeptOwner(revision: revision, leads: work[index].count, zones: zonesOfFeed[index].sorted(), feeds: files)
+                    }
+                }
+                written.owners = owners
+                if !leads.kept.isEmpty {
+                    written.replanned = GenerateReport.Replanned(owners: run.feeds.count - leads.kept.count, of: run.feeds.count, leads: refs.count)
+                }
+            }
+            return written
+        } catch let error as FeedError where error.kind == .notReusable {
+            throw error
         } catch let error as FeedError {
             throw GenerateError(error)
         } catch let error as GenerateError {
@@ -117,33 +175,55 @@ struct StreamingRun {
             read: LeadSheetResult())
         var ownerNumbers: [String: Int32] = [:]
         var failure: GenerateError?
-        let read: LeadSheetResult
-        do {
-            read = try job.store.read { lead in
-                guard failure == nil else { return }
-                do throws(GenerateError) {
-                    if leads.spill == nil {
-                        do throws(FeedError) { try FeedRun.createFolder(job.out) } catch { throw GenerateError(error) }
-                        do throws(FileError) { leads.spill = try LeadSpill(in: job.out, memoryLimit: job.options.leadMemoryLimit) } catch {
-                            throw GenerateError(error)
-                        }
+        var read = LeadSheetResult()
+        func each(_ lead: Lead) {
+            guard failure == nil else { return }
+            do throws(GenerateError) {
+                if leads.spill == nil {
+                    do throws(FeedError) { try FeedRun.createFolder(job.out) } catch { throw GenerateError(error) }
+                    do throws(FileError) { leads.spill = try LeadSpill(in: job.out, memoryLimit: job.options.leadMemoryLimit) } catch {
+                        throw GenerateError(error)
                     }
-                    let location: LeadSpill.Location
-                    do throws(FileError) { location = try leads.spill!.append(lead) } catch { throw GenerateError(error) }
-                    let owner: Int32
-                    if let known = ownerNumbers[lead.owner] {
-                        owner = known
-                    } else {
-                        owner = Int32(leads.ownerNames.count)
-                        ownerNumbers[lead.owner] = owner
-                        leads.ownerNames.append(lead.owner)
-                        OwnerNames.prepare(lead.owner)
-                    }
-                    leads.refs.append(LeadRef(key: job.planner.planningKey(lead), location: location, owner: owner))
-                    if let zone = lead.timeZone { leads.zones.insert(zone) }
-                } catch {
-                    failure = error
                 }
+                let location: LeadSpill.Location
+                do throws(FileError) { location = try leads.spill!.append(lead) } catch { throw GenerateError(error) }
+                let owner: Int32
+                if let known = ownerNumbers[lead.owner] {
+                    owner = known
+                } else {
+                    owner = Int32(leads.ownerNames.count)
+                    ownerNumbers[lead.owner] = owner
+                    leads.ownerNames.append(lead.owner)
+                    leads.zonesOfOwner.append([])
+                    OwnerNames.prepare(lead.owner)
+                }
+                leads.refs.append(LeadRef(key: job.planner.planningKey(lead), location: location, owner: owner))
+                if let zone = lead.timeZone {
+                    leads.zones.insert(zone)
+                    leads.zonesOfOwner[Int(owner)].insert(zone)
+                }
+            } catch {
+                failure = error
+            }
+        }
+        do {
+            if let keep, let store = job.store as? any RevisionedLeadSource {
+                var storeOwners: [String] = [], revisions: [String: String] = [:], kept: [String: KeptOwner] = [:]
+                read = try store.read(
+                    selecting: { (found: OwnerRevisions) -> Set<String>? in
+                        let byFeed = found.byFeed()
+                        storeOwners = found.owners.keys.sorted()
+                        revisions = byFeed.revisions
+                        kept = keep(byFeed.feeds, byFeed.revisions)
+                        guard !kept.isEmpty else { return nil }
+                        return Set(byFeed.spellings.filter { kept[$0.key] == nil }.flatMap(\.value))
+                    }, each: each
+                ).result
+                leads.storeOwners = storeOwners
+                leads.revisions = revisions
+                leads.kept = kept
+            } else {
+                read = try job.store.read(each: each)
             }
         } catch {
             throw GenerateError(.store, "\(error)")
@@ -189,5 +269,30 @@ struct StreamingRun {
         guard !scheduler.hasFailed else { return }
         // The owner is planned: their feeds are written on this thread.
         try sink.finish(feed: feed, run: run)
+    }
+}
+
+extension OwnerRevisions {
+    /// The feeds the store's owners get, each one's revision (a digest of
+    /// the revisions of every spelling it gathers) and its spellings, by stem.
+    func byFeed() -> (feeds: [OwnerFeed], revisions: [String: String], spellings: [String: [String]]) {
+        let feeds = OwnerNames.feeds(for: Array(owners.keys))
+        var stemOfKey: [String: String] = [:]
+        for feed in feeds { stemOfKey[OwnerNames.key(feed.owner)] = feed.stem }
+        var spellings: [String: [String]] = [:]
+        for owner in owners.keys {
+            guard let stem = stemOfKey[OwnerNames.key(owner)] else { continue }
+            spellings[stem, default: []].append(owner)
+        }
+        var revisions: [String: String] = [:]
+        for (stem, names) in spellings {
+            var digest = InputDigest()
+            for name in names.sorted() {
+                digest.add(name)
+                digest.add(String(owners[name]!))
+            }
+            revisions[stem] = digest.hex
+        }
+        return (feeds, revisions, spellings)
     }
 }

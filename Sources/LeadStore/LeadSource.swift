@@ -29,6 +29,30 @@ extension LeadSource {
     }
 }
 
+/// Where each owner's leads stand in a store: a value per owner that
+/// changes whenever one of their leads is added, changed or removed, so a
+/// run can tell which owners' plans may have changed without reading the
+/// others' leads.
+public struct OwnerRevisions: Sendable, Equatable {
+    /// Every owner with at least one lead (the store's spelling), and their revision.
+    public var owners: [String: Int64] = [:]
+
+    public init(owners: [String: Int64] = [:]) {
+        self.owners = owners
+    }
+}
+
+/// A store that keeps `OwnerRevisions`: `generate` then replans only the
+/// owners whose leads changed since its last run.
+public protocol RevisionedLeadSource: LeadSource {
+    /// Reads the owners' revisions and then, in the same snapshot, the
+    /// leads of the owners `selecting` picks (every lead when it picks nil,
+    /// none when it picks none), in the store's order.
+    func read(
+        selecting: (OwnerRevisions) -> Set<String>?, each: (Lead) -> Void
+    ) throws(LeadStoreError) -> (result: LeadSheetResult, revisions: OwnerRevisions)
+}
+
 /// The lead source at `path`: a `.csv` path is a lead sheet, anything
 /// else a SQLite store made by `followup init`.
 public func leadSource(
@@ -64,6 +88,14 @@ public struct SQLiteLeads: LeadSource {
 
     public func read(each: (Lead) -> Void) throws(LeadStoreError) -> LeadSheetResult {
         try SQLiteStore.open(at: path, columns: columns).read(each: each)
+    }
+}
+
+extension SQLiteLeads: RevisionedLeadSource {
+    public func read(
+        selecting: (OwnerRevisions) -> Set<String>?, each: (Lead) -> Void
+    ) throws(LeadStoreError) -> (result: LeadSheetResult, revisions: OwnerRevisions) {
+        try SQLiteStore.open(at: path, columns: columns).read(selecting: selecting, each: each)
     }
 }
 

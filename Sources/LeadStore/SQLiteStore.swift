@@ -235,6 +235,35 @@ public final class SQLiteStore {
                 table.column("before", .text)
             }
         }
+        // What lets `generate` replan only the owners whose leads changed:
+        // a revision per owner, a fresh random value whenever one of their
+        // leads is added, changed or removed. Triggers keep it, so every
+        // write counts (an `sqlite3` session's too), and a random value
+        // cannot come back by chance as a counter would (a store restored
+        // from a backup, then changed otherwise, would count to the same
+        // number with other leads).
+        migrator.registerMigration("v3-owner-revisions") { db in
+            try db.execute(
+                sql: """
+                    CREATE INDEX lead_owner ON lead(owner);
+                    CREATE TABLE owner_revision (owner TEXT PRIMARY KEY NOT NULL, revision INTEGER NOT NULL) WITHOUT ROWID;
+                    INSERT INTO owner_revision (owner, revision) SELECT owner, random() FROM lead GROUP BY owner;
+                    CREATE TRIGGER lead_inserted AFTER INSERT ON lead BEGIN
+                        INSERT INTO owner_revision (owner, revision) VALUES (NEW.owner, random())
+                            ON CONFLICT (owner) DO UPDATE SET revision = excluded.revision;
+                    END;
+                    CREATE TRIGGER lead_updated AFTER UPDATE ON lead BEGIN
+                        INSERT INTO owner_revision (owner, revision) VALUES (OLD.owner, random())
+                            ON CONFLICT (owner) DO UPDATE SET revision = excluded.revision;
+                        INSERT INTO owner_revision (owner, revision) VALUES (NEW.owner, random())
+                            ON CONFLICT (owner) DO UPDATE SET revision = excluded.revision;
+                    END;
+                    CREATE TRIGGER lead_deleted AFTER DELETE ON lead BEGIN
+                        INSERT INTO owner_revision (owner, revision) VALUES (OLD.owner, random())
+                            ON CONFLICT (owner) DO UPDATE SET revision = excluded.revision;
+                    END;
+                    """)
+        }
         return migrator
     }()
 
@@ -253,20 +282,43 @@ public final class SQLiteStore {
     /// read; the result's `leads` stay empty, so a store of any size can be
     /// read without holding it.
     public func read(each: (Lead) -> Void) throws(LeadStoreError) -> LeadSheetResult {
+        try read(selecting: { _ in nil }, each: each).result
+    }
+
+    /// Reads the owners' revisions and then, in the same snapshot, the
+    /// leads of the owners `selecting` picks from them (every lead when it
+    /// picks nil), in the store's order.
+    public func read(
+        selecting: (OwnerRevisions) -> Set<String>?, each: (Lead) -> Void
+    ) throws(LeadStoreError) -> (result: LeadSheetResult, revisions: OwnerRevisions) {
         var result = LeadSheetResult(leads: [], errors: [], warnings: [], rowsRead: 0, rejectedRows: 0, owners: [])
         var owners: Set<String> = []
+        var revisions = OwnerRevisions()
         do {
             try pool.read { db in
-                let rows = try Row.fetchCursor(db, sql: "SELECT * FROM lead ORDER BY position")
-                while let row = try rows.next() {
+                // Owners without leads left keep a row: they have no feeds.
+                let rows = try Row.fetchCursor(
+                    db, sql: "SELECT owner, revision FROM owner_revision WHERE EXISTS (SELECT 1 FROM lead WHERE lead.owner = owner_revision.owner)")
+                while let row = try rows.next() { revisions.owners[row["owner"]] = row["revision"] as Int64 }
+                let chosen = selecting(revisions)
+                if let chosen, chosen.isEmpty { return }
+                // A few owners are read through the index; many, by reading every row.
+                let few = chosen.map { $0.count <= 500 } ?? false
+                let sql =
+                    few
+                    ? "SELECT * FROM lead WHERE owner IN (\(Array(repeating: "?", count: chosen!.count).joined(separator: ", "))) ORDER BY position"
+                    : "SELECT * FROM lead ORDER BY position"
+                let leads = try Row.fetchCursor(db, sql: sql, arguments: few ? StatementArguments(chosen!.sorted()) : StatementArguments())
+                while let row = try leads.next() {
                     let lead = self.lead(row: row)
+                    if !few, let chosen, !chosen.contains(lead.owner) { continue }
                     result.rowsRead += 1
                     if owners.insert(lead.owner).inserted { result.owners.append(lead.owner) }
                     each(lead)
                 }
             }
         } catch { throw LeadStoreError("\(path): cannot read the leads: \(Self.describe(error))") }
-        return result
+        return (result, revisions)
     }
 
     public func lead(_ id: String) throws(LeadStoreError) -> Lead {

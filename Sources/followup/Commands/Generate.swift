@@ -106,6 +106,12 @@ struct Generate: ParsableCommand {
             "followup: \(count(report.leads, "lead")) planned, \(count(report.read.rejectedRows, "row")) rejected, "
                 + "\(count(written.manifest.touchpoints, "touchpoint")) (\(overdue) overdue), \(count(feeds, "feed")) in \(out): "
                 + "\(feeds - unchanged) written, \(unchanged) unchanged")
+        if let replanned = report.replanned {
+            let kept = replanned.of - replanned.owners
+            printError(
+                "followup: only \(count(replanned.owners, "owner"))' leads had changed (\(count(replanned.leads, "lead")) planned again); "
+                    + "the feeds of the other \(count(kept, "owner")) are as the last run wrote them (--force plans everyone)")
+        }
         if let stale { printError(stale) }
         let cut = written.manifest.feeds.compactMap(\.cut)
         if let budget = cut.first?.budget {
