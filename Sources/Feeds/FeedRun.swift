@@ -336,9 +336,16 @@ public final class FeedRun: @unchecked Sendable {
     /// Writes the feeds of owners no sink finished (those without touches
     /// among them), then everyone's feeds from the owners' and the
     /// manifest. Call it once, after every sink has its last touch.
-    /// - Parameter leadID: the id of a lead by its rank in id order, which
-    ///   `index.json` names the first touch a budget left out by.
-    public func finish(rejectedRows: Int, leads: Int, leadID: ((UInt32) -> String)? = nil) throws(FeedError) -> FeedWriteReport {
+    /// - Parameters:
+    ///   - leadID: the id of a lead by its rank in id order, which
+    ///     `index.json` names the first touch a budget left out by.
+    ///   - retiring: feed files the last run into the folder wrote; those
+    ///     of owners this run has not (no lead is theirs any more) are
+    ///     removed, so a feed never goes on publishing leads it no longer
+    ///     holds. Only names of feed files in the folder are taken.
+    public func finish(rejectedRows: Int, leads: Int, leadID: ((UInt32) -> String)? = nil, retiring: [String] = []) throws(FeedError)
+        -> FeedWriteReport
+    {
         defer { withExtendedLifetime(lock) {} }
         let builder = ComponentBuilder(options: options, catalog: catalog)
         for sink in sinks { try sink.finishAll(run: self) }
@@ -403,6 +410,12 @@ public final class FeedRun: @unchecked Sendable {
             guard let file = feed.file else { continue }
             replaced[feed.entry.file] = try fileOperation { () throws(FileError) in try file.place() }
         }
+        let current = Set((ownerFeeds + everyoneFeeds).map(\.entry.file))
+        var retired: [String] = []
+        for name in Set(retiring).subtracting(current).sorted()
+        where !name.contains("/") && !name.hasPrefix(".") && (name.hasSuffix(".events.ics") || name.hasSuffix(".tasks.ics")) {
+            if unlink((folder as NSString).appendingPathComponent(name)) == 0 { retired.append(name) }
+        }
         var entries: [FeedEntry] = [], written: [String] = [], unchanged: [String] = []
         for feed in everyoneFeeds + ownerFeeds {
             entries.append(feed.entry)
@@ -434,7 +447,8 @@ public final class FeedRun: @unchecked Sendable {
                 }
             }
         }
-        return FeedWriteReport(manifest: manifest, written: written, unchanged: unchanged, staleRemoved: staleRemoved, kept: kept)
+        return FeedWriteReport(
+            manifest: manifest, written: written, unchanged: unchanged, staleRemoved: staleRemoved, kept: kept, retired: retired)
     }
 }
 

@@ -58,6 +58,8 @@ public struct FeedWriteReport: Sendable {
     /// Each owner's feeds as written, by file-name stem, for a later run to
     /// keep (none with a budget: those feeds are cut against each other).
     public var kept: [String: KeptOwnerFeeds] = [:]
+    /// Feeds of the last run removed: their owner has no lead any more.
+    public var retired: [String] = []
 }
 
 /// Writes the events and tasks feeds of every owner and of everyone, and the

@@ -45,6 +45,7 @@ public struct GenerateJob {
         }
 
         var streaming = StreamingRun(job: self)
+        streaming.previousFiles = previous?.files ?? []
         if byOwner {
             let keeps = !options.force && digest != nil && previous.map { $0.holds(input: digest!, at: options.clock) } == true
             let kept = keeps ? previous?.owners ?? [:] : [:]

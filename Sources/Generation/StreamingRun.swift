@@ -24,6 +24,9 @@ struct StreamingRun {
     /// nothing to write: they were all the last run's feeds, and everyone's
     /// feeds and the index are still there.
     var skipsWhenAllKept: ((Set<String>) -> Bool)?
+    /// The files the last run into the folder wrote: feeds among them
+    /// that this run does not write are removed.
+    var previousFiles: [String] = []
 
     /// What the run wrote, and what it read to write it.
     struct Written {
@@ -134,7 +137,9 @@ struct StreamingRun {
             }
             progress(.writing)
             let keptLeads = leads.kept.values.reduce(0) { $0 + $1.leads }
-            let report = try run.finish(rejectedRows: leads.read.rejectedRows, leads: refs.count + keptLeads) { refs[byRank[Int($0)]].key.id }
+            let report = try run.finish(
+                rejectedRows: leads.read.rejectedRows, leads: refs.count + keptLeads, leadID: { refs[byRank[Int($0)]].key.id },
+                retiring: previousFiles)
             var zones = leads.zones
             for kept in leads.kept.values { zones.formUnion(kept.zones) }
             var written = Written(written: report, leads: refs.count + keptLeads, zones: zones, read: leads.read)

@@ -107,10 +107,13 @@ struct Generate: ParsableCommand {
                 + "\(count(written.manifest.touchpoints, "touchpoint")) (\(overdue) overdue), \(count(feeds, "feed")) in \(out): "
                 + "\(feeds - unchanged) written, \(unchanged) unchanged")
         if let replanned = report.replanned {
-            let kept = replanned.of - replanned.owners
             printError(
-                "followup: only \(count(replanned.owners, "owner"))' leads had changed (\(count(replanned.leads, "lead")) planned again); "
-                    + "the feeds of the other \(count(kept, "owner")) are as the last run wrote them (--force plans everyone)")
+                "followup: planned again only \(replanned.owners) of \(count(replanned.of, "owner")) (\(count(replanned.leads, "lead"))): "
+                    + "the others' leads had not changed, and their feeds are as the last run wrote them (--force plans everyone)")
+        }
+        if !written.retired.isEmpty {
+            printError(
+                "followup: removed \(written.retired.joined(separator: ", ")): no lead in \(input.store) is their owner's any more")
         }
         if let stale { printError(stale) }
         let cut = written.manifest.feeds.compactMap(\.cut)
