@@ -134,6 +134,57 @@ public final class FeedRun: @unchecked Sendable {
         record(OwnerFiles(events: written(kept.events), tasks: written(kept.tasks)), feed: feed)
     }
 
+    /// Everyone's feeds, begun while the owners not kept are planned.
+    private var head: EveryoneHead?
+
+    /// Starts everyone's feeds while the owners not kept are planned: the
+    /// kept owners' components that come before the first owner planned
+    /// (in file-name order) are copied into them at once, on threads of
+    /// their own, under a header that assumes each owner planned still
+    /// spans what it spanned in the last run (`earlier`, by feed index).
+    /// `finish` goes on from there when that holds, and writes them anew
+    /// when it does not. Call it after `reuse`, before the first touch.
+    public func beginEveryone(assuming earlier: [Int: KeptOwnerFeeds]) {
+        guard options.profile.budget == nil, head == nil else { return }
+        sinksLock.lock()
+        let files = ownerFiles
+        sinksLock.unlock()
+        let upTo = feeds.indices.first { files[$0] == nil } ?? feeds.count
+        guard upTo > 0 else { return }
+        var spans = [FeedSpan(), FeedSpan()]
+        for index in feeds.indices {
+            if let kept = files[index] {
+                spans[0].merge(kept.events.span)
+                spans[1].merge(kept.tasks.span)
+            } else if let before = earlier[index] {
+                spans[0].merge(before.events.span)
+                spans[1].merge(before.tasks.span)
+            }
+        }
+        let head = EveryoneHead(spans: spans, upTo: upTo)
+        let folder = folder, catalog = catalog, fileMode = fileMode, assumed = spans
+        for kind in 0..<2 {
+            head.done.enter()
+            let thread = Thread {
+                defer { head.done.leave() }
+                do throws(FeedError) {
+                    let stream = try FeedStream(
+                        folder: folder, stem: OwnerNames.everyone, kind: kind == 0 ? .events : .tasks, owner: nil,
+                        name: kind == 0 ? "Follow-ups" : "Follow-up tasks", span: assumed[kind], catalog: catalog, mode: fileMode)
+                    for feed in 0..<upTo { try stream.append(kind == 0 ? files[feed]!.events : files[feed]!.tasks) }
+                    // On the disk while the owners are planned.
+                    stream.writeBack()
+                    head.streams[kind] = stream
+                } catch {
+                    // finish writes this feed anew, and meets the error again if it lasts.
+                    head.streams[kind] = nil
+                }
+            }
+            thread.start()
+        }
+        self.head = head
+    }
+
     /// Writes one owner's events and tasks feeds from the entries given,
     /// their bytes read from `spill` (the scratch file of the sink that
     /// serialised them; nil for an owner without touches); `zones` names
@@ -367,6 +418,9 @@ public final class FeedRun: @unchecked Sendable {
         let everyone = Everyone()
         let folder = folder, catalog = catalog, fileMode = fileMode, spans = [eventSpan, taskSpan]
         let budget = options.profile.budget
+        // Begun while owners were planned: gone on with if its header holds.
+        let head = self.head
+        head?.done.wait()
         DispatchQueue.concurrentPerform(iterations: 2) { index in
             do throws(FeedError) {
                 let kind: FeedEntry.Kind = index == 0 ? .events : .tasks
@@ -375,6 +429,11 @@ public final class FeedRun: @unchecked Sendable {
                     everyone.set(
                         index,
                         .success(try self.writeEveryone(kind: kind, owners: owners.map { index == 0 ? $0.events : $0.tasks }, span: span, budget: budget)))
+                    return
+                }
+                if let head, head.spans[index] == span, let begun = head.streams[index] {
+                    for files in owners[head.upTo...] { try begun.append(index == 0 ? files.events : files.tasks) }
+                    everyone.set(index, .success(try begun.finish(span: span)))
                     return
                 }
                 let stream = try FeedStream(
@@ -449,6 +508,23 @@ public final class FeedRun: @unchecked Sendable {
         }
         return FeedWriteReport(
             manifest: manifest, written: written, unchanged: unchanged, staleRemoved: staleRemoved, kept: kept, retired: retired)
+    }
+}
+
+/// Everyone's two feeds as begun by `beginEveryone`: the header assumed,
+/// and the owners copied in so far (feeds `0..<upTo`).
+///
+/// `@unchecked Sendable`: each stream is set by its own thread before it
+/// leaves `done`, and read only after `done` is waited for.
+private final class EveryoneHead: @unchecked Sendable {
+    let spans: [FeedSpan]
+    let upTo: Int
+    var streams: [FeedStream?] = [nil, nil]
+    let done = DispatchGroup()
+
+    init(spans: [FeedSpan], upTo: Int) {
+        self.spans = spans
+        self.upTo = upTo
     }
 }
 
@@ -695,7 +771,7 @@ private func serialised<Bytes>(_ body: () throws(ICalError) -> Bytes) throws(Fee
 }
 
 /// The zones a feed names and the years its times fall in.
-struct FeedSpan: Sendable {
+struct FeedSpan: Sendable, Equatable {
     var zones: Set<String> = []
     var years: ClosedRange<Int>?
 
@@ -749,6 +825,9 @@ final class FeedStream {
 
     /// Bytes written so far.
     var position: UInt64 { file.count }
+
+    /// Waits until what is written so far is on the disk (see `AtomicFile.writeBack`).
+    func writeBack() { file.writeBack() }
 
     /// Writes one component, which carries touches of these leads.
     func add(_ bytes: ArraySlice<UInt8>, overdue: Bool, leads: some Sequence<UInt32>) throws(FeedError) {

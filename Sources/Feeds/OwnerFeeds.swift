@@ -1,6 +1,7 @@
 import FileKit
 import FollowUp
 import Foundation
+import Synchronization
 
 /// One owner's share of the plan, and the file names of their feeds.
 public struct OwnerFeed: Hashable, Sendable {
@@ -89,7 +90,27 @@ public enum OwnerNames {
     /// the first name in Han characters).
     public static func latin(_ name: String) -> String {
         if isASCII(name) { return name }
-        return name.applyingTransform(StringTransform("Any-Latin; Latin-ASCII"), reverse: false) ?? name
+        if let known = transliterated.withLock({ $0[name] }) { return known }
+        let result = name.applyingTransform(StringTransform("Any-Latin; Latin-ASCII"), reverse: false) ?? name
+        transliterated.withLock { $0[name] = result }
+        return result
+    }
+
+    /// Names transliterated in this process, or remembered from the last
+    /// run: a run whose owners are the last run's needs no ICU at all
+    /// (whose first transliteration costs tens of milliseconds, most of
+    /// a run that finds nothing to write).
+    private static let transliterated = Mutex<[String: String]>([:])
+
+    /// Takes transliterations a run of the same executable made (the
+    /// stamp keeps them), as `latin` would make them again.
+    public static func remember(_ names: [String: String]) {
+        transliterated.withLock { $0.merge(names) { current, _ in current } }
+    }
+
+    /// Every transliteration made or remembered so far, for the next run.
+    public static var remembered: [String: String] {
+        transliterated.withLock { $0 }
     }
 
     private static func isASCII(_ text: String) -> Bool {

@@ -44,11 +44,14 @@ public struct GenerateJob {
             return try skipped(previous)
         }
 
+        // The same executable makes the same names of the same owners.
+        if let digest, let previous, previous.input == digest, let names = previous.transliterated { OwnerNames.remember(names) }
         var streaming = StreamingRun(job: self)
         streaming.previousFiles = previous?.files ?? []
         if byOwner {
             let keeps = !options.force && digest != nil && previous.map { $0.holds(input: digest!, at: options.clock) } == true
             let kept = keeps ? previous?.owners ?? [:] : [:]
+            streaming.earlier = kept
             let out = out
             if keeps, let previous {
                 streaming.skipsWhenAllKept = { stems in stems == Set((previous.owners ?? [:]).keys) && previous.filesArePresent(in: out) }
@@ -90,9 +93,11 @@ public struct GenerateJob {
             let playbook = planner.playbook
             let dayEnds = Set([playbook.workdayEnd] + playbook.owners.values.compactMap(\.dayEnd))
             let validUntil = options.followsClock ? Self.nextChange(after: options.clock, in: run.zones, at: dayEnds) : nil
-            let stamp = RunStamp(
+            var stamp = RunStamp(
                 input: digest, validUntil: validUntil, files: run.written.manifest.feeds.map(\.file) + ["index.json"],
                 rejectedRows: run.read.rejectedRows, leads: run.leads, owners: run.owners)
+            let names = OwnerNames.remembered
+            stamp.transliterated = names.isEmpty ? nil : names
             do { try stamp.save(in: out, mode: options.fileMode) } catch { throw GenerateError(error) }
         }
         return GenerateReport(

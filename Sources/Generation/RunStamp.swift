@@ -27,6 +27,9 @@ public struct RunStamp: Codable, Equatable, Sendable {
     /// revisions: a later run keeps the feeds of owners whose revision is
     /// the same, and plans only the others. nil from other stores.
     public var owners: [String: KeptOwner]?
+    /// Owner names as Latin letters, as this executable's ICU made them
+    /// (see `OwnerNames.remember`); nil when no name needed it.
+    public var transliterated: [String: String]?
 
     public init(input: String, validUntil: Date?, files: [String], rejectedRows: Int, leads: Int? = nil, owners: [String: KeptOwner]? = nil) {
         self.input = input; self.validUntil = validUntil; self.files = files; self.rejectedRows = rejectedRows
@@ -34,7 +37,7 @@ public struct RunStamp: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case input, files, leads, owners
+        case input, files, leads, owners, transliterated
         case validUntil = "valid_until"
         case rejectedRows = "rejected_rows"
     }

@@ -27,6 +27,9 @@ struct StreamingRun {
     /// The files the last run into the folder wrote: feeds among them
     /// that this run does not write are removed.
     var previousFiles: [String] = []
+    /// The last run's share of each owner, by stem, for the owners planned
+    /// again: everyone's feeds are begun assuming they span what they did.
+    var earlier: [String: KeptOwner] = [:]
 
     /// What the run wrote, and what it read to write it.
     struct Written {
@@ -108,6 +111,13 @@ struct StreamingRun {
             for (stem, kept) in leads.kept {
                 guard let feed = run.feeds.firstIndex(where: { $0.stem == stem }) else { continue }
                 try run.reuse(kept.feeds, feed: feed)
+            }
+            if !leads.kept.isEmpty {
+                var assumed: [Int: KeptOwnerFeeds] = [:]
+                for (index, feed) in run.feeds.enumerated() where leads.kept[feed.stem] == nil {
+                    if let before = earlier[feed.stem] { assumed[index] = before.feeds }
+                }
+                run.beginEveryone(assuming: assumed)
             }
             let refs = leads.refs
             // A lead's rank in id order stands for its id: the feeds order by it.
