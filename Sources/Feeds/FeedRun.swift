@@ -122,7 +122,8 @@ public final class FeedRun: @unchecked Sendable {
         guard options.profile.budget == nil else { throw FeedError("feeds cut to a budget are not reused", kind: .notReusable) }
         // The folder is locked: checked now, the files stay what they are.
         guard kept.areInPlace(in: folder), kept.events.entry.file == "\(feeds[feed].stem).events.ics",
-            kept.tasks.entry.file == "\(feeds[feed].stem).tasks.ics"
+            kept.tasks.entry.file == "\(feeds[feed].stem).tasks.ics",
+            [kept.events, kept.tasks].allSatisfy({ $0.body.upperBound <= UInt64($0.file.size) })
         else {
             throw FeedError("\(feeds[feed].stem)'s feeds changed since the last run", kind: .notReusable)
         }
@@ -431,10 +432,14 @@ public final class FeedRun: @unchecked Sendable {
                         .success(try self.writeEveryone(kind: kind, owners: owners.map { index == 0 ? $0.events : $0.tasks }, span: span, budget: budget)))
                     return
                 }
-                if let head, head.spans[index] == span, let begun = head.streams[index] {
-                    for files in owners[head.upTo...] { try begun.append(index == 0 ? files.events : files.tasks) }
-                    everyone.set(index, .success(try begun.finish(span: span)))
-                    return
+                if let head, let begun = head.streams[index] {
+                    if head.spans[index] == span {
+                        for files in owners[head.upTo...] { try begun.append(index == 0 ? files.events : files.tasks) }
+                        everyone.set(index, .success(try begun.finish(span: span)))
+                        return
+                    }
+                    // An owner planned again spans other zones or years than before: its header differs.
+                    begun.discard()
                 }
                 let stream = try FeedStream(
                     folder: folder, stem: OwnerNames.everyone, kind: kind, owner: nil,
@@ -825,6 +830,9 @@ final class FeedStream {
 
     /// Bytes written so far.
     var position: UInt64 { file.count }
+
+    /// Drops the file unwritten (see `AtomicFile.discard`).
+    func discard() { file.discard() }
 
     /// Waits until what is written so far is on the disk (see `AtomicFile.writeBack`).
     func writeBack() { file.writeBack() }

@@ -132,6 +132,17 @@ public final class AtomicFile: @unchecked Sendable {
         _ = fdatasync(fileno(handle))
     }
 
+    /// Drops the file unwritten: closed, its temporary removed, nothing put
+    /// in place (another file for the same target may be made after).
+    public func discard() {
+        if let handle {
+            fclose(handle)
+            self.handle = nil
+        }
+        if !placed { unlink(temporaryPath) }
+        placed = true
+    }
+
     /// Puts the new file in place, or keeps the old one when they are equal.
     /// - Returns: true when the file was replaced, false when it was unchanged.
     @discardableResult

@@ -77,6 +77,39 @@ import Testing
         #expect(forced.stderr.contains("0 written, 10 unchanged") && !forced.stderr.contains("planned again"), "\(forced.stderr)")
     }
 
+    @Test func anOwnerWhoseLeadMovesToANewZoneChangesEveryonesHeader() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try await demoStore(in: folder), out = folder.appendingPathComponent("out")
+        _ = try await generate(store, out)
+        // "me" comes after two kept owners: everyone's feeds are begun
+        // assuming me's zones, which no longer hold.
+        #expect(try await capture(store, ["edit", "L030", "--timezone", "Pacific/Chatham"]).status == 0)
+        let run = try await generate(store, out)
+        #expect(run.stderr.contains("planned again only 1 of 4 owners"), "\(run.stderr)")
+        let all = try String(contentsOf: out.appendingPathComponent("all.tasks.ics"), encoding: .utf8)
+        #expect(all.contains("TZID:Pacific/Chatham"), "everyone's feed has the new zone")
+        try await expectSameAsFullRun(store, out, "after a lead moved to a zone no one else uses")
+        #expect(try files(in: out).allSatisfy { !$0.contains(".tmp-") })
+    }
+
+    @Test(arguments: [["--digest"], ["--all-day"]])
+    func otherShapesOfFeedsToo(shape: [String]) async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try await demoStore(in: folder), out = folder.appendingPathComponent("out")
+        _ = try await generate(store, out, shape)
+        #expect(try await capture(store, ["log", "L010", "--channel", "call", "--step", "day0"]).status == 0)
+        let run = try await generate(store, out, shape)
+        #expect(run.stderr.contains("planned again only 1 of 4 owners"), "\(run.stderr)")
+        let full = folder.appendingPathComponent("full")
+        _ = try await generate(store, full, shape)
+        #expect(try contents(out) == contents(full), "the same bytes as a full run with \(shape)")
+        // Feeds cut to a budget are cut against each other: everyone is planned.
+        let google = try await generate(store, out, ["--profile", "google"])
+        #expect(!google.stderr.contains("planned again"), "\(google.stderr)")
+    }
+
     @Test func anOwnerSpeltTwoWaysIsOneFeedReplannedWhole() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
