@@ -135,6 +135,12 @@ import Testing
         let run = try await generate(store, out)
         #expect(run.stderr.contains("planned again only 1 of 4 owners"), "Bo's feeds are planned again: \(run.stderr)")
         try await expectSameAsFullRun(store, out, "after a feed was edited and another removed")
+        // Every owner's leads and feeds as they were, and everyone's tasks gone: only those are written.
+        try FileManager.default.removeItem(at: out.appendingPathComponent("all.tasks.ics"))
+        let again = try await generate(store, out)
+        #expect(again.stderr.contains("no owner's leads had changed: their feeds are as the last run wrote them"), "\(again.stderr)")
+        #expect(again.stderr.contains("1 written, 9 unchanged"), "\(again.stderr)")
+        try await expectSameAsFullRun(store, out, "after everyone's tasks feed was removed")
     }
 
     @Test func anOwnerWhoseLastLeadGoesLosesTheirFeeds() async throws {

@@ -106,7 +106,9 @@ struct Generate: ParsableCommand {
             "followup: \(count(report.leads, "lead")) planned, \(count(report.read.rejectedRows, "row")) rejected, "
                 + "\(count(written.manifest.touchpoints, "touchpoint")) (\(overdue) overdue), \(count(feeds, "feed")) in \(out): "
                 + "\(feeds - unchanged) written, \(unchanged) unchanged")
-        if let replanned = report.replanned {
+        if let replanned = report.replanned, replanned.owners == 0 {
+            printError("followup: no owner's leads had changed: their feeds are as the last run wrote them, and everyone's were written again")
+        } else if let replanned = report.replanned {
             printError(
                 "followup: planned again only \(replanned.owners) of \(count(replanned.of, "owner")) (\(count(replanned.leads, "lead"))): "
                     + "the others' leads had not changed, and their feeds are as the last run wrote them (--force plans everyone)")
