@@ -173,25 +173,29 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = try await demoStore(in: folder), out = folder.appendingPathComponent("out")
         _ = try await generate(store, out)
-        var random = SplitMix(seed: seed)
+        var random = SyntheticSheet.SplitMix64(state: seed)
         var ids = (1...33).map { String(format: "L%03d", $0) }
         let owners = ["Alice Martin", "alice martin", "Bo Zhang", "me", "Zoë Ødegaard", "Nadia Novak"]
         var kept = 0
         for step in 0..<14 {
-            let id = ids[random.below(ids.count)]
+            let id = ids.randomElement(using: &random)!
             let arguments: [String]
-            switch random.below(9) {
-            case 0: arguments = ["log", id, "--channel", ["email", "call", "meeting"][random.below(3)], "--step", ["day0", "day2", "day7"][random.below(3)]]
+            switch Int.random(in: 0..<9, using: &random) {
+            case 0:
+                arguments = [
+                    "log", id, "--channel", ["email", "call", "meeting"].randomElement(using: &random)!, "--step",
+                    ["day0", "day2", "day7"].randomElement(using: &random)!,
+                ]
             case 1: arguments = ["log", id, "--channel", "call", "--in"]
-            case 2: arguments = ["snooze", id, "--until", ["2026-12-20", "2027-01-15", "2027-04-01"][random.below(3)]]
-            case 3: arguments = ["close", id, ["won", "lost", "no"][random.below(3)]]
-            case 4: arguments = ["edit", id, "--owner", owners[random.below(owners.count)]]
-            case 5: arguments = ["next", id, "Send the pilot plan", "--due", ["2026-12-03", "2026-12-09"][random.below(2)]]
+            case 2: arguments = ["snooze", id, "--until", ["2026-12-20", "2027-01-15", "2027-04-01"].randomElement(using: &random)!]
+            case 3: arguments = ["close", id, ["won", "lost", "no"].randomElement(using: &random)!]
+            case 4: arguments = ["edit", id, "--owner", owners.randomElement(using: &random)!]
+            case 5: arguments = ["next", id, "Send the pilot plan", "--due", ["2026-12-03", "2026-12-09"].randomElement(using: &random)!]
             case 6:
                 arguments = ["delete", id, "--yes"]
                 ids.removeAll { $0 == id }
             case 7: arguments = ["undo"]
-            default: arguments = ["add", "--id", "N\(step)", "--name", "New Lead \(step)", "--owner", owners[random.below(owners.count)]]
+            default: arguments = ["add", "--id", "N\(step)", "--name", "New Lead \(step)", "--owner", owners.randomElement(using: &random)!]
             }
             if arguments.first == "add" { ids.append("N\(step)") }
             let captured = try await capture(store, arguments)
@@ -201,20 +205,4 @@ import Testing
         }
         #expect(kept >= 7, "most runs after one capture keep some owners' feeds (\(kept) of 14 did)")
     }
-}
-
-/// A small seeded generator (SplitMix64), so a failing sequence can be replayed.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }
