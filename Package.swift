@@ -30,6 +30,14 @@ let package = Package(
         // The one target that calls the system (Glibc): it uses O_TMPFILE,
         // sendfile and /proc/self/exe, so followup builds on Linux only.
         .target(name: "FileKit"),
+        // libqrencode, as the system has it (Debian's libqrencode-dev).
+        .systemLibrary(
+            name: "CQRencode",
+            pkgConfig: "libqrencode",
+            providers: [.apt(["libqrencode-dev"])]
+        ),
+        // QR codes for the owner's page: the only code that imports CQRencode.
+        .target(name: "QRCode", dependencies: ["CQRencode"]),
         // The safe Swift layer over libical: the only code that imports CLibical.
         .target(name: "ICal", dependencies: ["CLibical"]),
         // The domain: leads, playbook, business calendar, planner. Pure, no I/O.
@@ -53,9 +61,11 @@ let package = Package(
         // every core, streams the feeds into place; skips a run whose inputs
         // are the last run's.
         .target(name: "Generation", dependencies: ["FollowUp", "LeadStore", "Playbooks", "Feeds", "ICal", "FileKit"]),
-        // Publishing: the feeds over HTTP behind private links (Hummingbird).
+        // Publishing: the feeds over HTTP behind private links (Hummingbird),
+        // each owner's page, and the actions taken from a touch.
         .target(name: "Publish", dependencies: [
-            "Feeds", "FileKit",
+            "Feeds", "FileKit", "ICal", "FollowUp", "LeadStore", "QRCode",
+            .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -87,7 +97,7 @@ let package = Package(
             "Generation", "Feeds", "FollowUp", "ICal", "LeadStore", "FileKit",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-        .testTarget(name: "PublishTests", dependencies: ["Publish", "Generation", "LeadStore", "Feeds", "FollowUp", "ICal"]),
+        .testTarget(name: "PublishTests", dependencies: ["Publish", "Generation", "LeadStore", "Feeds", "FollowUp", "ICal", "QRCode"]),
         .testTarget(name: "CLITests", dependencies: [
             "followup",
             .product(name: "CSV", package: "CSV.swift"),

@@ -264,6 +264,24 @@ public final class SQLiteStore {
                     END;
                     """)
         }
+        // Actions taken from a page of `serve` (Done, They replied, …):
+        // each form carries a one-time request id, kept here in the same
+        // transaction as its change, so a form sent twice (a reload, a
+        // replay, two clicks) changes the store once; and the journal
+        // entry it made, for the page's Undo.
+        migrator.registerMigration("v4-action-requests") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE action_request (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        lead_id TEXT NOT NULL,
+                        journal_id INTEGER NOT NULL,
+                        summary TEXT NOT NULL,
+                        created INTEGER NOT NULL,
+                        undone INTEGER NOT NULL DEFAULT 0
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }()
 
@@ -368,8 +386,10 @@ public final class SQLiteStore {
     /// Runs `change` on the current lead in one IMMEDIATE transaction: the
     /// history rows it inserts and the lead it returns are written together,
     /// or nothing is.
+    /// With a `request` id (an action's form), a request seen before is
+    /// refused with `RepeatedRequest` and nothing is written.
     private func update(
-        _ id: String, now: String, command: String,
+        _ id: String, now: String, command: String, request: String? = nil,
         _ change: (Database, inout Lead) throws -> String
     ) throws -> Lead {
         do {
@@ -379,11 +399,19 @@ public final class SQLiteStore {
                     guard let row = try Row.fetchOne(db, sql: "SELECT * FROM lead WHERE id = ?", arguments: [id]) else {
                         throw try notFound(id, in: db)
                     }
+                    if let request, let seen = try Row.fetchOne(db, sql: "SELECT * FROM action_request WHERE id = ?", arguments: [request]) {
+                        throw RepeatedRequest(summary: seen["summary"], undone: seen["undone"])
+                    }
                     let before = try snapshot(id, in: db)
                     var lead = self.lead(row: row)
                     let summary = try change(db, &lead)
                     try save(lead, in: db, position: row["position"], createdAt: row["created_at"], now: now)
-                    try journal(command, summary, leads: [(id, before)], at: now, in: db)
+                    let entry = try journal(command, summary, leads: [(id, before)], at: now, in: db)
+                    if let request {
+                        try db.execute(
+                            sql: "INSERT INTO action_request (id, lead_id, journal_id, summary, created) VALUES (?, ?, ?, ?, ?)",
+                            arguments: [request, id, entry, summary, Int(Date().timeIntervalSince1970)])
+                    }
                     result = lead
                     return .commit
                 }
@@ -439,9 +467,9 @@ public final class SQLiteStore {
     @discardableResult
     public func log(
         _ id: String, at: LocalDateTime?, on date: LocalDate, channel: String, inbound: Bool,
-        step: String?, note: String?, again: Bool = false, now: String
+        step: String?, note: String?, again: Bool = false, now: String, request: String? = nil
     ) throws -> Lead {
-        try update(id, now: now, command: "log") { db, lead in
+        try update(id, now: now, command: "log", request: request) { db, lead in
             let at = at.map { "\($0.date)T\($0.time):\(LocalDate.pad2($0.second))" } ?? date.description
             let direction = inbound ? "in" : "out"
             if !again,
@@ -478,8 +506,8 @@ public final class SQLiteStore {
 
     /// Marks the open next step done; a `me` step done is a contact from us.
     @discardableResult
-    public func markNextStepDone(_ id: String, on date: LocalDate, now: String) throws -> Lead {
-        try update(id, now: now, command: "done") { db, lead in
+    public func markNextStepDone(_ id: String, on date: LocalDate, now: String, request: String? = nil) throws -> Lead {
+        try update(id, now: now, command: "done", request: request) { db, lead in
             guard let done = lead.nextStepDone(on: date) else {
                 throw LeadStoreError("lead \"\(id)\" has no open next step; nothing was changed")
             }
@@ -492,8 +520,8 @@ public final class SQLiteStore {
 
     /// "Not now": nothing before `until`, then nurture.
     @discardableResult
-    public func snooze(_ id: String, until: LocalDate, droppingNextStep: Bool = false, now: String) throws -> Lead {
-        try update(id, now: now, command: "snooze") { db, lead in
+    public func snooze(_ id: String, until: LocalDate, droppingNextStep: Bool = false, now: String, request: String? = nil) throws -> Lead {
+        try update(id, now: now, command: "snooze", request: request) { db, lead in
             try db.execute(sql: "INSERT INTO snooze (lead_id, until, set_at) VALUES (?, ?, ?)", arguments: [id, until.description, now])
             lead = lead.snoozed(until: until, droppingNextStep: droppingNextStep)
             return "snooze \(id) until \(until)\(droppingNextStep ? ", next step dropped" : "")"
@@ -502,8 +530,8 @@ public final class SQLiteStore {
 
     /// Won, lost, or closed ("no"): nothing more is planned.
     @discardableResult
-    public func close(_ id: String, outcome: LeadStatus, on date: LocalDate, now: String) throws -> Lead {
-        try update(id, now: now, command: "close") { db, lead in
+    public func close(_ id: String, outcome: LeadStatus, on date: LocalDate, now: String, request: String? = nil) throws -> Lead {
+        try update(id, now: now, command: "close", request: request) { db, lead in
             guard let closed = lead.closed(as: outcome) else {
                 throw LeadStoreError("\(outcome.rawValue) does not close a lead (won, lost or closed do); nothing was changed")
             }

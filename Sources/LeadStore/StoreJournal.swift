@@ -7,6 +7,14 @@ public struct DuplicateTouch: Error, Sendable {
     public let existing: SQLiteStore.Touch
 }
 
+/// An action's request the store has seen already (`v4-action-requests`):
+/// nothing was changed again.
+public struct RepeatedRequest: Error, Sendable {
+    /// What the first one did, and whether it was undone since.
+    public let summary: String
+    public let undone: Bool
+}
+
 /// An edit that changed nothing (rolled back, so no journal entry).
 struct Unchanged: Error {}
 
@@ -93,13 +101,15 @@ extension SQLiteStore {
     }
 
     /// Adds an entry for a change made in this transaction.
-    func journal(_ command: String, _ summary: String, leads: [(id: String, before: String?)], at now: String, in db: Database) throws {
+    @discardableResult
+    func journal(_ command: String, _ summary: String, leads: [(id: String, before: String?)], at now: String, in db: Database) throws -> Int64 {
         try db.execute(sql: "INSERT INTO journal (at, command, summary) VALUES (?, ?, ?)", arguments: [now, command, summary])
         let entry = db.lastInsertedRowID
         for (id, before) in leads {
             try db.execute(sql: "INSERT INTO journal_lead (journal_id, lead_id, before) VALUES (?, ?, ?)", arguments: [entry, id, before])
         }
         try db.execute(sql: "DELETE FROM journal WHERE id <= ?", arguments: [entry - Int64(Self.journalLength)])
+        return entry
     }
 
     /// The entries `undo` can reverse, newest first.
@@ -128,6 +138,63 @@ extension SQLiteStore {
             for row in rows { try restore(row["lead_id"], from: row["before"], in: db) }
             try db.execute(sql: "DELETE FROM journal WHERE id = ?", arguments: [entry.id])
             return entry
+        }
+    }
+
+    /// An action's request as the store keeps it.
+    public struct ActionRequest: Sendable, Hashable {
+        public var id: String
+        public var leadID: String
+        public var journalID: Int64
+        public var summary: String
+        /// When it was made, in seconds since 1970 (this machine's clock).
+        public var created: Int
+        public var undone: Bool
+    }
+
+    /// The action a request made, nil when the store has none by that id.
+    public func actionRequest(_ id: String) throws(LeadStoreError) -> ActionRequest? {
+        do {
+            return try pool.read { db in
+                try Row.fetchOne(db, sql: "SELECT * FROM action_request WHERE id = ?", arguments: [id]).map {
+                    ActionRequest(
+                        id: $0["id"], leadID: $0["lead_id"], journalID: $0["journal_id"], summary: $0["summary"], created: $0["created"],
+                        undone: $0["undone"])
+                }
+            }
+        } catch { throw LeadStoreError("\(path): cannot read the actions: \(Self.describe(error))") }
+    }
+
+    /// Undoes the change an action's request made, when nothing has
+    /// changed its lead since: the lead is put back as it was, the journal
+    /// entry goes, and the request is marked undone (a second Undo of it
+    /// changes nothing). Refused with a message when the entry is gone or
+    /// a later change touched the lead (undoing under it would lose that).
+    public func undo(request id: String) throws -> ActionRequest {
+        try write(failure: "nothing was undone") { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM action_request WHERE id = ?", arguments: [id]) else {
+                throw LeadStoreError("no such action in \(path); nothing was undone")
+            }
+            let request = ActionRequest(
+                id: row["id"], leadID: row["lead_id"], journalID: row["journal_id"], summary: row["summary"], created: row["created"],
+                undone: row["undone"])
+            if request.undone { throw LeadStoreError("\(request.summary): undone already; nothing was changed") }
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM journal WHERE id = ?", arguments: [request.journalID]) == true else {
+                throw LeadStoreError("\(request.summary): no longer in the journal; nothing was undone")
+            }
+            let later = try String.fetchAll(
+                db,
+                sql: "SELECT j.summary FROM journal j JOIN journal_lead l ON l.journal_id = j.id WHERE j.id > ? AND l.lead_id = ? ORDER BY j.id",
+                arguments: [request.journalID, request.leadID])
+            if let first = later.first {
+                throw LeadStoreError("\(request.summary): the lead changed since (\(first)); nothing was undone")
+            }
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT lead_id, before FROM journal_lead WHERE journal_id = ? ORDER BY rowid", arguments: [request.journalID])
+            for row in rows { try restore(row["lead_id"], from: row["before"], in: db) }
+            try db.execute(sql: "DELETE FROM journal WHERE id = ?", arguments: [request.journalID])
+            try db.execute(sql: "UPDATE action_request SET undone = 1 WHERE id = ?", arguments: [id])
+            return request
         }
     }
 

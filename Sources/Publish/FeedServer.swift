@@ -1,6 +1,7 @@
 import Foundation
 import Feeds
 import FileKit
+import FollowUp
 import Hummingbird
 import NIOCore
 import NIOPosix
@@ -31,9 +32,13 @@ public final class FeedServer: Sendable {
     public let tokensPath: String
     public let host: String
     public let port: Int
-    private let log: @Sendable (String) -> Void
+    let log: @Sendable (String) -> Void
     private let tokens = Mutex<TokenSnapshot>(TokenSnapshot())
     private let validatorCache = Mutex<[String: Validators]>([:])
+    /// The owners' pages: where they are reached, today, the actions.
+    public let pages: PageSettings
+    let touchCache = FeedTouchCache()
+    let actionTimes = Mutex<[String: [Double]]>([:])
 
     /// A freshness window that suits calendar polling: clients may reuse a
     /// copy for five minutes, then revalidate with the ETag (a 304 costs
@@ -44,9 +49,10 @@ public final class FeedServer: Sendable {
     static let chunkSize = 128 * 1024
 
     public init(
-        folder: String, tokensPath: String, host: String = "127.0.0.1", port: Int = 8080,
+        folder: String, tokensPath: String, host: String = "127.0.0.1", port: Int = 8080, pages: PageSettings = PageSettings(),
         log: @escaping @Sendable (String) -> Void
     ) {
+        self.pages = pages
         self.folder = folder
         self.tokensPath = tokensPath
         self.host = host
@@ -58,7 +64,17 @@ public final class FeedServer: Sendable {
     /// - Parameter onRunning: called with the bound port once the server listens.
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let responder = CallbackResponder<BasicRequestContext> { [self] request, _ in
-            let reply = await self.respond(method: request.method, path: request.uri.path, headers: request.headers)
+            var body = ByteBuffer()
+            var tooLarge = false
+            if request.method == .post {
+                do { body = try await request.body.collect(upTo: Self.formLimit) } catch { tooLarge = true }
+            }
+            let reply =
+                tooLarge
+                ? Self.plain(.contentTooLarge, "A form of at most \(Self.formLimit) bytes is expected\n")
+                : await self.respond(
+                    method: request.method, path: request.uri.path, headers: request.headers, body: String(buffer: body),
+                    authority: request.head.authority)
             log("\"\(Self.redacted(request.method.rawValue)) \(Self.redacted(request.uri.path))\" \(reply.status.code) \(reply.bodyCount)")
             return reply.response
         }
@@ -85,7 +101,7 @@ public final class FeedServer: Sendable {
     }
 
     /// The whole of the serving logic, apart from the socket.
-    func respond(method: HTTPRequest.Method, path: String, headers: HTTPFields) async -> Reply {
+    func respond(method: HTTPRequest.Method, path: String, headers: HTTPFields, body: String = "", authority: String? = nil) async -> Reply {
         let notFoundBody = ByteBuffer(string: "Not found\n")
         let notFound = Reply(
             status: .notFound,
@@ -94,10 +110,31 @@ public final class FeedServer: Sendable {
                 body: ResponseBody(byteBuffer: notFoundBody)),
             bodyCount: notFoundBody.readableBytes)
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        // "", "feeds", token, file
-        let token = parts.count == 4 && parts[0].isEmpty && parts[1] == "feeds" ? String(parts[2]) : ""
-        let stem = currentTokens().stem(for: token)
-        guard method == .get || method == .head, let stem, parts.count == 4 else { return notFound }
+        if parts.count == 3, parts[0].isEmpty, parts[1] == "static", method == .get || method == .head {
+            switch parts[2] {
+            case "followup.css": return Self.asset(OwnerPages.css, type: "text/css; charset=utf-8", head: method == .head)
+            case "copy.js": return Self.asset(OwnerPages.script, type: "text/javascript; charset=utf-8", head: method == .head)
+            default: return notFound
+            }
+        }
+        // "", "feeds", token, file — or "", "feeds", token, "" (the page),
+        // or "", "feeds", token, "t", uid (a touch's action page).
+        let token = (4...5).contains(parts.count) && parts[0].isEmpty && parts[1] == "feeds" ? String(parts[2]) : ""
+        let snapshot = currentTokens()
+        guard let (stem, formToken) = snapshot.entry(for: token) else { return notFound }
+        if parts.count == 4, parts[3].isEmpty, method == .get || method == .head {
+            return await ownerPage(stem: stem, token: token, authority: authority, head: method == .head)
+        }
+        if parts.count == 5, parts[3] == "t", let uid = String(parts[4]).removingPercentEncoding, !uid.isEmpty {
+            let page = PageRequest(
+                stem: stem, token: token, formToken: formToken, uid: FeedTouch.taskUID(for: uid), authority: authority)
+            switch method {
+            case .get, .head: return await actionPage(page, head: method == .head)
+            case .post: return await action(page, headers: headers, body: body)
+            default: return notFound
+            }
+        }
+        guard method == .get || method == .head, parts.count == 4 else { return notFound }
         let file = String(parts[3])
         guard file == "\(stem).events.ics" || file == "\(stem).tasks.ics" else { return notFound }
         let path = (folder as NSString).appendingPathComponent(file)
@@ -208,15 +245,18 @@ public final class FeedServer: Sendable {
         /// new file (renamed into place): the inode tells, even within the
         /// file system's timestamp granularity.
         var identity: FileIdentity?
-        var byToken: [(token: [UInt8], stem: String)] = []
+        var byToken: [(token: [UInt8], stem: String, form: String?)] = []
 
         /// The stem whose token this is, comparing with every token, each in
         /// constant time, so the time taken says nothing about the secret.
-        func stem(for token: String) -> String? {
+        func stem(for token: String) -> String? { entry(for: token)?.stem }
+
+        /// The stem and its form token.
+        func entry(for token: String) -> (stem: String, form: String?)? {
             let candidate = Array(token.utf8)
-            var found: String?
+            var found: (String, String?)?
             for entry in byToken where Self.constantTimeEqual(entry.token, candidate) && found == nil {
-                found = entry.stem
+                found = (entry.stem, entry.form)
             }
             return found
         }
@@ -237,7 +277,7 @@ public final class FeedServer: Sendable {
                 let file = (try? TokenFile.load(tokensPath)) ?? TokenFile()
                 snapshot = TokenSnapshot(
                     identity: identity,
-                    byToken: file.tokens.sorted { $0.key < $1.key }.map { (Array($0.value.utf8), $0.key) })
+                    byToken: file.tokens.sorted { $0.key < $1.key }.map { (Array($0.value.utf8), $0.key, file.formToken($0.key)) })
             }
             return snapshot
         }

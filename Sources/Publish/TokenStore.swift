@@ -18,8 +18,14 @@ public struct TokenFile: Codable, Equatable, Sendable {
     /// Feed stem → token.
     public var tokens: [String: String] = [:]
     public var revoked: [String] = []
+    /// Feed stem → the token the forms of its pages carry (anti-CSRF),
+    /// made and rotated with the feed token. Absent from older files.
+    public var forms: [String: String]?
 
     public init() {}
+
+    /// The form token of a stem with a feed token.
+    public func formToken(_ stem: String) -> String? { tokens[stem] == nil ? nil : forms?[stem] }
 
     /// Reads the file; a file that does not exist yet is an empty one.
     public static func load(_ path: String) throws(PublishError) -> TokenFile {
@@ -54,6 +60,11 @@ public struct TokenFile: Codable, Equatable, Sendable {
             tokens[stem] = Self.newToken()
             changed = true
         }
+        for stem in tokens.keys.sorted() where forms?[stem] == nil {
+            forms = forms ?? [:]
+            forms?[stem] = Self.newToken()
+            changed = true
+        }
         return changed
     }
 
@@ -61,6 +72,8 @@ public struct TokenFile: Codable, Equatable, Sendable {
     public mutating func rotate(_ stem: String) -> String {
         let token = Self.newToken()
         tokens[stem] = token
+        forms = forms ?? [:]
+        forms?[stem] = Self.newToken()
         revoked.removeAll { $0 == stem }
         return token
     }
@@ -68,6 +81,7 @@ public struct TokenFile: Codable, Equatable, Sendable {
     /// No token for the stem any more, and none made for it again.
     public mutating func revoke(_ stem: String) {
         tokens[stem] = nil
+        forms?[stem] = nil
         if !revoked.contains(stem) { revoked.append(stem) }
         revoked.sort()
     }

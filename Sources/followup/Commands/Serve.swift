@@ -1,4 +1,5 @@
 import ArgumentParser
+import FollowUp
 import Foundation
 import Generation
 import LeadStore
@@ -10,14 +11,20 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Serves --dir (the folder `generate --out` writes) at /feeds/<token>/<owner>.events.ics
             and /feeds/<token>/<owner>.tasks.ics, where each owner's token is a 256-bit secret
-            kept in --tokens (owner-only permissions). Everything else is 404: no listing, no
-            feed by owner name. Every owner in index.json gets a token on start; manage them
-            with `followup token`. Binds to 127.0.0.1: put a TLS-terminating proxy in front
-            for subscribers outside this machine. Regenerated feeds are served at once.
+            kept in --tokens (owner-only permissions). /feeds/<token>/ is the owner's page: this
+            week's touches with their drafts, and one-click subscribe links with a QR code;
+            /feeds/<token>/t/<uid> is a touch's page, with Done, They replied, Not now, Snooze a
+            week and No. With --store a SQLite store, those buttons write to it (one transaction
+            each, undoable) and the feeds are written again at once; `all`'s page is read-only.
+            Everything else is 404: no listing, no feed by owner name. Every owner in index.json
+            gets a token on start; manage them with `followup token`. Binds to 127.0.0.1: put a
+            TLS-terminating proxy in front for subscribers outside this machine, and give
+            --base-url, its public address. Regenerated feeds are served at once.
 
             Examples:
               followup serve --dir feeds/
               followup serve --dir feeds/ --print-urls --base-url https://cal.example.com
+              followup serve --dir feeds/ --store leads.sqlite --base-url https://cal.example.com
               followup serve --dir feeds/ --regenerate-every 15m --store leads.csv --timezone Europe/Berlin --digest
             """
     )
@@ -33,13 +40,16 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("print-urls"), help: "Print each owner's subscribe links for --base-url, then exit.")
     var printURLs = false
 
-    @Option(help: ArgumentHelp("The public address the feeds are reached at, for --print-urls.", valueName: "url"))
+    @Option(help: ArgumentHelp("The public address the feeds are reached at, for --print-urls and the owners' subscribe links.", valueName: "url"))
     var baseURL: String?
 
     @Option(help: ArgumentHelp("Run `generate` on this schedule too: 30s, 15m, 1h.", valueName: "duration"))
     var regenerateEvery: String?
 
-    @Option(help: ArgumentHelp("The lead store to regenerate from (with --regenerate-every): a .csv lead sheet or a SQLite store.", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "The lead store: what --regenerate-every plans from (a .csv lead sheet or a SQLite store), and, a SQLite store, what the pages' buttons write to.",
+            valueName: "path"))
     var store: String?
 
     // What each regeneration plans with and writes: the options of `generate`.
@@ -79,7 +89,7 @@ struct Serve: AsyncParsableCommand {
             return
         }
         let server = FeedServer(
-            folder: folder.dir, tokensPath: folder.tokensPath, host: host, port: port,
+            folder: folder.dir, tokensPath: folder.tokensPath, host: host, port: port, pages: try pageSettings(),
             log: { printError("followup serve: \($0)") })
         do {
             try await server.run { port in
@@ -96,6 +106,38 @@ struct Serve: AsyncParsableCommand {
             }
             throw error
         }
+    }
+
+    /// The pages: today as --now says, and the actions when --store is a SQLite store.
+    private func pageSettings() throws -> PageSettings {
+        let now = today.now
+        let today: @Sendable () -> LocalDate = { NowOption.today(now) }
+        guard let store else { return PageSettings(baseURL: baseURL, today: today) }
+        guard !isSheet(store), SQLiteStore.looksLikeSQLite(store) else {
+            return PageSettings(
+                baseURL: baseURL, today: today,
+                actions: .refused(
+                    "Actions need a SQLite store, and this server reads the lead sheet \((store as NSString).lastPathComponent): "
+                        + "`followup init` and `followup import \((store as NSString).lastPathComponent)` make one, then start serve with --store leads.sqlite."
+                ))
+        }
+        _ = try SQLiteStore.open(at: store, verify: true)  // migrated and checked before the first action
+        let playbook = try planning.setup(now: self.today).playbook
+        var steps: [String: String] = [:]
+        for step in playbook.steps { steps[step.id] = step.channel }
+        let actions = TouchActions(
+            store: store, steps: steps, today: today,
+            now: {
+                if let now { return (now, nil) }
+                let clock = Date()
+                let parts = Calendar.current.dateComponents([.year, .month, .day, .hour, .minute, .second], from: clock)
+                let at = LocalDate(year: parts.year!, month: parts.month!, day: parts.day!).flatMap { day in
+                    TimeOfDay(hour: parts.hour!, minute: parts.minute!).map { LocalDateTime(date: day, time: $0, second: parts.second!) }
+                }
+                return (ISO8601DateFormatter().string(from: clock), at)
+            },
+            regenerate: { [self] in try regenerate(store) })
+        return PageSettings(baseURL: baseURL, today: today, actions: actions)
     }
 
     /// Runs `generate`'s job into --dir: rows rejected are reported, and
