@@ -154,6 +154,7 @@ enum OwnerPages {
         <meta name="referrer" content="no-referrer">
         <meta name="robots" content="noindex, nofollow">
         <title>{{title}}</title>
+        <link rel="icon" href="data:,">
         <link rel="stylesheet" href="/static/followup.css">
         </head>
         <body>

@@ -162,7 +162,10 @@ extension FeedServer {
         if let site = headers[FieldName("Sec-Fetch-Site")!], site != "same-origin", site != "none" {
             return Self.plain(.forbidden, "Refused: the form was not sent from this site's page (Sec-Fetch-Site: \(Self.redacted(site)))\n")
         }
-        if let origin = headers[.origin], !Self.sameOrigin(origin, authority: page.authority, base: pages.baseURL) {
+        // `Origin: null` is what a browser sends from a page whose
+        // Referrer-Policy is no-referrer (these pages'): Sec-Fetch-Site
+        // and the form token decide then.
+        if let origin = headers[.origin], origin != "null", !Self.sameOrigin(origin, authority: page.authority, base: pages.baseURL) {
             return Self.plain(.forbidden, "Refused: the form was sent from another origin\n")
         }
         guard let form = try? URLEncodedFormDecoder().decode(ActionForm.self, from: body) else {

@@ -356,3 +356,48 @@ import Testing
         #expect(refused.status == 409 && refused.body.contains("SQLite store"))
     }
 }
+
+/// The owner's page in a real browser: headless Chromium driven by
+/// Selenium (Tests/Browser/owner_page.py, in the venv install-deps makes).
+/// Screenshots at phone and desktop widths are kept in
+/// .build/test-artifacts/browser/.
+@Suite(.serialized) struct BrowserTests {
+    @Test func anOwnerSubscribesScansAndClicksDoneInChromium() async throws {
+        let python = packageRoot.appendingPathComponent(".build/browser-venv/bin/python")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: python.path) && FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"),
+            "the browser test needs Chromium and Selenium: run scripts/install-deps")
+        let served = try await ServePagesTests.Served()
+        defer { Task { await served.stop() } }
+        let (tokens, _) = try served.tokens()
+        let alice = try #require(tokens["alice-martin"])
+        let artifacts = packageRoot.appendingPathComponent(".build/test-artifacts/browser")
+        let page = "http://127.0.0.1:\(served.port)/feeds/\(alice)/"
+        let result = try await run(python, [packageRoot.appendingPathComponent("Tests/Browser/owner_page.py").path, page, artifacts.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let seen = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)")
+        #expect(seen["title"] as? String == "Follow-ups for Alice Martin")
+        #expect((seen["phoneScrollWidth"] as? Int ?? 9999) <= 390, "nothing wider than a phone")
+        let events = "http://127.0.0.1:\(served.port)/feeds/\(alice)/alice-martin.events.ics"
+        let webcal = "webcal://127.0.0.1:\(served.port)/feeds/\(alice)/alice-martin.events.ics"
+        #expect(seen["eventsURL"] as? String == events)
+        #expect(seen["qr"] as? String == webcal, "the QR code scans back to the webcal link")
+        let links = seen["links"] as? [String: String] ?? [:]
+        #expect(links["Apple Calendar"] == webcal)
+        #expect(links["Google Calendar"]?.hasPrefix("https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2F127.0.0.1") == true)
+        #expect(links["Outlook.com"]?.hasPrefix("https://outlook.live.com/calendar/0/addfromweb?url=http%3A%2F%2F127.0.0.1") == true)
+        #expect(seen["copied"] as? String == "Copied", "the copy button's script runs under the page's policy")
+        #expect((seen["console"] as? [String])?.isEmpty == true, "no errors in the console (a CSP violation would be one): \(seen["console"] ?? "")")
+        #expect((seen["message"] as? String)?.contains("The feeds are written again") == true, "\(seen["message"] ?? "")")
+        #expect(seen["undo"] as? Int == 1)
+        // What was clicked is in the store, and out of the regenerated feed.
+        let touch = try #require((seen["touch"] as? String)?.components(separatedBy: "/t/").last?.removingPercentEncoding)
+        let lead = String(touch.prefix { $0 != "." })
+        let shown = try await followup(["show", lead, "--store", served.store.path, "--now", "2026-12-02"])
+        #expect(shown.stdout.contains("2026-12-02  your "), "\(shown.stdout)")
+        #expect(!(try served.feed("alice-martin.tasks.ics")).contains("UID:\(touch)"))
+        for name in ["owner-page-phone.png", "owner-page-desktop.png", "touch-page-phone.png", "done-phone.png"] {
+            #expect(FileManager.default.fileExists(atPath: artifacts.appendingPathComponent(name).path), "\(name) kept")
+        }
+    }
+}
