@@ -152,6 +152,9 @@ import Testing
         for path in ["/feeds/", "/feeds/nope/", "/feeds/\(alice.dropLast())/", "/feeds/alice-martin/", "/feeds/\(alice)/t/"] {
             #expect(try await Self.get(served.url(path)).status == 404, "\(path)")
         }
+        // --print-urls gives each owner's page.
+        let printed = try await followup(["serve", "--dir", served.out.path, "--print-urls", "--base-url", "https://cal.example.com"])
+        #expect(printed.stdout.contains("  page: https://cal.example.com/feeds/\(alice)/\n"), "\(printed.stdout)")
         // A rotated token's page is gone at once.
         #expect(try await followup(["token", "rotate", "Alice Martin", "--dir", served.out.path]).status == 0)
         #expect(try await Self.get(served.url("/feeds/\(alice)/")).status == 404)

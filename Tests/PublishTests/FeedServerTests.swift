@@ -157,7 +157,8 @@ final class RunningServer: @unchecked Sendable {
         let server = try await RunningServer()
         let mine = try server.token("me")
         let paths = [
-            "/", "/feeds", "/feeds/", "/feeds/\(mine)/", "/me.events.ics", "/feeds/me/me.events.ics",
+            "/", "/feeds", "/feeds/", "/feeds/\(mine)", "/me.events.ics", "/feeds/me/", "/feeds/\(mine)x/", "/feeds/\(mine)/t/",
+            "/feeds/\(mine)/t/a/b", "/static/", "/static/x.js", "/feeds/me/me.events.ics",
             "/feeds/\(String(mine.dropLast()))/me.events.ics", "/feeds/\(mine)x/me.events.ics", "/feeds//me.events.ics",
             "/feeds/\(mine)/alice.events.ics", "/feeds/\(mine)/index.json", "/feeds/\(mine)/.followup-tokens.json",
             "/index.json", "/.followup-tokens.json", "/feeds/\(mine)/me.events.ics/extra",
@@ -170,6 +171,9 @@ final class RunningServer: @unchecked Sendable {
         }
         #expect(try await server.fetch("/feeds/\(mine)/me.events.ics", method: "POST").0 == 404)
         #expect(answers == ["Not found\n"], "one answer for every wrong request")
+        // With the right token, a touch no longer planned says so (still 404).
+        let (status, _, body) = try await server.fetch("/feeds/\(mine)/t/nope.day0.task@followup")
+        #expect(status == 404 && String(decoding: body, as: UTF8.self).contains("no longer planned"))
         await server.stop()
     }
 

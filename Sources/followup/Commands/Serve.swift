@@ -186,10 +186,11 @@ struct Serve: AsyncParsableCommand {
     /// dialog (iOS takes `webcal://`, not `webcals://`; an `https://` link
     /// downloads the file instead).
     static func links(base: String, token: String, stem: String) -> [String] {
-        ["events", "tasks"].flatMap { kind -> [String] in
-            let https = "\(base)/feeds/\(token)/\(stem).\(kind).ics"
-            let webcal = https.replacingOccurrences(of: "^https?://", with: "webcal://", options: .regularExpression)
-            return ["  \(kind): \(https)", "  \(kind) (webcal): \(webcal)"]
-        }
+        ["  page: \(base)/feeds/\(token)/"]
+            + ["events", "tasks"].flatMap { kind -> [String] in
+                let https = "\(base)/feeds/\(token)/\(stem).\(kind).ics"
+                let webcal = https.replacingOccurrences(of: "^https?://", with: "webcal://", options: .regularExpression)
+                return ["  \(kind): \(https)", "  \(kind) (webcal): \(webcal)"]
+            }
     }
 }
