@@ -106,12 +106,16 @@ public struct FeedTouch: Sendable, Hashable {
 /// An owner's tasks feed, read once per version of the file: the page is
 /// asked for far more often than the feed changes.
 final class FeedTouchCache: Sendable {
+    /// The largest tasks feed a page lists (an owner's is far smaller; a
+    /// team's `all` feed of a million leads is not read into memory for a page).
+    static let largest = 64 * 1024 * 1024
+
     private let entries = Mutex<[String: (identity: FileIdentity, touches: [FeedTouch])]>([:])
 
     /// The touches of the feed at `path` (its tasks feed), nil when it
     /// cannot be read. Runs on the calling thread: call it off the event loop.
     func touches(at path: String) -> [FeedTouch]? {
-        guard let identity = FileIdentity(regularFileAt: path) else { return nil }
+        guard let identity = FileIdentity(regularFileAt: path), identity.size <= Self.largest else { return nil }
         if let cached = entries.withLock({ $0[path] }), cached.identity == identity { return cached.touches }
         guard let file = ReadOnlyFile(path), let text = String(bytes: Self.contents(of: file), encoding: .utf8),
             let touches = try? FeedTouch.read(feed: text)

@@ -1,4 +1,5 @@
 import FollowUp
+import FileKit
 import Foundation
 import Hummingbird
 import NIOCore
@@ -117,6 +118,14 @@ extension FeedServer {
 
     func ownerPage(stem: String, token: String, authority: String?, head: Bool) async -> Reply {
         let owner = owner(stem, token: token, authority: authority)
+        if let size = FileIdentity(regularFileAt: (folder as NSString).appendingPathComponent("\(stem).tasks.ics"))?.size, size > FeedTouchCache.largest {
+            return Self.html(
+                .ok,
+                OwnerPages.ownerPage(
+                    owner, touches: [], today: pages.today(),
+                    actionsNote: "This feed is too large to list here (\(size / 1_000_000) MB); subscribe to it below, or see `followup agenda`."),
+                head: head)
+        }
         guard let touches = await touches(stem) else {
             return Self.html(.ok, OwnerPages.notice(title: owner.title, message: "The feeds are being written; try again in a moment.", back: nil), head: head)
         }
@@ -226,7 +235,8 @@ extension FeedServer {
             let message =
                 outcome.repeated
                 ? "Done already from this page: \(outcome.summary). Nothing was changed again."
-                : "\(outcome.summary). The feeds are written again; calendars show it at their next refresh."
+                : outcome.regenerationError.map { "\(outcome.summary). Saved in the store, but the feeds could not be written again: \($0)" }
+                    ?? "\(outcome.summary). The feeds are written again; calendars show it at their next refresh."
             return Self.html(
                 .ok,
                 OwnerPages.actionPage(
@@ -247,7 +257,10 @@ extension FeedServer {
         switch result {
         case .success(let message):
             log("undo on \(Self.redacted(lead)) (\(page.stem)): \(Self.redacted(message))")
-            return Self.html(.ok, OwnerPages.notice(title: "Undone", message: message + ". The feeds are written again.", back: "../"))
+            return Self.html(
+                .ok,
+                OwnerPages.notice(
+                    title: "Undone", message: message + (message.contains("could not be written") ? "" : ". The feeds are written again."), back: "../"))
         case .failure(let error):
             return Self.html(.unprocessableContent, OwnerPages.notice(title: "Nothing was undone", message: "\(error)", back: "../"))
         }

@@ -23,6 +23,8 @@ public struct ActionOutcome: Sendable {
     public var undoRequest: String?
     /// The form had been sent before: nothing was changed again.
     public var repeated = false
+    /// Why the feeds could not be written again after the change, if so.
+    public var regenerationError: String?
 }
 
 /// Captures from `serve`'s pages, written to a SQLite store the way the
@@ -98,8 +100,11 @@ public struct TouchActions: Sendable {
         } catch let repeated as RepeatedRequest {
             return ActionOutcome(summary: repeated.summary + (repeated.undone ? " (undone since)" : ""), undoRequest: nil, repeated: true)
         }
-        try regenerate()
-        return outcome
+        // The change is in the store: a failure to write the feeds now is
+        // reported with it, never as "nothing was changed".
+        var written = outcome
+        do { try regenerate() } catch { written.regenerationError = "\(error)" }
+        return written
     }
 
     /// What an action's request did, when the store has it.
@@ -121,7 +126,7 @@ public struct TouchActions: Sendable {
                 "\(found.summary): Undo is offered for \(undoSeconds / 60) minutes after an action; `followup undo --list` shows what the store can still undo")
         }
         let undone = try store.undo(request: request)
-        try regenerate()
+        do { try regenerate() } catch { return "Undone: \(undone.summary); the feeds could not be written again (\(error))" }
         return "Undone: \(undone.summary)"
     }
 }
