@@ -179,3 +179,42 @@ private func day(_ text: String) -> LocalDate { LocalDate(iso: text)! }
         }
     }
 }
+
+/// The request ids of `serve`'s action forms (migration v4-action-requests).
+@Suite struct ActionRequestTests {
+    @Test func aRequestChangesTheStoreOnceAndItsUndoOnlyWhileNothingChangedTheLeadSince() throws {
+        let (store, folder) = try newStore()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try store.add(Lead(id: "L1", name: "Ann Lee", owner: "Alice", status: .new), now: "t0")
+        try store.add(Lead(id: "L2", name: "Bo Chen", owner: "Alice", status: .new), now: "t0")
+        let fresh = try contents(store)
+        try store.log("L1", at: nil, on: day("2026-12-01"), channel: "email", inbound: false, step: "day0", note: nil, again: true, now: "t1", request: "r1")
+        let logged = try contents(store)
+        // The same request again, even as another action, changes nothing.
+        #expect(throws: RepeatedRequest.self) {
+            try store.close("L1", outcome: .closed, on: day("2026-12-01"), now: "t2", request: "r1")
+        }
+        #expect(try contents(store) == logged)
+        #expect(try store.actionRequest("r1")?.summary == "log L1: your email on 2026-12-01 (day0)")
+        #expect(try store.actionRequest("r1")?.leadID == "L1")
+        #expect(try store.actionRequest("nope") == nil)
+
+        // Another lead's change does not stand in the way; this lead's does.
+        try store.snooze("L2", until: day("2027-01-01"), now: "t3", request: "r2")
+        try store.log("L1", at: nil, on: day("2026-12-03"), channel: "call", inbound: true, step: nil, note: nil, now: "t4")
+        let changed = try contents(store)
+        #expect(throws: LeadStoreError.self) { try store.undo(request: "r1") }
+        #expect(try contents(store) == changed, "a refused undo changes nothing")
+        // r2's undo puts L2 back; a second is refused; the first undone is marked so.
+        #expect(try store.undo(request: "r2").leadID == "L2")
+        #expect(try store.actionRequest("r2")?.undone == true)
+        #expect(throws: LeadStoreError.self) { try store.undo(request: "r2") }
+        _ = try store.undo()  // the inbound call (plain `followup undo`)
+        #expect(try store.undo(request: "r1").journalID > 0)
+        #expect(try contents(store) == fresh)
+        // A request undone still counts as seen.
+        #expect(throws: RepeatedRequest.self) {
+            try store.log("L1", at: nil, on: day("2026-12-01"), channel: "email", inbound: false, step: "day0", note: nil, now: "t5", request: "r1")
+        }
+    }
+}
