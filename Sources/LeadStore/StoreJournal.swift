@@ -134,9 +134,7 @@ extension SQLiteStore {
     public func undo() throws -> JournalEntry? {
         try write(failure: "nothing was undone") { db in
             guard let entry = try Self.entries(limit: 1, in: db).first else { return nil }
-            let rows = try Row.fetchAll(db, sql: "SELECT lead_id, before FROM journal_lead WHERE journal_id = ? ORDER BY rowid", arguments: [entry.id])
-            for row in rows { try restore(row["lead_id"], from: row["before"], in: db) }
-            try db.execute(sql: "DELETE FROM journal WHERE id = ?", arguments: [entry.id])
+            try reverse(entry.id, in: db)
             return entry
         }
     }
@@ -156,11 +154,7 @@ extension SQLiteStore {
     public func actionRequest(_ id: String) throws(LeadStoreError) -> ActionRequest? {
         do {
             return try pool.read { db in
-                try Row.fetchOne(db, sql: "SELECT * FROM action_request WHERE id = ?", arguments: [id]).map {
-                    ActionRequest(
-                        id: $0["id"], leadID: $0["lead_id"], journalID: $0["journal_id"], summary: $0["summary"], created: $0["created"],
-                        undone: $0["undone"])
-                }
+                try Row.fetchOne(db, sql: "SELECT * FROM action_request WHERE id = ?", arguments: [id]).map(Self.actionRequest)
             }
         } catch { throw LeadStoreError("\(path): cannot read the actions: \(Self.describe(error))") }
     }
@@ -175,9 +169,7 @@ extension SQLiteStore {
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM action_request WHERE id = ?", arguments: [id]) else {
                 throw LeadStoreError("no such action in \(path); nothing was undone")
             }
-            let request = ActionRequest(
-                id: row["id"], leadID: row["lead_id"], journalID: row["journal_id"], summary: row["summary"], created: row["created"],
-                undone: row["undone"])
+            let request = Self.actionRequest(row)
             if request.undone { throw LeadStoreError("\(request.summary): undone already; nothing was changed") }
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM journal WHERE id = ?", arguments: [request.journalID]) == true else {
                 throw LeadStoreError("\(request.summary): no longer in the journal; nothing was undone")
@@ -189,13 +181,24 @@ extension SQLiteStore {
             if let first = later.first {
                 throw LeadStoreError("\(request.summary): the lead changed since (\(first)); nothing was undone")
             }
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT lead_id, before FROM journal_lead WHERE journal_id = ? ORDER BY rowid", arguments: [request.journalID])
-            for row in rows { try restore(row["lead_id"], from: row["before"], in: db) }
-            try db.execute(sql: "DELETE FROM journal WHERE id = ?", arguments: [request.journalID])
+            try reverse(request.journalID, in: db)
             try db.execute(sql: "UPDATE action_request SET undone = 1 WHERE id = ?", arguments: [id])
             return request
         }
+    }
+
+    private static func actionRequest(_ row: Row) -> ActionRequest {
+        ActionRequest(
+            id: row["id"], leadID: row["lead_id"], journalID: row["journal_id"], summary: row["summary"], created: row["created"],
+            undone: row["undone"])
+    }
+
+    /// Puts back every lead a journal entry changed, as it was before, and
+    /// removes the entry: what `undo()` and `undo(request:)` both do.
+    private func reverse(_ entry: Int64, in db: Database) throws {
+        let rows = try Row.fetchAll(db, sql: "SELECT lead_id, before FROM journal_lead WHERE journal_id = ? ORDER BY rowid", arguments: [entry])
+        for row in rows { try restore(row["lead_id"], from: row["before"], in: db) }
+        try db.execute(sql: "DELETE FROM journal WHERE id = ?", arguments: [entry])
     }
 
     static func touch(_ row: Row) -> Touch {
