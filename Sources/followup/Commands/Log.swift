@@ -40,10 +40,9 @@ struct Log: ParsableCommand {
         var date = options.today
         if at == nil, options.now.now == nil {
             // Now, to the second, on this machine's clock: a touch has its minute.
-            let parts = Calendar.current.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date())
-            if let day = LocalDate(year: parts.year!, month: parts.month!, day: parts.day!), let time = TimeOfDay(hour: parts.hour!, minute: parts.minute!) {
-                dateTime = LocalDateTime(date: day, time: time, second: parts.second!)
-                date = day
+            if let now = localDateTime(Date()) {
+                dateTime = now
+                date = now.date
             }
         }
         if let at {

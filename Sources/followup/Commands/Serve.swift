@@ -130,11 +130,7 @@ struct Serve: AsyncParsableCommand {
             now: {
                 if let now { return (now, nil) }
                 let clock = Date()
-                let parts = Calendar.current.dateComponents([.year, .month, .day, .hour, .minute, .second], from: clock)
-                let at = LocalDate(year: parts.year!, month: parts.month!, day: parts.day!).flatMap { day in
-                    TimeOfDay(hour: parts.hour!, minute: parts.minute!).map { LocalDateTime(date: day, time: $0, second: parts.second!) }
-                }
-                return (ISO8601DateFormatter().string(from: clock), at)
+                return (ISO8601DateFormatter().string(from: clock), localDateTime(clock))
             },
             regenerate: { [self] in try regenerate(store) })
         return PageSettings(baseURL: baseURL, today: today, actions: actions)

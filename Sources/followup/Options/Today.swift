@@ -57,6 +57,15 @@ struct NowOption: ParsableArguments {
     }
 }
 
+/// `clock` on this machine's clock and zone, to the second: the moment a
+/// touch is logged at (`log` without --at, a button of `serve`'s pages).
+func localDateTime(_ clock: Date) -> LocalDateTime? {
+    let parts = Calendar.current.dateComponents([.year, .month, .day, .hour, .minute, .second], from: clock)
+    guard let day = LocalDate(year: parts.year!, month: parts.month!, day: parts.day!), let time = TimeOfDay(hour: parts.hour!, minute: parts.minute!)
+    else { return nil }
+    return LocalDateTime(date: day, time: time, second: parts.second!)
+}
+
 /// The days a plan made around `today` can reach: a playbook's holiday
 /// calendars are expanded over them.
 func holidayRange(around today: LocalDate) -> ClosedRange<LocalDate> {
