@@ -15,21 +15,26 @@ public struct ComponentBuilder {
     private let hasYearlyRule: (String, Int) -> Bool
     private let options: FeedOptions
     private let organizers = OrganizerCache()
+    /// The action pages each component links to; nil: no links.
+    private let links: TouchLinks?
 
     public init(
         options: FeedOptions = FeedOptions(), canWriteZone: @escaping (String) -> Bool,
-        hasYearlyRule: @escaping (String, Int) -> Bool = { _, _ in true }
+        hasYearlyRule: @escaping (String, Int) -> Bool = { _, _ in true }, links: ActionLinks? = nil, feeds: [OwnerFeed] = []
     ) {
         self.options = options
         self.canWriteZone = canWriteZone
         self.hasYearlyRule = hasYearlyRule
+        self.links = links.map { TouchLinks($0, feeds: feeds) }
     }
 
-    /// A builder whose zones are those `catalog` can write, in the form each profile needs.
-    public init(options: FeedOptions, catalog: TimeZoneCatalog) {
+    /// A builder whose zones are those `catalog` can write, in the form each
+    /// profile needs; with `links`, each component of an owner of `feeds`
+    /// links to its action page.
+    public init(options: FeedOptions, catalog: TimeZoneCatalog, links: ActionLinks? = nil, feeds: [OwnerFeed] = []) {
         self.init(
             options: options, canWriteZone: { [catalog] in catalog.knows($0) },
-            hasYearlyRule: { [catalog] in catalog.hasYearlyRule($0, around: $1) })
+            hasYearlyRule: { [catalog] in catalog.hasYearlyRule($0, around: $1) }, links: links, feeds: feeds)
     }
 
     /// A UID that is a pure function of the lead id and the touch's place
@@ -86,9 +91,12 @@ public struct ComponentBuilder {
             }
             return item
         }
-        let description =
+        var description =
             "\(owner), \(touches.count) follow-up\(touches.count == 1 ? "" : "s") on \(date) (times in \(clock.zone)):\n\n"
             + items.joined(separator: "\n\n")
+        // The owner's page lists the day's touches, each with its buttons.
+        let page = links?.links.page(stem: stem)
+        if let page { description += "\n\n" + ActionLinks.marker + page }
         let changed = touches.map(\.lastChanged).max() ?? date
         let stamp = CivilDateTime(year: changed.year, month: changed.month, day: changed.day)
         var categories = ["Follow-up", "Digest"]
@@ -100,7 +108,7 @@ public struct ComponentBuilder {
                 uid: "digest.\(Self.encode(stem)).\(date.description.filter { $0 != "-" })@followup",
                 stamp: stamp, lastModified: stamp, sequence: touches.map(\.movedDays).max() ?? 0,
                 summary: summary, description: description, categories: categories,
-                priority: touches.contains(where: \.overdue) ? 1 : 5, organizer: organizers.organizer(for: owner)),
+                priority: touches.contains(where: \.overdue) ? 1 : 5, url: page, organizer: organizers.organizer(for: owner)),
             start: start, end: end, transparent: true,
             alarms: options.profile.alarms ? [ICalAlarm(minutesBefore: before, description: summary)] : [])
     }
@@ -246,11 +254,15 @@ public struct ComponentBuilder {
         let stamp = CivilDateTime(year: touch.lastChanged.year, month: touch.lastChanged.month, day: touch.lastChanged.day)
         var categories = ["Follow-up", category(touch.kind)]
         if touch.overdue { categories.append("Overdue") }
+        let uid = Self.uid(leadID: touch.lead.id, key: touch.key, component: component)
+        // The action page, as URL (which Apple Calendar and Thunderbird show
+        // as a link) and as the description's last line (which every client
+        // shows, Google's and Outlook's included).
+        let url = links?.url(owner: touch.owner, uid: uid)
         return ICalCommon(
-            uid: Self.uid(leadID: touch.lead.id, key: touch.key, component: component),
-            stamp: stamp, lastModified: stamp, sequence: touch.movedDays,
-            summary: summary, description: description, categories: categories,
-            priority: touch.overdue ? 1 : (touch.kind == .cadence ? 5 : 3),
+            uid: uid, stamp: stamp, lastModified: stamp, sequence: touch.movedDays,
+            summary: summary, description: url.map { description + "\n\n" + ActionLinks.marker + $0 } ?? description, categories: categories,
+            priority: touch.overdue ? 1 : (touch.kind == .cadence ? 5 : 3), url: url,
             organizer: organizers.organizer(for: touch.owner))
     }
 
@@ -351,6 +363,32 @@ public struct ComponentBuilder {
 
 /// An owner's ORGANIZER is the same for every touch: worked out once per owner
 /// (it transliterates the name) and kept.
+/// Action links by owner, for one builder (one thread): an owner's
+/// spelling is looked up once.
+private final class TouchLinks {
+    let links: ActionLinks
+    private let stemByKey: [String: String]
+    private var pageByOwner: [String: String?] = [:]
+
+    init(_ links: ActionLinks, feeds: [OwnerFeed]) {
+        self.links = links
+        var stems: [String: String] = [:]
+        for feed in feeds { stems[OwnerNames.key(feed.owner)] = feed.stem }
+        stemByKey = stems
+    }
+
+    func url(owner: String, uid: String) -> String? {
+        let page: String?
+        if let known = pageByOwner[owner] {
+            page = known
+        } else {
+            page = stemByKey[OwnerNames.key(owner)].flatMap { links.page(stem: $0) }
+            pageByOwner[owner] = page
+        }
+        return page.map { $0 + "t/" + ActionLinks.encode(uid) }
+    }
+}
+
 private final class OrganizerCache {
     private var byOwner: [String: ICalOrganizer] = [:]
 

@@ -32,10 +32,15 @@ public final class FeedRun: @unchecked Sendable {
     private let fileMode: mode_t
     private let lock: FolderLock
     private let stemByKey: [String: Int]
+    /// The action links the components carry, nil without.
+    private let links: ActionLinks?
     private var sinks: [FeedSink] = []
     private let sinksLock = NSLock()
 
-    init(folder: String, owners: [String], catalog: TimeZoneCatalog, options: FeedOptions, fileMode: mode_t, lockWait: Double) throws(FeedError) {
+    init(
+        folder: String, owners: [String], catalog: TimeZoneCatalog, options: FeedOptions, fileMode: mode_t, lockWait: Double,
+        links: ActionLinkSource? = nil
+    ) throws(FeedError) {
         try Self.createFolder(folder)
         lock = try fileOperation { () throws(FileError) in try FolderLock(folder: folder, waitingUpTo: lockWait) }
         staleRemoved = FeedWriter.removeTemporaries(in: folder)
@@ -47,6 +52,12 @@ public final class FeedRun: @unchecked Sendable {
         var stemByKey: [String: Int] = [:]
         for (index, feed) in feeds.enumerated() { stemByKey[OwnerNames.key(feed.owner)] = index }
         self.stemByKey = stemByKey
+        // Asked for under the folder's lock: two runs into one folder do
+        // not make two tokens for one new owner.
+        let feeds = feeds
+        self.links = try links.map { (source) throws(FeedError) in
+            ActionLinks(base: source.base, tokens: try source.tokens(feeds.map(\.stem) + [OwnerNames.everyone]))
+        }
         ICalSerializer.prepareForThreads()
     }
 
@@ -68,7 +79,7 @@ public final class FeedRun: @unchecked Sendable {
     /// A sink for one thread to add touches to.
     /// - Parameter memoryLimit: serialised bytes the sink keeps in memory before its scratch file.
     public func makeSink(memoryLimit: Int = FeedSink.memoryLimit) throws(FeedError) -> FeedSink {
-        let sink = try FeedSink(folder: folder, options: options, catalog: catalog, memoryLimit: memoryLimit)
+        let sink = try FeedSink(folder: folder, options: options, catalog: catalog, memoryLimit: memoryLimit, links: links, feeds: feeds)
         sinksLock.lock()
         sinks.append(sink)
         sinksLock.unlock()
@@ -99,6 +110,8 @@ public final class FeedRun: @unchecked Sendable {
         var totalOverdue = 0
         /// With a budget, the nearest component left out of it, if any.
         var firstLeftOut: CutKey?
+        /// With action links: the owner's token, as everyone's feeds replace it.
+        var swap: TokenSwap?
     }
 
     private var ownerFiles: [Int: OwnerFiles] = [:]
@@ -106,6 +119,10 @@ public final class FeedRun: @unchecked Sendable {
     private let backgroundSync = BackgroundSync()
 
     fileprivate func record(_ files: OwnerFiles, feed: Int) {
+        var files = files
+        let swap = links?.swap(stem: feeds[feed].stem)
+        files.events.swap = swap
+        files.tasks.swap = swap
         sinksLock.lock()
         ownerFiles[feed] = files
         sinksLock.unlock()
@@ -399,7 +416,7 @@ public final class FeedRun: @unchecked Sendable {
         -> FeedWriteReport
     {
         defer { withExtendedLifetime(lock) {} }
-        let builder = ComponentBuilder(options: options, catalog: catalog)
+        let builder = ComponentBuilder(options: options, catalog: catalog, links: links, feeds: feeds)
         for sink in sinks { try sink.finishAll(run: self) }
         for feed in feeds.indices where ownerFiles[feed] == nil {
             record(
@@ -648,11 +665,13 @@ public final class FeedSink: @unchecked Sendable {
     /// memory stays flat: at a million leads it stays well under 400 MB.
     public static let memoryLimit = 32 << 20
 
-    fileprivate init(folder: String, options: FeedOptions, catalog: TimeZoneCatalog, memoryLimit: Int) throws(FeedError) {
+    fileprivate init(
+        folder: String, options: FeedOptions, catalog: TimeZoneCatalog, memoryLimit: Int, links: ActionLinks?, feeds: [OwnerFeed]
+    ) throws(FeedError) {
         spill = try fileOperation { () throws(FileError) in try ScratchFile(in: folder, memoryLimit: memoryLimit) }
         self.options = options
-        // A builder per sink: its organizer cache is not shared between threads.
-        builder = ComponentBuilder(options: options, catalog: catalog)
+        // A builder per sink: its organizer and link caches are not shared between threads.
+        builder = ComponentBuilder(options: options, catalog: catalog, links: links, feeds: feeds)
     }
 
     /// Writes the owner's feeds at `feed` (an index of the run's `feeds`):
@@ -847,11 +866,7 @@ final class FeedStream {
 
     /// Appends the components of an owner's feed, copied from its (still temporary) file.
     func append(_ owner: FeedRun.WrittenFeed) throws(FeedError) {
-        try fileOperation { () throws(FileError) in
-            try file.append(
-                from: owner.source,
-                offset: owner.body.lowerBound, length: owner.body.upperBound - owner.body.lowerBound)
-        }
+        try copy(owner, offset: owner.body.lowerBound, length: owner.body.upperBound - owner.body.lowerBound)
         entry.components += owner.entry.components
         entry.overdue += owner.entry.overdue
         // A lead has one owner: owners' leads never overlap.
@@ -877,7 +892,19 @@ final class FeedStream {
                 for lead in item.leads { leads.insert(lead) }
                 index += 1
             }
-            try fileOperation { () throws(FileError) in try file.append(from: owner.source, offset: start, length: end - start) }
+            try copy(owner, offset: start, length: end - start)
+        }
+    }
+
+    /// Copies bytes of an owner's file: by the kernel, or, where the
+    /// owner's components link with the owner's token, through `TokenSwap`.
+    private func copy(_ owner: FeedRun.WrittenFeed, offset: UInt64, length: UInt64) throws(FeedError) {
+        guard let swap = owner.swap else {
+            try fileOperation { () throws(FileError) in try file.append(from: owner.source, offset: offset, length: length) }
+            return
+        }
+        try fileOperation { () throws(FileError) in
+            try file.append(from: owner.source, offset: offset, length: length) { bytes, final in swap.apply(to: &bytes, final: final) }
         }
     }
 

@@ -82,6 +82,8 @@ public struct FeedWriter {
     public var fileMode: mode_t = 0o600
     /// How long to wait for another run that is writing into the folder.
     public var lockWait: Double = 60
+    /// Where each component's action link comes from; nil: no links.
+    public var links: ActionLinkSource?
 
     public init(catalog: TimeZoneCatalog, options: FeedOptions = FeedOptions()) {
         self.catalog = catalog
@@ -93,7 +95,7 @@ public struct FeedWriter {
     /// - Parameter owners: every owner in the store, so an owner with
     ///   nothing planned still gets (empty) feeds and no subscription breaks.
     public func begin(folder: String, owners: [String]) throws(FeedError) -> FeedRun {
-        try FeedRun(folder: folder, owners: owners, catalog: catalog, options: options, fileMode: fileMode, lockWait: lockWait)
+        try FeedRun(folder: folder, owners: owners, catalog: catalog, options: options, fileMode: fileMode, lockWait: lockWait, links: links)
     }
 
     /// Removes the temporary files a killed run left, under the folder's

@@ -122,6 +122,45 @@ public final class AtomicFile: @unchecked Sendable {
         count += length
     }
 
+    /// Appends `length` bytes of `source` from `offset` as
+    /// `append(from:offset:length:)` does, passed through `transform` a
+    /// chunk at a time: it may change the chunk in place (not its length)
+    /// and returns how many of its bytes are final; the rest are kept in
+    /// front of the next chunk (the last chunk is final whole).
+    public func append(
+        from source: String, offset: UInt64, length: UInt64, transform: (inout [UInt8], _ final: Bool) -> Int
+    ) throws(FileError) {
+        guard length > 0 else { return }
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw FileError.last(.read, source) }
+        defer { Glibc.close(input) }
+        let chunk = 1 << 20
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(chunk + 4096)
+        var position = off_t(offset)
+        var left = length
+        while left > 0 {
+            let kept = buffer.count
+            let wanted = Int(min(left, UInt64(chunk)))
+            buffer.append(contentsOf: repeatElement(0, count: wanted))
+            var got = 0
+            while got < wanted {
+                let read = buffer.withUnsafeMutableBytes { pread(input, $0.baseAddress! + kept + got, wanted - got, position + off_t(got)) }
+                if read < 0, errno == EINTR { continue }
+                guard read > 0 else {
+                    let reason = read == 0 ? "it is shorter than expected" : String(cString: strerror(errno))
+                    throw FileError(.copy, temporaryPath, code: read == 0 ? 0 : errno, description: "cannot copy \(source) into \(temporaryPath): \(reason)")
+                }
+                got += read
+            }
+            position += off_t(wanted)
+            left -= UInt64(wanted)
+            let done = min(buffer.count, max(0, transform(&buffer, left == 0)))
+            try write(buffer[..<(left == 0 ? buffer.count : done)])
+            buffer.removeFirst(left == 0 ? buffer.count : done)
+        }
+    }
+
     /// Waits until what is written so far is on the disk, leaving the file
     /// open for more: called on a thread of its own while other work goes
     /// on, it leaves less for the `sync` before the file is put in place.

@@ -142,6 +142,8 @@ public struct GenerateJob {
         ] {
             hasher.add(part)
         }
+        // The links' address and tokens are in every component.
+        if let links = options.links { hasher.add("links \(links.base) \(links.fingerprint())") }
         if let executable = FileIdentity.executable {
             hasher.add("\(executable.size) \(executable.seconds) \(executable.nanoseconds)")
         }

@@ -31,6 +31,9 @@ public struct GenerateOptions: Sendable {
     public var memoryLimit = FeedSink.memoryLimit
     /// Bytes of leads kept in memory before their scratch file.
     public var leadMemoryLimit = LeadSpill.memoryLimit
+    /// Where each touch's link to its action page comes from (`--base-url`);
+    /// nil: the components carry no links.
+    public var links: ActionLinkSource?
 
     public init(feeds: FeedOptions = FeedOptions()) {
         self.feeds = feeds

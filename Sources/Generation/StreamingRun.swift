@@ -106,6 +106,7 @@ struct StreamingRun {
         var writer = FeedWriter(catalog: catalog, options: options.feeds.following(job.planner.playbook))
         writer.fileMode = options.fileMode
         writer.lockWait = options.lockWait
+        writer.links = options.links
         do {
             let run = try writer.begin(folder: out, owners: leads.read.owners + leads.ownerNames + leads.storeOwners)
             for (stem, kept) in leads.kept {

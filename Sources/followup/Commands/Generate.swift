@@ -25,6 +25,13 @@ struct Generate: ParsableCommand {
               followup generate --store leads.csv --out feeds/
               followup generate --store leads.csv --out feeds/ --now 2026-12-01 --timezone Europe/Berlin
               followup generate --store leads.csv --out feeds/google --profile google --digest
+              followup generate --store leads.sqlite --out feeds/ --base-url https://cal.example.com
+
+            With --base-url (or base_url in the config file), each event and task carries
+            URL: and ends its description with a line of its page on `followup serve`
+            (<base-url>/feeds/<token>/t/<uid>): Done, They replied, Not now, No. The token is
+            the owner's feed token from --tokens (made there for an owner without one);
+            everyone's feeds link with everyone's read-only token instead.
             """
     )
 
@@ -46,6 +53,12 @@ struct Generate: ParsableCommand {
 
     @OptionGroup var output: FeedOutputOptions
 
+    @OptionGroup var base: BaseURLOption
+
+    @Option(
+        help: ArgumentHelp("The tokens file the links take their tokens from (default: <out>/.followup-tokens.json, as `serve` reads it).", valueName: "path"))
+    var tokens: String?
+
     @Flag(help: "Plan and write even when the store, the options and today are what the last run into --out had.")
     var force = false
 
@@ -57,6 +70,9 @@ struct Generate: ParsableCommand {
         let setup = try input.setup(clock: clock)
         var options = output.generateOptions(zone: setup.zone, followsClock: input.today.now == nil, clock: clock)
         options.force = force
+        if let base = base.value {
+            options.links = BaseURLOption.links(base: base, tokensPath: tokens ?? (out as NSString).appendingPathComponent(".followup-tokens.json"))
+        }
         let progress = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
         if progress.enabled { options.progressFromLeads = 10_000 }
         let job = GenerateJob(store: input.source.source(playbook: setup.playbook), planner: setup.planner, options: options, out: out)

@@ -25,6 +25,7 @@ struct Serve: AsyncParsableCommand {
               followup serve --dir feeds/
               followup serve --dir feeds/ --print-urls --base-url https://cal.example.com
               followup serve --dir feeds/ --store leads.sqlite --base-url https://cal.example.com
+              (with --base-url, the feeds it writes again link each touch to its page, as `generate --base-url` does)
               followup serve --dir feeds/ --regenerate-every 15m --store leads.csv --timezone Europe/Berlin --digest
             """
     )
@@ -40,8 +41,11 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("print-urls"), help: "Print each owner's subscribe links for --base-url, then exit.")
     var printURLs = false
 
-    @Option(help: ArgumentHelp("The public address the feeds are reached at, for --print-urls and the owners' subscribe links.", valueName: "url"))
-    var baseURL: String?
+    @OptionGroup var base: BaseURLOption
+
+    /// --base-url, else the config file's: for --print-urls, the pages'
+    /// links, and the feeds' action links when this server regenerates them.
+    var baseURL: String? { base.value }
 
     @Option(help: ArgumentHelp("Run `generate` on this schedule too: 30s, 15m, 1h.", valueName: "duration"))
     var regenerateEvery: String?
@@ -60,7 +64,6 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         if printURLs, baseURL == nil { throw ValidationError("--print-urls needs --base-url, such as https://cal.example.com.") }
-        if let baseURL, URL(string: baseURL)?.host == nil { throw ValidationError("--base-url \"\(baseURL)\" is not a URL with a host.") }
         if let regenerateEvery {
             guard Self.seconds(regenerateEvery) != nil else {
                 throw ValidationError("--regenerate-every \"\(regenerateEvery)\" is not a duration; expected 30s, 15m or 1h.")
@@ -141,10 +144,12 @@ struct Serve: AsyncParsableCommand {
     private func regenerate(_ store: String) throws {
         let clock = Date()
         let setup = try planning.setup(now: today, clock: clock)
+        var options = output.generateOptions(zone: setup.zone, followsClock: today.now == nil, clock: clock)
+        // The feeds link to this server's pages, as `generate --base-url` writes them.
+        if let baseURL { options.links = BaseURLOption.links(base: baseURL, tokensPath: folder.tokensPath) }
         let job = GenerateJob(
             store: StoreSource.source(store, reading: sheetEncoding, playbook: setup.playbook), planner: setup.planner,
-            options: output.generateOptions(zone: setup.zone, followsClock: today.now == nil, clock: clock),
-            out: folder.dir)
+            options: options, out: folder.dir)
         let report = try job.run { event in
             if case .read(let result) = event { StoreSource.report(result, store: store) }
         }

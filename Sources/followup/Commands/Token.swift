@@ -30,8 +30,8 @@ struct Token: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Give an owner a new token; the old link stops working at once.")
         @Argument(help: "The owner, by name or file name (all for everyone's feeds).") var owner: String
         @OptionGroup var folder: FeedFolderOptions
-        @Option(help: ArgumentHelp("The public address the feeds are reached at: the new links are printed in full.", valueName: "url"))
-        var baseURL: String?
+        @OptionGroup var base: BaseURLOption
+        var baseURL: String? { base.value }
 
         func run() throws {
             var rotated: (stem: String, token: String)?
@@ -48,6 +48,7 @@ struct Token: ParsableCommand {
             }
             if baseURL == nil { print("  (the links of `followup serve`; --base-url prints them with the public address, such as https://cal.example.com)") }
             print("The old links stop working now: give subscribers the new ones.")
+            print("Feeds written with --base-url link their touches with the old token until `followup generate` writes them again.")
         }
     }
 

@@ -13,6 +13,7 @@ struct Config: Sendable {
     enum Key: String, CaseIterable, Sendable {
         case store, playbook, timezone, out, profile
         case dateOrder = "date_order"
+        case baseURL = "base_url"
 
         /// Whether the value is a path (read relative to the file's folder).
         var isPath: Bool { [.store, .playbook, .out].contains(self) }
@@ -25,6 +26,7 @@ struct Config: Sendable {
             case .out: "the feeds' folder (generate --out, serve/token --dir)"
             case .profile: "the feeds' client profile (--profile)"
             case .dateOrder: "dmy or mdy: the order of a sheet's numeric dates (--date-order)"
+            case .baseURL: "the public address `serve` is reached at, for the links in the feeds and pages (--base-url)"
             }
         }
     }
@@ -93,6 +95,9 @@ struct Config: Sendable {
             if key == .dateOrder, !["dmy", "mdy"].contains(value.lowercased()) {
                 throw Failure("\(path):\(line): date_order is \"\(value)\"; expected dmy or mdy")
             }
+            if key == .baseURL, let problem = BaseURLOption.problem(value) {
+                throw Failure("\(path):\(line): base_url \(problem)")
+            }
             if key.isPath { value = resolve(value, folder: folder) }
             values[key] = value
         }
@@ -115,7 +120,7 @@ struct ConfigCommand: ParsableCommand {
             Settings come from flags, then $FOLLOWUP_STORE (the store), then the config file: \
             followup.yaml in this folder, else $XDG_CONFIG_HOME/followup/config.yaml \
             (~/.config/followup/config.yaml), or the file $FOLLOWUP_CONFIG names. Its keys: \
-            store, playbook, timezone, out, profile, date_order.
+            store, playbook, timezone, out, profile, date_order, base_url.
 
             Example followup.yaml:
               store: leads.sqlite
@@ -123,6 +128,7 @@ struct ConfigCommand: ParsableCommand {
               timezone: Europe/Berlin
               out: feeds
               profile: google
+              base_url: https://cal.example.com
 
             Examples:
               followup config
@@ -147,7 +153,7 @@ struct ConfigCommand: ParsableCommand {
                     case .store: "leads.sqlite"
                     case .timezone: TimeZone.current.identifier
                     case .profile: "generic"
-                    case .playbook, .out, .dateOrder: nil
+                    case .playbook, .out, .dateOrder, .baseURL: nil
                     }
                 rows.append((key.rawValue, fallback, "default"))
             }
