@@ -1,3 +1,5 @@
+import Glibc
+
 /// The links to a touch's action page that `generate --base-url` puts in
 /// each event and task (`URL:` and the description's last line), where
 /// `serve` offers Done, They replied, Not now and No for it.
@@ -53,18 +55,27 @@ public struct ActionLinks: Sendable, Hashable {
     /// and `@` as they are (every followup UID is made of those and
     /// percent escapes), anything else percent-encoded.
     static func encode(_ uid: String) -> String {
+        // Every UID followup writes is already one segment as it is.
+        if uid.utf8.allSatisfy(isPlain) { return uid }
         var result = ""
         for byte in uid.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "."), UInt8(ascii: "@"):
+            if isPlain(byte) {
                 result.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
+            } else {
                 let hex = String(byte, radix: 16, uppercase: true)
                 result += hex.count < 2 ? "%0" + hex : "%" + hex
             }
         }
         return result
+    }
+
+    private static func isPlain(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "."), UInt8(ascii: "@"):
+            true
+        default: false
+        }
     }
 }
 
@@ -99,34 +110,36 @@ struct TokenSwap: Sendable, Hashable {
     func apply(to bytes: inout [UInt8], final: Bool) -> Int {
         let count = bytes.count
         let limit = final ? count : max(0, count - span)
-        let first = from[0]
-        var positions = [Int](repeating: 0, count: from.count)
-        var index = 0
-        while index < limit {
-            guard bytes[index] == first else {
-                index += 1
-                continue
-            }
-            var at = index
-            var matched = 0
-            while matched < from.count, at < count {
-                if bytes[at] == 0x0D, at + 2 < count, bytes[at + 1] == 0x0A, bytes[at + 2] == 0x20 || bytes[at + 2] == 0x09, matched > 0 {
-                    at += 3
-                    continue
+        let from = self.from, to = self.to
+        return bytes.withUnsafeMutableBufferPointer { buffer -> Int in
+            guard let base = buffer.baseAddress else { return 0 }
+            var positions = [Int](repeating: 0, count: from.count)
+            var index = 0
+            while index < limit {
+                // The token's first byte, by memchr: most of a feed is text that holds none.
+                guard let found = memchr(base + index, Int32(from[0]), limit - index) else { return limit }
+                index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                var at = index
+                var matched = 0
+                while matched < from.count, at < count {
+                    if base[at] == 0x0D, matched > 0, at + 2 < count, base[at + 1] == 0x0A, base[at + 2] == 0x20 || base[at + 2] == 0x09 {
+                        at += 3
+                        continue
+                    }
+                    guard base[at] == from[matched] else { break }
+                    positions[matched] = at
+                    matched += 1
+                    at += 1
                 }
-                guard bytes[at] == from[matched] else { break }
-                positions[matched] = at
-                matched += 1
-                at += 1
+                if matched == from.count {
+                    for place in 0..<to.count { base[positions[place]] = to[place] }
+                    index = at
+                } else {
+                    index += 1
+                }
             }
-            if matched == from.count {
-                for (place, position) in positions.enumerated() { bytes[position] = to[place] }
-                index = at
-            } else {
-                index += 1
-            }
+            return index
         }
-        return index
     }
 }
 

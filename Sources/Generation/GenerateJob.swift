@@ -37,10 +37,14 @@ public struct GenerateJob {
         // budget, which sets every owner's against the others').
         let byOwner = store is any RevisionedLeadSource && options.feeds.profile.budget == nil
         let digest = inputDigest(ofStore: !byOwner)
+        // A token rotated or revoked since the last run is in every
+        // component of its feeds: nothing is skipped or kept then.
+        let links = options.links?.fingerprint()
         let previous = RunStamp.load(from: out)
+        let sameLinks = previous?.links == links
         // Same inputs as the last run, and today has not moved on in any of
         // its zones: the feeds there are what this run would write.
-        if !byOwner, !options.force, let digest, let previous, previous.covers(input: digest, at: options.clock, in: out) {
+        if !byOwner, !options.force, sameLinks, let digest, let previous, previous.covers(input: digest, at: options.clock, in: out) {
             return try skipped(previous)
         }
 
@@ -49,7 +53,7 @@ public struct GenerateJob {
         var streaming = StreamingRun(job: self)
         streaming.previousFiles = previous?.files ?? []
         if byOwner {
-            let keeps = !options.force && digest != nil && previous.map { $0.holds(input: digest!, at: options.clock) } == true
+            let keeps = !options.force && sameLinks && digest != nil && previous.map { $0.holds(input: digest!, at: options.clock) } == true
             let kept = keeps ? previous?.owners ?? [:] : [:]
             streaming.earlier = kept
             let out = out
@@ -98,6 +102,7 @@ public struct GenerateJob {
                 rejectedRows: run.read.rejectedRows, leads: run.leads, owners: run.owners)
             let names = OwnerNames.remembered
             stamp.transliterated = names.isEmpty ? nil : names
+            stamp.links = options.links?.fingerprint()
             do { try stamp.save(in: out, mode: options.fileMode) } catch { throw GenerateError(error) }
         }
         return GenerateReport(
@@ -142,8 +147,8 @@ public struct GenerateJob {
         ] {
             hasher.add(part)
         }
-        // The links' address and tokens are in every component.
-        if let links = options.links { hasher.add("links \(links.base) \(links.fingerprint())") }
+        // The links' address is in every component (their tokens: `RunStamp.links`).
+        if let links = options.links { hasher.add("links \(links.base)") }
         if let executable = FileIdentity.executable {
             hasher.add("\(executable.size) \(executable.seconds) \(executable.nanoseconds)")
         }

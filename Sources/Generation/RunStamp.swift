@@ -30,6 +30,11 @@ public struct RunStamp: Codable, Equatable, Sendable {
     /// Owner names as Latin letters, as this executable's ICU made them
     /// (see `OwnerNames.remember`); nil when no name needed it.
     public var transliterated: [String: String]?
+    /// The tokens the feeds' action links were made with, as
+    /// `ActionLinkSource.fingerprint` gave them after the run (which may
+    /// have made some); nil for feeds without links. A later run keeps or
+    /// skips nothing when the tokens are other than these.
+    public var links: String?
 
     public init(input: String, validUntil: Date?, files: [String], rejectedRows: Int, leads: Int? = nil, owners: [String: KeptOwner]? = nil) {
         self.input = input; self.validUntil = validUntil; self.files = files; self.rejectedRows = rejectedRows
@@ -37,7 +42,7 @@ public struct RunStamp: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case input, files, leads, owners, transliterated
+        case input, files, leads, owners, transliterated, links
         case validUntil = "valid_until"
         case rejectedRows = "rejected_rows"
     }

@@ -165,6 +165,74 @@ import Testing
         try await expectSameAsFullRun(store, out, "after a new owner's first lead")
     }
 
+    /// With action links, owners' feeds are kept and everyone's spliced
+    /// from them with everyone's token; a token rotated or revoked writes
+    /// again only the feeds that carry it.
+    @Test func actionLinksAreKeptSplicedAndRotated() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try await demoStore(in: folder), out = folder.appendingPathComponent("out")
+        let tokensFile = folder.appendingPathComponent("tokens.json")
+        let links = ["--base-url", "https://cal.example.com/team/", "--tokens", tokensFile.path]
+        func tokens() throws -> [String: String] {
+            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: tokensFile)) as! [String: Any]
+            return json["tokens"] as! [String: String]
+        }
+        func unfolded(_ name: String) throws -> String {
+            try String(contentsOf: out.appendingPathComponent(name), encoding: .utf8).replacingOccurrences(of: "\r\n ", with: "")
+        }
+        func expectSameAsFullRun(_ comment: Comment) async throws {
+            let full = folder.appendingPathComponent("full-\(UUID().uuidString)")
+            _ = try await generate(store, full, links)
+            #expect(try contents(out) == contents(full), comment)
+        }
+
+        _ = try await generate(store, out, links)
+        let first = try tokens()
+        #expect(Set(first.keys) == ["all", "alice-martin", "bo-zhang", "me", "zoe-odegaard"], "generate made a token for every feed")
+        #expect(try unfolded("me.tasks.ics").contains("URL:https://cal.example.com/team/feeds/\(first["me"]!)/t/L030."))
+        #expect(try unfolded("all.tasks.ics").contains("URL:https://cal.example.com/team/feeds/\(first["all"]!)/t/L030."))
+        #expect(try tokens() == first)
+
+        // One capture: one owner planned again, everyone's spliced with its token swapped.
+        #expect(try await capture(store, ["log", "L030", "--channel", "email", "--in"]).status == 0)
+        let run = try await generate(store, out, links)
+        #expect(run.stderr.contains("planned again only 1 of 4 owners"), "\(run.stderr)")
+        try await expectSameAsFullRun("after one capture, with links")
+        for name in ["all.events.ics", "all.tasks.ics"] {
+            let text = try unfolded(name)
+            for (stem, token) in first where stem != "all" { #expect(!text.contains(token), "\(stem)'s token in \(name)") }
+        }
+
+        // A rotated token: that owner's feeds are written again, no one else's.
+        let rotate = try await followup(["token", "rotate", "me", "--dir", out.path, "--tokens", tokensFile.path])
+        #expect(rotate.status == 0, "\(rotate.stderr)")
+        let rotated = try tokens()["me"]!
+        let before = try modificationTimes(out)
+        try await Task.sleep(for: .milliseconds(1_100))
+        _ = try await generate(store, out, links)
+        let after = try modificationTimes(out)
+        #expect(Set(after.keys.filter { after[$0] != before[$0] }) == ["me.events.ics", "me.tasks.ics", "index.json"])
+        let mine = try unfolded("me.tasks.ics")
+        #expect(mine.contains("/feeds/\(rotated)/t/") && !mine.contains(first["me"]!))
+        try await expectSameAsFullRun("after a rotated token")
+
+        // Revoked: Bo's components carry no links; everyone's, links that no server knows.
+        #expect(try await followup(["token", "revoke", "bo-zhang", "--dir", out.path, "--tokens", tokensFile.path]).status == 0)
+        #expect(try await followup(["token", "revoke", "all", "--dir", out.path, "--tokens", tokensFile.path]).status == 0)
+        _ = try await generate(store, out, links)
+        let bo = try unfolded("bo-zhang.tasks.ics")
+        #expect(!bo.contains("URL:") && !bo.contains("not now:"))
+        let everyone = try unfolded("all.tasks.ics")
+        #expect(!everyone.contains(first["all"]!) && everyone.contains("/feeds/\(String(repeating: "0", count: 43))/t/"))
+        #expect(try tokens()["bo-zhang"] == nil, "a revoked owner stays revoked")
+        try await expectSameAsFullRun("after tokens were revoked")
+
+        // Without --base-url the links go.
+        _ = try await generate(store, out)
+        #expect(!(try unfolded("me.tasks.ics")).contains("URL:"))
+    }
+
     /// A random sequence of captures, each followed by a run into one
     /// folder that is compared with a full run.
     @Test(arguments: [UInt64(7), 2_026])

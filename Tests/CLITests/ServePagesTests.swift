@@ -17,7 +17,7 @@ import Testing
         let child: Child
         let port: Int
 
-        init(storeKind: String = "sqlite", extra: [String] = []) async throws {
+        init(storeKind: String = "sqlite", extra: [String] = [], generating: [String] = []) async throws {
             folder = try temporaryFolder()
             out = folder.appendingPathComponent("feeds")
             let sheet = packageRoot.appendingPathComponent("Fixtures/demo/leads.csv")
@@ -28,7 +28,7 @@ import Testing
             } else {
                 store = sheet
             }
-            #expect(try await followup(["generate", "--store", store.path, "--out", out.path, "--now", "2026-12-02", "--quiet"]).status == 0)
+            #expect(try await followup(["generate", "--store", store.path, "--out", out.path, "--now", "2026-12-02", "--quiet"] + generating).status == 0)
             let log = folder.appendingPathComponent("serve.log")
             _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             process.executableURL = followupBinary
@@ -343,6 +343,78 @@ import Testing
             limited = answer.status == 429
         }
         #expect(limited, "the 31st action in a minute is refused")
+    }
+
+    /// A feed's component with `uid`, unfolded, as property name (with its
+    /// parameters) and value; nil when the feed has none.
+    static func component(_ uid: String, in feed: String) -> [String: String]? {
+        let unfolded = feed.replacingOccurrences(of: "\r\n ", with: "")
+        for block in unfolded.components(separatedBy: "BEGIN:").dropFirst() where block.contains("\r\nUID:\(uid)\r\n") {
+            var properties: [String: String] = [:]
+            for line in block.components(separatedBy: "\r\n") {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                properties[String(line[..<colon]).components(separatedBy: ";")[0], default: ""] += String(line[line.index(after: colon)...])
+            }
+            return properties
+        }
+        return nil
+    }
+
+    /// The links `generate --base-url` writes into every event and task
+    /// open the touch's page on this server, as a person clicks them in a
+    /// calendar; the feeds written again after an action keep them, and
+    /// everyone's feed links only to read-only pages.
+    @Test func theLinksInTheFeedsOpenEachTouchsPage() async throws {
+        let base = "https://cal.example.com"
+        let served = try await Served(extra: ["--base-url", base], generating: ["--base-url", base])
+        defer { Task { await served.stop() } }
+        let (tokens, forms) = try served.tokens()
+        let alice = try #require(tokens["alice-martin"]), all = try #require(tokens["all"]), csrf = try #require(forms["alice-martin"])
+        let local = { (link: String) in served.url(String(link.dropFirst(base.count))) }
+
+        for (uid, file) in [("L032.day2-3.task@followup", "alice-martin.tasks.ics"), ("L032.day2-3.event@followup", "alice-martin.events.ics")] {
+            let component = try #require(Self.component(uid, in: try served.feed(file)), "\(uid) in \(file)")
+            let link = "\(base)/feeds/\(alice)/t/\(uid)"
+            #expect(component["URL"] == link)
+            #expect(component["DESCRIPTION"]?.hasSuffix("\\n\\nDone\\, replied\\, not now: \(link)") == true, "\(component["DESCRIPTION"] ?? "")")
+            let page = try await Self.get(local(link))
+            #expect(page.status == 200 && page.body.contains("<button name=\"action\" value=\"done\""), "\(uid)")
+            #expect(!page.body.contains("not now: https://"), "the line of links is not shown as part of the draft")
+        }
+        // Every component of every owner's feeds has its link, with that owner's token.
+        for (stem, token) in tokens where stem != "all" {
+            for kind in ["events", "tasks"] {
+                let feed = try served.feed("\(stem).\(kind).ics").replacingOccurrences(of: "\r\n ", with: "")
+                let count = feed.components(separatedBy: kind == "events" ? "BEGIN:VEVENT" : "BEGIN:VTODO").count - 1
+                #expect(feed.components(separatedBy: "\r\nURL:\(base)/feeds/\(token)/t/").count - 1 == count, "\(stem).\(kind)")
+                for (other, otherToken) in tokens where other != stem { #expect(!feed.contains(otherToken), "\(other)'s token in \(stem).\(kind)") }
+            }
+        }
+
+        // Done from the link: the feeds written again still link, the next step included.
+        let task = "\(base)/feeds/\(alice)/t/L032.day2-3.task@followup"
+        let request = try #require(Self.requestID(try await Self.get(local(task)).body))
+        let done = try await Self.post(local(task), ["csrf": csrf, "request": request, "action": "done"])
+        #expect(done.status == 200 && done.body.contains("log L032"))
+        let next = try #require(Self.component("L032.day7-10.task@followup", in: try served.feed("alice-martin.tasks.ics")))
+        #expect(next["URL"] == "\(base)/feeds/\(alice)/t/L032.day7-10.task@followup")
+
+        // Everyone's feed: the same touch, linked with everyone's token, to a page without buttons.
+        let everyone = try served.feed("all.tasks.ics")
+        for (stem, token) in tokens where stem != "all" { #expect(!everyone.replacingOccurrences(of: "\r\n ", with: "").contains(token), "\(stem)'s token") }
+        let shared = try #require(Self.component("L032.day7-10.task@followup", in: everyone))
+        let readOnly = "\(base)/feeds/\(all)/t/L032.day7-10.task@followup"
+        #expect(shared["URL"] == readOnly)
+        let page = try await Self.get(local(readOnly))
+        #expect(page.status == 200 && !page.body.contains("<button name=\"action\""))
+        let before = try await Self.history("L032", served)
+        let nextPage = try await Self.get(local(try #require(next["URL"])))
+        let refused = try await Self.post(local(readOnly), ["csrf": csrf, "request": try #require(Self.requestID(nextPage.body)), "action": "done"])
+        #expect(refused.status == 403)
+        #expect(try await Self.history("L032", served) == before)
+        // The components are what an owner's feed has, but for the token.
+        let mine = try #require(Self.component("L032.day7-10.task@followup", in: try served.feed("alice-martin.tasks.ics")))
+        #expect(shared.mapValues { $0.replacingOccurrences(of: all, with: alice) } == mine)
     }
 
     @Test func aLeadSheetServesPagesButRefusesActions() async throws {

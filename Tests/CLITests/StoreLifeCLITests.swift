@@ -278,6 +278,35 @@ import Testing
         #expect(fromXDG.status == 0 && fromXDG.stdout.contains("Ann Lee"), "\(fromXDG.stderr)")
     }
 
+    /// `base_url` in the config file is `--base-url`; a value that is not
+    /// an http(s) address with a host is refused where it was given.
+    @Test func theBaseURLComesFromTheConfigFileAndIsChecked() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data("store: team.sqlite\nout: feeds\nbase_url: https://cal.example.com/crm/\n".utf8).write(to: folder.appendingPathComponent("followup.yaml"))
+        #expect(try await cli(folder, ["init"]).status == 0)
+        try await cli(folder, ["add", "--name", "Ann Lee", "--owner", "Ana"]).expectSuccess()
+        try await cli(folder, ["generate", "--now", "2026-12-01", "--quiet"]).expectSuccess()
+        let tokens = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("feeds/.followup-tokens.json"))) as! [String: Any]
+        let ana = try #require((tokens["tokens"] as? [String: String])?["ana"])
+        let feed = try String(contentsOf: folder.appendingPathComponent("feeds/ana.tasks.ics"), encoding: .utf8).replacingOccurrences(of: "\r\n ", with: "")
+        #expect(feed.contains("\r\nURL:https://cal.example.com/crm/feeds/\(ana)/t/L0001.day0.task@followup\r\n"), "\(feed)")
+        // A flag wins.
+        try await cli(folder, ["generate", "--now", "2026-12-01", "--quiet", "--base-url", "http://127.0.0.1:8080"]).expectSuccess()
+        let flagged = try String(contentsOf: folder.appendingPathComponent("feeds/ana.tasks.ics"), encoding: .utf8)
+        #expect(flagged.replacingOccurrences(of: "\r\n ", with: "").contains("\r\nURL:http://127.0.0.1:8080/feeds/\(ana)/t/"))
+        let bad = ["javascript:alert(1)", "ftp://cal.example.com", "cal.example.com", "https://cal.example.com/?x=1", "https://a:b@cal.example.com", "https://"]
+        for value in bad {
+            let flag = try await cli(folder, ["generate", "--now", "2026-12-01", "--base-url", value])
+            #expect(flag.status == 64 && flag.stderr.contains("--base-url"), "\(value): \(flag.stderr)")
+        }
+        for value in bad {
+            try Data("store: team.sqlite\nbase_url: \"\(value)\"\n".utf8).write(to: folder.appendingPathComponent("followup.yaml"))
+            let config = try await cli(folder, ["list"])
+            #expect(config.status == 1 && config.stderr.contains("followup.yaml:2: base_url"), "\(value): \(config.stderr)")
+        }
+    }
+
     @Test func followupNowStandsForNowAndAFlagWins() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
