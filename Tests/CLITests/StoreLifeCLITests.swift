@@ -295,7 +295,9 @@ import Testing
         try await cli(folder, ["generate", "--now", "2026-12-01", "--quiet", "--base-url", "http://127.0.0.1:8080"]).expectSuccess()
         let flagged = try String(contentsOf: folder.appendingPathComponent("feeds/ana.tasks.ics"), encoding: .utf8)
         #expect(flagged.replacingOccurrences(of: "\r\n ", with: "").contains("\r\nURL:http://127.0.0.1:8080/feeds/\(ana)/t/"))
-        let bad = ["javascript:alert(1)", "ftp://cal.example.com", "cal.example.com", "https://cal.example.com/?x=1", "https://a:b@cal.example.com", "https://"]
+        let bad = [
+            "javascript:alert(1)", "ftp://cal.example.com", "cal.example.com", "https://cal.example.com/?x=1", "https://a:b@cal.example.com", "https://",
+        ]
         for value in bad {
             let flag = try await cli(folder, ["generate", "--now", "2026-12-01", "--base-url", value])
             #expect(flag.status == 64 && flag.stderr.contains("--base-url"), "\(value): \(flag.stderr)")
