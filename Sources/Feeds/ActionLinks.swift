@@ -1,3 +1,4 @@
+import FileKit
 import Glibc
 
 /// The links to a touch's action page that `generate --base-url` puts in
@@ -39,6 +40,16 @@ public struct ActionLinks: Sendable, Hashable {
     public func page(stem: String) -> String? {
         guard let token = tokens[stem] else { return nil }
         return "\(base)/feeds/\(token)/"
+    }
+
+    /// A digest of the address and every token (each stem's, and everyone's):
+    /// equal for links that make equal components.
+    public var fingerprint: String {
+        var hasher = InputDigest()
+        hasher.add(base)
+        for (stem, token) in tokens.sorted(by: { $0.key < $1.key }) { hasher.add("\(stem)=\(token)") }
+        hasher.add("all=\(everyone ?? "")")
+        return hasher.hex
     }
 
     /// What replaces `stem`'s token in everyone's feeds: nil when the
@@ -150,16 +161,17 @@ public struct ActionLinkSource: Sendable {
     public var base: String
     /// Each stem's token, `all` included; a stem left out (revoked) gets no links.
     public var tokens: @Sendable (_ stems: [String]) throws(FeedError) -> [String: String]
-    /// What the tokens are now, for the run stamp: a run after a token
-    /// changed writes the feeds again.
-    public var fingerprint: @Sendable () -> String
+    /// The tokens as they are now, none made (empty when there are none
+    /// or they cannot be read): a run whose last run took other tokens
+    /// writes the feeds again.
+    public var current: @Sendable () -> [String: String]
 
     public init(
         base: String, tokens: @escaping @Sendable (_ stems: [String]) throws(FeedError) -> [String: String],
-        fingerprint: @escaping @Sendable () -> String
+        current: @escaping @Sendable () -> [String: String]
     ) {
         self.base = base
         self.tokens = tokens
-        self.fingerprint = fingerprint
+        self.current = current
     }
 }

@@ -33,7 +33,7 @@ public final class FeedRun: @unchecked Sendable {
     private let lock: FolderLock
     private let stemByKey: [String: Int]
     /// The action links the components carry, nil without.
-    private let links: ActionLinks?
+    public let links: ActionLinks?
     private var sinks: [FeedSink] = []
     private let sinksLock = NSLock()
 

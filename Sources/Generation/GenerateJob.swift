@@ -39,7 +39,7 @@ public struct GenerateJob {
         let digest = inputDigest(ofStore: !byOwner)
         // A token rotated or revoked since the last run is in every
         // component of its feeds: nothing is skipped or kept then.
-        let links = options.links?.fingerprint()
+        let links = options.links.map { ActionLinks(base: $0.base, tokens: $0.current()).fingerprint }
         let previous = RunStamp.load(from: out)
         let sameLinks = previous?.links == links
         // Same inputs as the last run, and today has not moved on in any of
@@ -102,7 +102,7 @@ public struct GenerateJob {
                 rejectedRows: run.read.rejectedRows, leads: run.leads, owners: run.owners)
             let names = OwnerNames.remembered
             stamp.transliterated = names.isEmpty ? nil : names
-            stamp.links = options.links?.fingerprint()
+            stamp.links = run.links?.fingerprint
             do { try stamp.save(in: out, mode: options.fileMode) } catch { throw GenerateError(error) }
         }
         return GenerateReport(

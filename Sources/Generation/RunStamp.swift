@@ -30,10 +30,10 @@ public struct RunStamp: Codable, Equatable, Sendable {
     /// Owner names as Latin letters, as this executable's ICU made them
     /// (see `OwnerNames.remember`); nil when no name needed it.
     public var transliterated: [String: String]?
-    /// The tokens the feeds' action links were made with, as
-    /// `ActionLinkSource.fingerprint` gave them after the run (which may
-    /// have made some); nil for feeds without links. A later run keeps or
-    /// skips nothing when the tokens are other than these.
+    /// The tokens the feeds' action links were made with
+    /// (`ActionLinks.fingerprint`, of the tokens as the run took them,
+    /// those it made included); nil for feeds without links. A later run
+    /// keeps or skips nothing when the tokens are now other than these.
     public var links: String?
 
     public init(input: String, validUntil: Date?, files: [String], rejectedRows: Int, leads: Int? = nil, owners: [String: KeptOwner]? = nil) {

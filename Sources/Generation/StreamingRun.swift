@@ -42,6 +42,8 @@ struct StreamingRun {
         var owners: [String: KeptOwner]?
         /// Owners' feeds planned, of all, and their leads, when some were kept.
         var replanned: GenerateReport.Replanned?
+        /// The action links the components carry, their tokens as the run took them.
+        var links: ActionLinks?
     }
 
     /// What a run with `keep` found: every owner's feeds can stay as they are.
@@ -154,6 +156,7 @@ struct StreamingRun {
             var zones = leads.zones
             for kept in leads.kept.values { zones.formUnion(kept.zones) }
             var written = Written(written: report, leads: refs.count + keptLeads, zones: zones, read: leads.read)
+            written.links = run.links
             if let revisions = leads.revisions {
                 // Each owner's share, for the next run: kept ones as they were.
                 var zonesOfFeed = [Set<String>](repeating: [], count: run.feeds.count)

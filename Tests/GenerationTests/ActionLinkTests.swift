@@ -1,6 +1,9 @@
 import FileKit
+import FollowUp
 import Foundation
+import Generation
 import ICal
+import LeadStore
 import Testing
 
 @testable import Feeds
@@ -113,5 +116,73 @@ struct ActionLinkTests {
             let text = String(decoding: copied, as: UTF8.self).replacingOccurrences(of: "\r\n ", with: "")
             #expect(text.components(separatedBy: Self.everyone).count == 3 && !text.contains(Self.owner), "shift \(shift)")
         }
+    }
+}
+
+/// What a run skips or keeps depends on the tokens its links were made with.
+@Suite struct ActionLinkRunTests {
+    /// Tokens that a test changes between (and during) runs.
+    final class Tokens: @unchecked Sendable {
+        let lock = NSLock()
+        var file: [String: String]
+        /// Applied to the file right after a run takes its tokens (a
+        /// `token rotate` while the run writes).
+        var afterTaking: (([String: String]) -> [String: String])?
+
+        init(_ file: [String: String]) { self.file = file }
+
+        var source: ActionLinkSource {
+            ActionLinkSource(
+                base: "https://cal.example.com",
+                tokens: { [self] stems in
+                    lock.lock()
+                    defer { lock.unlock() }
+                    for stem in stems where file[stem] == nil { file[stem] = String(repeating: "n", count: 43) }
+                    let taken = file
+                    if let change = afterTaking {
+                        file = change(file)
+                        afterTaking = nil
+                    }
+                    return taken
+                },
+                current: { [self] in
+                    lock.lock()
+                    defer { lock.unlock() }
+                    return file
+                })
+        }
+    }
+
+    func run(_ sheet: URL, _ out: URL, _ tokens: Tokens, force: Bool = false) throws -> GenerateReport {
+        let planner = try Planner(playbook: .standard, defaultTimeZone: "America/New_York", now: .date(LocalDate(iso: "2026-12-01")!))
+        var options = GenerateOptions()
+        options.followsClock = false
+        options.links = tokens.source
+        options.force = force
+        let store = leadSource(at: sheet.path, isKnownTimeZone: { TimeZone(identifier: $0) != nil })
+        return try GenerateJob(store: store, planner: planner, options: options, out: out.path).run()
+    }
+
+    @Test func aTokenChangedWhileARunWroteIsWrittenByTheNext() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("followup-links-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sheet = folder.appendingPathComponent("leads.csv"), out = folder.appendingPathComponent("out")
+        try Data("id,name,owner,first_contact\nL1,Ann Lee,Ana,2026-11-30\n".utf8).write(to: sheet)
+        let old = String(repeating: "a", count: 43), new = String(repeating: "b", count: 43)
+        let tokens = Tokens(["ana": old, "all": String(repeating: "z", count: 43)])
+
+        #expect(try run(sheet, out, tokens).written != nil)
+        #expect(try run(sheet, out, tokens).skipped, "the same sheet and tokens: nothing to write")
+        // Rotated while the run writes: the feeds carry the old token, and the next run writes the new one.
+        tokens.afterTaking = {
+            var file = $0; file["ana"] = new; return file
+        }
+        #expect(try run(sheet, out, tokens, force: true).written != nil)
+        #expect(try String(contentsOf: out.appendingPathComponent("ana.tasks.ics"), encoding: .utf8).contains(old))
+        #expect(try run(sheet, out, tokens).written != nil, "the tokens are not those the feeds were made with")
+        let feed = try String(contentsOf: out.appendingPathComponent("ana.tasks.ics"), encoding: .utf8).replacingOccurrences(of: "\r\n ", with: "")
+        #expect(feed.contains("/feeds/\(new)/t/L1.") && !feed.contains(old))
+        #expect(try run(sheet, out, tokens).skipped)
     }
 }

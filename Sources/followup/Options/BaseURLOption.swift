@@ -1,6 +1,5 @@
 import ArgumentParser
 import Feeds
-import FileKit
 import Foundation
 import Publish
 
@@ -49,10 +48,6 @@ struct BaseURLOption: ParsableArguments {
                     throw FeedError(error.description)
                 }
             },
-            fingerprint: {
-                var hasher = InputDigest()
-                if !hasher.add(fileAt: tokensPath) { hasher.add("no tokens") }
-                return hasher.hex
-            })
+            current: { (try? TokenFile.load(tokensPath))?.tokens ?? [:] })
     }
 }
