@@ -157,6 +157,11 @@ extension FeedServer {
             head: head)
     }
 
+    /// What a form sent again (a reload, a replay) is told: what the first did.
+    static func doneAlready(_ summary: String) -> String {
+        "Done already from this page: \(summary). Nothing was changed again."
+    }
+
     /// A button of an action page: checked (read-only link, form token,
     /// the browser's own word on where the form came from, rate), then
     /// done in the store and the feeds written again, off the event loop.
@@ -199,7 +204,7 @@ extension FeedServer {
                     .ok,
                     OwnerPages.notice(
                         title: "Done already",
-                        message: "Done already from this page: \(done.summary)\(done.undone ? " (undone since)" : ""). Nothing was changed again.",
+                        message: Self.doneAlready(done.summary + (done.undone ? " (undone since)" : "")),
                         back: "../"))
             }
             return gone(page, owner: owner)
@@ -234,7 +239,7 @@ extension FeedServer {
             )
             let message =
                 outcome.repeated
-                ? "Done already from this page: \(outcome.summary). Nothing was changed again."
+                ? Self.doneAlready(outcome.summary)
                 : outcome.regenerationError.map { "\(outcome.summary). Saved in the store, but the feeds could not be written again: \($0)" }
                     ?? "\(outcome.summary). The feeds are written again; calendars show it at their next refresh."
             return Self.html(

@@ -417,6 +417,19 @@ import Testing
         #expect(shared.mapValues { $0.replacingOccurrences(of: all, with: alice) } == mine)
     }
 
+    /// A store that is not there stops `serve` at once, saying how to make one.
+    @Test func aStoreThatIsNotThereIsAnErrorAtStart() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("feeds"), missing = folder.appendingPathComponent("tema.sqlite")
+        let sheet = packageRoot.appendingPathComponent("Fixtures/demo/leads.csv")
+        #expect(try await followup(["generate", "--store", sheet.path, "--out", out.path, "--now", "2026-12-02", "--quiet"]).status == 0)
+        let served = try await followup(["serve", "--dir", out.path, "--port", "0", "--store", missing.path])
+        #expect(served.status == 1)
+        #expect(served.stderr.contains("\(missing.path): no such lead store; `followup init \(missing.path)` makes one"), "\(served.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: missing.path), "nothing is made in its place")
+    }
+
     @Test func aLeadSheetServesPagesButRefusesActions() async throws {
         let served = try await Served(storeKind: "csv")
         defer { Task { await served.stop() } }

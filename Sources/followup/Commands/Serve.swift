@@ -116,11 +116,16 @@ struct Serve: AsyncParsableCommand {
         let now = today.now
         let today: @Sendable () -> LocalDate = { NowOption.today(now) }
         guard let store else { return PageSettings(baseURL: baseURL, today: today) }
+        // A store that is not there is an error before the first request, not a page that refuses.
+        guard FileManager.default.fileExists(atPath: store) else {
+            throw Failure(
+                "\(store): no such lead store; `followup init \(store)` makes one (and `followup import leads.csv --store \(store)` fills it from a sheet)")
+        }
         guard !isSheet(store), SQLiteStore.looksLikeSQLite(store) else {
             return PageSettings(
                 baseURL: baseURL, today: today,
                 actions: .refused(
-                    "Actions need a SQLite store, and this server reads the lead sheet \((store as NSString).lastPathComponent): "
+                    "Actions need a SQLite store, and this server reads \(isSheet(store) ? "the lead sheet" : "the file") \((store as NSString).lastPathComponent), which is not one: "
                         + "`followup init` and `followup import \((store as NSString).lastPathComponent)` make one, then start serve with --store leads.sqlite."
                 ))
         }
