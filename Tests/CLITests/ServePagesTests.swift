@@ -428,6 +428,10 @@ import Testing
         #expect(served.status == 1)
         #expect(served.stderr.contains("\(missing.path): no such lead store; `followup init \(missing.path)` makes one"), "\(served.stderr)")
         #expect(!FileManager.default.fileExists(atPath: missing.path), "nothing is made in its place")
+        let missingSheet = folder.appendingPathComponent("leeds.csv")
+        let sheetServed = try await followup(["serve", "--dir", out.path, "--port", "0", "--store", missingSheet.path])
+        #expect(sheetServed.status == 1)
+        #expect(sheetServed.stderr.contains("\(missingSheet.path): no such lead sheet"), "\(sheetServed.stderr)")
     }
 
     @Test func aLeadSheetServesPagesButRefusesActions() async throws {

@@ -119,7 +119,10 @@ struct Serve: AsyncParsableCommand {
         // A store that is not there is an error before the first request, not a page that refuses.
         guard FileManager.default.fileExists(atPath: store) else {
             throw Failure(
-                "\(store): no such lead store; `followup init \(store)` makes one (and `followup import leads.csv --store \(store)` fills it from a sheet)")
+                isSheet(store)
+                    ? "\(store): no such lead sheet; `followup sheet --template > \(store)` writes a blank one"
+                    : "\(store): no such lead store; `followup init \(store)` makes one (and `followup import leads.csv --store \(store)` fills it from a sheet)"
+            )
         }
         guard !isSheet(store), SQLiteStore.looksLikeSQLite(store) else {
             return PageSettings(
