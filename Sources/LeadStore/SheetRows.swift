@@ -22,10 +22,10 @@ enum BadRecord: Equatable, Sendable {
 /// A lead sheet's rows, parsed by CSV.swift on several threads and handed
 /// out in order, each with its row number.
 ///
-/// Why this exists: CSV.swift parses one character at a time through
-/// iterators, and on a sheet of a million rows it is the slowest part of a
-/// run, so the sheet is cut into pieces that separate CSVReaders parse at
-/// the same time; and CSV.swift gives up on the first byte that is not
+/// Why this exists: parsing a sheet of a million rows is the slowest part
+/// of reading it, so the sheet is cut into pieces that are split into
+/// fields (`CSVFields`, CSV.swift's rules) on several threads at the same
+/// time; and CSV.swift gives up on the first byte that is not
 /// UTF-8 and reads an unclosed quote to the end of the file as one field,
 /// so one bad byte or quote would lose every row after it. The cutter
 /// (`RecordScanner`) finds where each record ends exactly as CSV.swift's
@@ -285,9 +285,10 @@ final class SheetRows<Row>: @unchecked Sendable {
             }
         }
         takeBad()
-        if !text.isEmpty, let reader = try? CSVReader(string: text, hasHeaderRow: false) {
-            while var fields = reader.next() {
-                if hasMarks { fields = fields.map { $0.replacingOccurrences(of: "\u{FEFF}", with: "") } }
+        // The fields as CSV.swift reads them (CSVFields says why not through its reader).
+        text.makeContiguousUTF8()
+        _ = text.utf8.withContiguousStorageIfAvailable { utf8 in
+            CSVFields.split(utf8, removingByteOrderMarks: hasMarks) { fields in
                 let isBlank = fields.count == 1 && fields[0].isEmpty
                 if !isBlank || (isFirst && index == 0) { items.append((index, fields, nil)) }
                 index += 1
