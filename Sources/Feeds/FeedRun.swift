@@ -660,10 +660,19 @@ public final class FeedSink: @unchecked Sendable {
     private let lock = NSLock()
     /// Serialised components a sink keeps in memory before its scratch
     /// file takes the rest: an owner of a small or middling store never
-    /// touches the file (reading each component back from it cost a system
-    /// call), one of a large store spills the overflow. Per thread, so
-    /// memory stays flat: at a million leads it stays well under 400 MB.
+    /// touches the file, one of a large store spills the overflow. Every
+    /// byte that spills is written, read back and written again into the
+    /// feed; on a sheet of long notes (110 MB of components an owner at
+    /// 100,000 leads) that was a tenth of a run. So the sinks share one
+    /// budget (`memoryBudget`), each at least `memoryLimit`: memory stays
+    /// flat in the number of leads, and bounded on a machine of many cores.
     public static let memoryLimit = 32 << 20
+    /// What all sinks of a run keep in memory together, at most (unless
+    /// there are so many threads that each gets only `memoryLimit`).
+    public static let memoryBudget = 384 << 20
+
+    /// Each sink's share of `memoryBudget` for a run on `threads` threads.
+    public static func memoryLimit(threads: Int) -> Int { max(memoryLimit, memoryBudget / max(threads, 1)) }
 
     fileprivate init(
         folder: String, options: FeedOptions, catalog: TimeZoneCatalog, memoryLimit: Int, links: ActionLinks?, feeds: [OwnerFeed]

@@ -27,8 +27,9 @@ public struct GenerateOptions: Sendable {
     /// Report planning progress (`GenerateProgress.planning`) in runs of
     /// at least this many leads; nil: never (it costs a lock a batch).
     public var progressFromLeads: Int?
-    /// Serialised bytes each thread keeps in memory before its scratch file.
-    public var memoryLimit = FeedSink.memoryLimit
+    /// Serialised bytes each thread keeps in memory before its scratch
+    /// file; nil: its share of `FeedSink.memoryBudget`.
+    public var memoryLimit: Int?
     /// Bytes of leads kept in memory before their scratch file.
     public var leadMemoryLimit = LeadSpill.memoryLimit
     /// Where each touch's link to its action page comes from (`--base-url`);

@@ -139,7 +139,8 @@ struct StreamingRun {
             let meter = options.progressFromLeads.flatMap { refs.count >= $0 ? ProgressMeter(leads: refs.count, show: progress) : nil }
             let scheduler = OwnerScheduler(queue: queue, progress: meter)
             var sinks: [FeedSink] = []
-            for _ in 0..<threads { sinks.append(try run.makeSink(memoryLimit: options.memoryLimit)) }
+            let memoryLimit = options.memoryLimit ?? FeedSink.memoryLimit(threads: threads)
+            for _ in 0..<threads { sinks.append(try run.makeSink(memoryLimit: memoryLimit)) }
             if let spill = leads.spill {
                 let planner = job.planner, frozenRank = rank, frozenWork = work
                 try scheduler.run(sinks: sinks) { feed, sink, scheduler in
