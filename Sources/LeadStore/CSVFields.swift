@@ -6,15 +6,17 @@ import Foundation
 /// Why this is written here rather than left to CSV.swift: its reader takes
 /// one Unicode scalar at a time through an `AnyIterator` and appends each
 /// to a `String.UnicodeScalarView`, and on a sheet of long notes that was a
-/// quarter of `generate`'s CPU time (issue 20's profile). No other CSV
-/// library on the mirror reads faster and keeps CSV.swift's answers on
+/// quarter of `generate`'s CPU time (issue 20's profile). The other CSV
+/// library at hand, SwiftCSV, walks the text a Character (grapheme) at a
+/// time, which is slower still, and answers otherwise than CSV.swift on
 /// text RFC 4180 does not define (a quote inside a quoted value not
-/// doubled, a value never closed), which the sheet's rows and row numbers
-/// have always been read with. So the fields are found here over bytes, a
-/// run at a time (memchr to the next quote, a scan to the next comma or
-/// line break), and each becomes a String once; CSV.swift's reader remains
-/// the reference: `CSVFieldsTests` holds this to it on random texts of the
-/// characters that matter (quotes, commas, CR, LF, multi-byte scalars).
+/// doubled, a value never closed), with which the sheet's rows, and the
+/// record ends `RecordScanner` finds, have always been read. So the fields
+/// are found here over bytes, a run at a time (memchr to the next quote, a
+/// scan to the next comma or line break), and each becomes a String once;
+/// CSV.swift's reader remains the reference: `CSVFieldsTests` holds this
+/// to it on random texts of the characters that matter (quotes, commas,
+/// CR, LF, multi-byte scalars).
 ///
 /// CSV.swift's rules, as its `readRow` and `readField` apply them:
 /// - a record ends at LF, CR or CRLF outside quotes, or at the end of the
