@@ -15,7 +15,19 @@ public final class AtomicFile: @unchecked Sendable {
     /// Renamed into place, or dropped: nothing of it is left to remove.
     private var placed = false
     private let mode: mode_t
-    private var handle: UnsafeMutablePointer<FILE>?
+    /// The temporary file, open while it is written; -1 once closed.
+    private var descriptor: Int32 = -1
+    /// Bytes written and not yet given to the kernel: `pending` of them at
+    /// `buffer`, which is aligned for direct writes; freed on closing (a
+    /// run may have many files written and waiting to be placed).
+    private var buffer: UnsafeMutableRawPointer?
+    private var pending = 0
+    private let capacity: Int
+    /// Written around the page cache (see `DirectIO`): only whole blocks
+    /// go to the kernel until the file is closed, then the rest.
+    public private(set) var direct: Bool
+    /// The first write that failed: every later write, and closing, throws it.
+    private var failure: FileError?
     /// Bytes written so far.
     public private(set) var count: UInt64 = 0
     /// Its bytes are on the disk.
@@ -53,7 +65,10 @@ public final class AtomicFile: @unchecked Sendable {
         return try file.commit()
     }
 
-    public init(path: String, mode: mode_t) throws(FileError) {
+    /// - Parameter direct: write around the page cache where the file
+    ///   system allows (see `DirectIO`): for feeds of many megabytes that
+    ///   this process does not read again soon.
+    public init(path: String, mode: mode_t, direct: Bool = false) throws(FileError) {
         self.path = path
         self.mode = mode
         let url = URL(fileURLWithPath: path)
@@ -67,51 +82,130 @@ public final class AtomicFile: @unchecked Sendable {
         }
         // The umask may have taken bits away; the mode asked for is the mode given.
         fchmod(descriptor, mode)
-        guard let handle = fdopen(descriptor, "wb") else {
-            Glibc.close(descriptor)
-            unlink(temporaryPath)
-            throw FileError.last(.write, temporaryPath)
-        }
+        self.descriptor = descriptor
+        self.direct = direct && DirectIO.set(descriptor, direct: true)
         // Components are written one by one; a large buffer keeps that to
-        // few system calls. It is ours: given no buffer, glibc ignores the
-        // size and writes in blocks of 4 KiB.
-        setvbuf(handle, buffer, _IOFBF, Self.bufferSize)
-        self.handle = handle
+        // few system calls (and direct writes to few waits on the disk).
+        capacity = self.direct ? 1 << 20 : 1 << 18
+        buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: DirectIO.blockSize)
     }
-
-    private static let bufferSize = 1 << 18
-    /// The stream's buffer; freed only after the stream is closed.
-    private let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: AtomicFile.bufferSize)
 
     public func write(_ bytes: [UInt8]) throws(FileError) {
         try write(bytes[...])
     }
 
     public func write(_ bytes: ArraySlice<UInt8>) throws(FileError) {
-        guard let handle else { throw FileError(.write, path, code: 0, description: "\(path): written after it was closed") }
-        guard !bytes.isEmpty else { return }
-        let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, handle) }
-        guard written == bytes.count else {
-            throw FileError.last(.write, temporaryPath)
+        guard !bytes.isEmpty else {
+            if let failure { throw failure }
+            return
         }
-        count += UInt64(written)
+        let failure = bytes.withUnsafeBytes { raw -> FileError? in
+            do throws(FileError) { try write(raw); return nil } catch { return error }
+        }
+        if let failure { throw failure }
     }
 
-    /// Appends `length` bytes of the file at `source` from `offset`, copied
-    /// by the kernel (`sendfile`) without passing through this process.
-    public func append(from source: String, offset: UInt64, length: UInt64) throws(FileError) {
-        guard let handle else { throw FileError(.write, path, code: 0, description: "\(path): written after it was closed") }
-        guard length > 0 else { return }
-        guard fflush(handle) == 0 else {
-            throw FileError.last(.write, temporaryPath)
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(FileError) {
+        if let failure { throw failure }
+        guard descriptor >= 0, let buffer else {
+            throw FileError(.write, path, code: 0, description: "\(path): written after it was closed")
         }
+        var done = 0
+        while done < bytes.count {
+            if pending == capacity { try drain(all: false) }
+            let take = min(capacity - pending, bytes.count - done)
+            (buffer + pending).copyMemory(from: bytes.baseAddress! + done, byteCount: take)
+            pending += take
+            done += take
+        }
+        count += UInt64(bytes.count)
+    }
+
+    /// Gives the buffered bytes to the kernel: all of them, or, while the
+    /// file is written directly, the whole blocks among them (the rest
+    /// move to the buffer's start).
+    private func drain(all: Bool) throws(FileError) {
+        if let failure { throw failure }
+        guard let buffer, pending > 0 else { return }
+        var done = 0
+        if direct {
+            let blocks = pending & ~(DirectIO.blockSize - 1)
+            while done < blocks {
+                let result = Glibc.write(descriptor, buffer + done, blocks - done)
+                if result < 0, errno == EINTR { continue }
+                if result > 0, result % DirectIO.blockSize == 0 {
+                    done += result
+                    continue
+                }
+                if result < 0, errno != EINVAL {
+                    fail(FileError.last(.write, temporaryPath))
+                    throw failure!
+                }
+                // Refused after all, or a part of a block written: the rest goes buffered.
+                if result > 0 { done += result }
+                direct = false
+                DirectIO.set(descriptor, direct: false)
+                break
+            }
+            if all, direct {
+                // The last part of a block: the file is closed after it.
+                direct = false
+                DirectIO.set(descriptor, direct: false)
+            }
+        }
+        if !direct {
+            while done < pending {
+                let result = Glibc.write(descriptor, buffer + done, pending - done)
+                if result < 0, errno == EINTR { continue }
+                guard result > 0 else {
+                    fail(result == 0 ? FileError(.write, temporaryPath, code: EIO) : FileError.last(.write, temporaryPath))
+                    throw failure!
+                }
+                done += result
+            }
+        }
+        if done < pending { buffer.copyMemory(from: buffer + done, byteCount: pending - done) }
+        pending -= done
+    }
+
+    private func fail(_ error: FileError) {
+        if failure == nil { failure = error }
+    }
+
+    /// Appends `length` bytes of the file at `source` from `offset`: read
+    /// around the page cache where the file is written so, else copied by
+    /// the kernel (`sendfile`) without passing through this process.
+    public func append(from source: String, offset: UInt64, length: UInt64) throws(FileError) {
+        if let failure { throw failure }
+        guard descriptor >= 0 else { throw FileError(.write, path, code: 0, description: "\(path): written after it was closed") }
+        guard length > 0 else { return }
+        if direct {
+            // Read around the page cache too (the source was written so),
+            // each block copied once, into the write buffer.
+            guard let input = DirectReader(source) else { throw FileError.last(.read, source) }
+            var position = offset
+            let end = offset + length
+            while position < end {
+                let got = input.read(at: position, count: Int(min(end - position, UInt64(input.capacity)))) { bytes -> Int in
+                    (try? write(bytes)) != nil ? bytes.count : -1
+                }
+                guard let got, got > 0 else {
+                    if let failure { throw failure }
+                    let reason = got == 0 ? "it is shorter than expected" : String(cString: strerror(errno))
+                    throw FileError(.copy, temporaryPath, code: got == 0 ? 0 : errno, description: "cannot copy \(source) into \(temporaryPath): \(reason)")
+                }
+                position += UInt64(got)
+            }
+            return
+        }
+        try drain(all: true)
         let input = open(source, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw FileError.last(.read, source) }
         defer { Glibc.close(input) }
         var position = off_t(offset)
         var left = length
         while left > 0 {
-            let sent = sendfile(fileno(handle), input, &position, Int(min(left, 1 << 30)))
+            let sent = sendfile(descriptor, input, &position, Int(min(left, 1 << 30)))
             if sent < 0, errno == EINTR { continue }
             guard sent > 0 else {
                 let reason = sent == 0 ? "it is shorter than expected" : String(cString: strerror(errno))
@@ -126,35 +220,31 @@ public final class AtomicFile: @unchecked Sendable {
     /// `append(from:offset:length:)` does, passed through `transform` a
     /// chunk at a time: it may change the chunk in place (not its length)
     /// and returns how many of its bytes are final; the rest are kept in
-    /// front of the next chunk (the last chunk is final whole).
+    /// front of the next chunk (the last chunk is final whole). The source
+    /// is read around the page cache where its file system allows: it was
+    /// written so, or was written by an earlier run.
     public func append(
         from source: String, offset: UInt64, length: UInt64, transform: (inout [UInt8], _ final: Bool) -> Int
     ) throws(FileError) {
         guard length > 0 else { return }
-        let input = open(source, O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else { throw FileError.last(.read, source) }
-        defer { Glibc.close(input) }
-        let chunk = 1 << 20
+        guard let input = DirectReader(source) else { throw FileError.last(.read, source) }
+        let chunk = input.capacity - DirectIO.blockSize
         var buffer: [UInt8] = []
         buffer.reserveCapacity(chunk + 4096)
-        var position = off_t(offset)
+        var position = offset
         var left = length
         while left > 0 {
-            let kept = buffer.count
             let wanted = Int(min(left, UInt64(chunk)))
-            buffer.append(contentsOf: repeatElement(0, count: wanted))
-            var got = 0
-            while got < wanted {
-                let read = buffer.withUnsafeMutableBytes { pread(input, $0.baseAddress! + kept + got, wanted - got, position + off_t(got)) }
-                if read < 0, errno == EINTR { continue }
-                guard read > 0 else {
-                    let reason = read == 0 ? "it is shorter than expected" : String(cString: strerror(errno))
-                    throw FileError(.copy, temporaryPath, code: read == 0 ? 0 : errno, description: "cannot copy \(source) into \(temporaryPath): \(reason)")
-                }
-                got += read
+            let got = input.read(at: position, count: wanted) { bytes in
+                buffer.append(contentsOf: bytes)
+                return bytes.count
             }
-            position += off_t(wanted)
-            left -= UInt64(wanted)
+            guard let got, got > 0 else {
+                let reason = got == 0 ? "it is shorter than expected" : String(cString: strerror(errno))
+                throw FileError(.copy, temporaryPath, code: got == 0 ? 0 : errno, description: "cannot copy \(source) into \(temporaryPath): \(reason)")
+            }
+            position += UInt64(got)
+            left -= UInt64(got)
             let done = min(buffer.count, max(0, transform(&buffer, left == 0)))
             try write(buffer[..<(left == 0 ? buffer.count : done)])
             buffer.removeFirst(left == 0 ? buffer.count : done)
@@ -165,21 +255,30 @@ public final class AtomicFile: @unchecked Sendable {
     /// open for more: called on a thread of its own while other work goes
     /// on, it leaves less for the `sync` before the file is put in place.
     /// (`sync_file_range`, which would only start the writing, is not in
-    /// Swift's Glibc module.)
+    /// Swift's Glibc module.) A failure to write is met again by the next
+    /// write or by `close`.
     public func writeBack() {
-        guard let handle, fflush(handle) == 0 else { return }
-        _ = fdatasync(fileno(handle))
+        guard descriptor >= 0, (try? drain(all: false)) != nil else { return }
+        _ = fdatasync(descriptor)
     }
 
     /// Drops the file unwritten: closed, its temporary removed, nothing put
     /// in place (another file for the same target may be made after).
     public func discard() {
-        if let handle {
-            fclose(handle)
-            self.handle = nil
-        }
+        release()
         if !placed { unlink(temporaryPath) }
         placed = true
+    }
+
+    /// Closes the descriptor and frees the buffer, writing nothing more.
+    private func release() {
+        if descriptor >= 0 {
+            Glibc.close(descriptor)
+            descriptor = -1
+        }
+        buffer?.deallocate()
+        buffer = nil
+        pending = 0
     }
 
     /// Puts the new file in place, or keeps the old one when they are equal.
@@ -195,16 +294,16 @@ public final class AtomicFile: @unchecked Sendable {
     /// (a run may have more files waiting than it may keep open). It is
     /// still only the temporary file, readable at `temporaryPath`.
     public func close() throws(FileError) {
-        guard let handle else { return }
-        self.handle = nil
-        let flushed = fflush(handle) == 0
-        let error = errno
-        fclose(handle)
-        guard flushed else {
+        guard descriptor >= 0 else { return }
+        do throws(FileError) {
+            try drain(all: true)
+        } catch {
+            release()
             unlink(temporaryPath)
             placed = true
-            throw FileError(.write, temporaryPath, code: error)
+            throw error
         }
+        release()
     }
 
     /// Waits until the closed file's bytes are on the disk, so that a crash
@@ -270,27 +369,32 @@ public final class AtomicFile: @unchecked Sendable {
     }
 
     deinit {
-        if let handle { fclose(handle) }
+        release()
         if !placed { unlink(temporaryPath) }
-        buffer.deallocate()
     }
 
-    /// Compares two files byte for byte, reading both in blocks.
+    /// Compares two files byte for byte, reading both in blocks (around
+    /// the page cache where the file system allows: a feed's new and old
+    /// files are gigabytes at most once read).
     public static func sameContents(_ a: String, _ b: String) -> Bool {
         var statA = stat(), statB = stat()
         guard stat(a, &statA) == 0, stat(b, &statB) == 0, statA.st_size == statB.st_size,
-            let fileA = fopen(a, "rb")
+            let readerA = DirectReader(a), let readerB = DirectReader(b)
         else { return false }
-        defer { fclose(fileA) }
-        guard let fileB = fopen(b, "rb") else { return false }
-        defer { fclose(fileB) }
-        let size = 1 << 16
-        var bufferA = [UInt8](repeating: 0, count: size), bufferB = [UInt8](repeating: 0, count: size)
-        while true {
-            let readA = fread(&bufferA, 1, size, fileA), readB = fread(&bufferB, 1, size, fileB)
-            guard readA == readB else { return false }
-            if readA == 0 { return true }
-            if memcmp(bufferA, bufferB, readA) != 0 { return false }
+        let size = UInt64(statA.st_size)
+        var offset: UInt64 = 0
+        while offset < size {
+            // How many bytes were the same; 0 when they differ, a read fails or a file ends early.
+            let compared = readerA.read(at: offset, count: Int(min(size - offset, 1 << 19))) { (bytesA: UnsafeRawBufferPointer) -> Int in
+                guard !bytesA.isEmpty else { return 0 }
+                let same = readerB.read(at: offset, count: bytesA.count) { (bytesB: UnsafeRawBufferPointer) -> Bool in
+                    bytesB.count == bytesA.count && memcmp(bytesA.baseAddress!, bytesB.baseAddress!, bytesA.count) == 0
+                }
+                return same == true ? bytesA.count : 0
+            }
+            guard let compared, compared > 0 else { return false }
+            offset += UInt64(compared)
         }
+        return true
     }
 }
