@@ -143,15 +143,11 @@ public final class AtomicFile: @unchecked Sendable {
                 }
                 // Refused after all, or a part of a block written: the rest goes buffered.
                 if result > 0 { done += result }
-                direct = false
-                DirectIO.set(descriptor, direct: false)
+                stopWritingDirectly()
                 break
             }
-            if all, direct {
-                // The last part of a block: the file is closed after it.
-                direct = false
-                DirectIO.set(descriptor, direct: false)
-            }
+            // The last part of a block: the file is closed after it.
+            if all, direct { stopWritingDirectly() }
         }
         if !direct {
             while done < pending {
@@ -168,6 +164,11 @@ public final class AtomicFile: @unchecked Sendable {
         pending -= done
     }
 
+    private func stopWritingDirectly() {
+        direct = false
+        DirectIO.set(descriptor, direct: false)
+    }
+
     private func fail(_ error: FileError) {
         if failure == nil { failure = error }
     }
@@ -182,20 +183,7 @@ public final class AtomicFile: @unchecked Sendable {
         if direct {
             // Read around the page cache too (the source was written so),
             // each block copied once, into the write buffer.
-            guard let input = DirectReader(source) else { throw FileError.last(.read, source) }
-            var position = offset
-            let end = offset + length
-            while position < end {
-                let got = input.read(at: position, count: Int(min(end - position, UInt64(input.capacity)))) { bytes -> Int in
-                    (try? write(bytes)) != nil ? bytes.count : -1
-                }
-                guard let got, got > 0 else {
-                    if let failure { throw failure }
-                    let reason = got == 0 ? "it is shorter than expected" : String(cString: strerror(errno))
-                    throw FileError(.copy, temporaryPath, code: got == 0 ? 0 : errno, description: "cannot copy \(source) into \(temporaryPath): \(reason)")
-                }
-                position += UInt64(got)
-            }
+            try read(source, offset: offset, length: length) { bytes, _ throws(FileError) in try write(bytes) }
             return
         }
         try drain(all: true)
@@ -226,28 +214,39 @@ public final class AtomicFile: @unchecked Sendable {
     public func append(
         from source: String, offset: UInt64, length: UInt64, transform: (inout [UInt8], _ final: Bool) -> Int
     ) throws(FileError) {
+        var buffer: [UInt8] = []
+        try read(source, offset: offset, length: length) { bytes, final throws(FileError) in
+            buffer.append(contentsOf: bytes)
+            let held = transform(&buffer, final)
+            let done = final ? buffer.count : min(buffer.count, max(0, held))
+            try write(buffer[..<done])
+            buffer.removeFirst(done)
+        }
+    }
+
+    /// Hands `length` bytes of `source` from `offset` to `take` a block
+    /// at a time (`final` with the last), read around the page cache where
+    /// the file system allows.
+    private func read(
+        _ source: String, offset: UInt64, length: UInt64, _ take: (UnsafeRawBufferPointer, _ final: Bool) throws(FileError) -> Void
+    ) throws(FileError) {
         guard length > 0 else { return }
         guard let input = DirectReader(source) else { throw FileError.last(.read, source) }
-        let chunk = input.capacity - DirectIO.blockSize
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(chunk + 4096)
         var position = offset
-        var left = length
-        while left > 0 {
-            let wanted = Int(min(left, UInt64(chunk)))
-            let got = input.read(at: position, count: wanted) { bytes in
-                buffer.append(contentsOf: bytes)
+        let end = offset + length
+        while position < end {
+            var failure: FileError?
+            let got = input.read(at: position, count: Int(min(end - position, UInt64(input.capacity)))) { bytes -> Int in
+                guard !bytes.isEmpty else { return 0 }
+                do throws(FileError) { try take(bytes, position + UInt64(bytes.count) >= end) } catch { failure = error }
                 return bytes.count
             }
+            if let failure { throw failure }
             guard let got, got > 0 else {
                 let reason = got == 0 ? "it is shorter than expected" : String(cString: strerror(errno))
                 throw FileError(.copy, temporaryPath, code: got == 0 ? 0 : errno, description: "cannot copy \(source) into \(temporaryPath): \(reason)")
             }
             position += UInt64(got)
-            left -= UInt64(got)
-            let done = min(buffer.count, max(0, transform(&buffer, left == 0)))
-            try write(buffer[..<(left == 0 ? buffer.count : done)])
-            buffer.removeFirst(left == 0 ? buffer.count : done)
         }
     }
 
