@@ -235,13 +235,14 @@ public final class AtomicFile: @unchecked Sendable {
         var position = offset
         let end = offset + length
         while position < end {
-            var failure: FileError?
+            // Not `failure`: that is the file's own sticky write failure.
+            var thrown: FileError?
             let got = input.read(at: position, count: Int(min(end - position, UInt64(input.capacity)))) { bytes -> Int in
                 guard !bytes.isEmpty else { return 0 }
-                do throws(FileError) { try take(bytes, position + UInt64(bytes.count) >= end) } catch { failure = error }
+                do throws(FileError) { try take(bytes, position + UInt64(bytes.count) >= end) } catch { thrown = error }
                 return bytes.count
             }
-            if let failure { throw failure }
+            if let thrown { throw thrown }
             guard let got, got > 0 else {
                 let reason = got == 0 ? "it is shorter than expected" : String(cString: strerror(errno))
                 throw FileError(.copy, temporaryPath, code: got == 0 ? 0 : errno, description: "cannot copy \(source) into \(temporaryPath): \(reason)")
